@@ -1,0 +1,216 @@
+"""``audit``: the one-call API behind every face (notebook, CLI, app)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from responsible_ai.checker.context import AuditContext
+from responsible_ai.checker.evaluate import evaluate, verdict_of
+from responsible_ai.errors import InputError
+from responsible_ai.inputs import AuditData, prepare, read_table
+from responsible_ai.policy.loader import LoadedPolicy, load_policy, policy_from_dict
+from responsible_ai.policy.schema import DataRoles, Policy
+from responsible_ai.report.model import Report
+
+__all__ = ["audit", "package_versions"]
+
+PathLike = str | os.PathLike[str]
+_ROLE_ARRAY_PREFIX = "__rai_"
+
+
+def audit(
+    data: pd.DataFrame | PathLike,
+    policy: Policy | LoadedPolicy | dict[str, Any] | PathLike,
+    *,
+    model: Any = None,
+    prediction: str | Sequence[Any] | None = None,
+    target: str | Sequence[Any] | None = None,
+    score: str | Sequence[Any] | None = None,
+    sensitive: str | Sequence[str] | None = None,
+    positive_label: Any = None,
+    trust_model: bool = False,
+    seed: int | None = None,
+) -> Report:
+    """Audit a model (or its predictions) on data against a policy.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        The evaluation data: a DataFrame, or a CSV / Parquet file.
+    policy : Policy, dict or path
+        A policy file (YAML), a validated :class:`Policy`, or a dict in the policy format.
+    model : estimator or path, optional
+        A fitted scikit-learn-compatible estimator, or a ``.skops`` file. Pickle and joblib files
+        are refused unless ``trust_model=True``.
+    prediction, target, score : str or array-like, optional
+        Column names, or arrays of the same length as the data. Override the policy's roles.
+    sensitive : str or list of str, optional
+        Sensitive feature columns; override ``data.sensitive`` of the policy.
+    positive_label : optional
+        The favourable outcome; overrides the policy.
+    trust_model : bool, default False
+        Allow loading pickle / joblib model files, which can run arbitrary code.
+    seed : int, optional
+        Overrides the policy's seed.
+
+    Returns
+    -------
+    Report
+        ``report.passed``, ``report.to_json()``, ``report.to_dataframe()``; renders in Jupyter.
+
+    Examples
+    --------
+    >>> from responsible_ai import audit
+    >>> from responsible_ai.datasets import load_german_credit
+    >>> german = load_german_credit()
+    >>> frame = german.data.assign(approved=german.data["credit"])
+    >>> report = audit(frame, "policies/eeoc-four-fifths.yaml", prediction="approved",
+    ...                target="credit", sensitive=["sex"], positive_label="good")
+    >>> report.verdict
+    'pass'
+    """
+    started = time.perf_counter()
+    loaded = _load_policy(policy)
+    active = loaded.policy
+    if seed is not None:
+        active = active.model_copy(update={"seed": seed})
+
+    data_path: Path | None = None
+    if isinstance(data, str | os.PathLike):
+        data_path = Path(data)
+        frame = read_table(data_path)
+    elif isinstance(data, pd.DataFrame):
+        frame = data
+    else:
+        raise InputError(
+            f"data must be a pandas DataFrame or a CSV/Parquet path; got {type(data).__name__}"
+        )
+
+    frame, overrides = _attach_arrays(frame, prediction=prediction, target=target, score=score)
+    if sensitive is not None:
+        overrides["sensitive"] = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    if positive_label is not None:
+        overrides["positive_label"] = positive_label
+    roles = active.data.model_copy(update=overrides)
+    if model is not None and roles.prediction is not None and "prediction" in overrides:
+        raise InputError("give either a model or a prediction column, not both")
+    if model is not None:
+        roles = roles.model_copy(update={"prediction": None})
+
+    model_path: Path | None = None
+    if isinstance(model, str | os.PathLike):
+        from responsible_ai.models import load_model
+
+        model_path = Path(model)
+        model = load_model(model_path, trust_model=trust_model)
+
+    prepared = prepare(
+        frame,
+        roles,
+        model,
+        data_path=data_path,
+        model_path=model_path,
+        group_columns=_grouping_columns(active),
+    )
+    context = AuditContext(prepared, active)
+    findings = evaluate(context)
+    return Report(
+        verdict=verdict_of(findings, active),
+        checks=findings,
+        policy={
+            "name": active.name,
+            "version": active.version,
+            "fail_on": active.fail_on,
+            "path": str(loaded.path) if loaded.path else None,
+            "files": loaded.files,
+        },
+        inputs=_inputs(prepared, loaded),
+        roles=_roles(prepared),
+        data_notes=prepared.notes,
+        versions=package_versions(),
+        seed=active.seed,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _load_policy(policy: Policy | LoadedPolicy | dict[str, Any] | PathLike) -> LoadedPolicy:
+    if isinstance(policy, LoadedPolicy):
+        return policy
+    if isinstance(policy, Policy):
+        return LoadedPolicy(policy=policy, path=None)
+    if isinstance(policy, dict):
+        return LoadedPolicy(policy=policy_from_dict(policy), path=None)
+    return load_policy(policy)
+
+
+def _attach_arrays(
+    frame: pd.DataFrame, **roles: str | Sequence[Any] | None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Column names pass through; arrays become columns of the frame (lengths must match)."""
+    overrides: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for role, value in roles.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            overrides[role] = value
+            continue
+        values = list(value) if not hasattr(value, "__len__") else value
+        if len(values) != len(frame):
+            raise InputError(
+                f"{role} has {len(values)} values but the data has {len(frame)} rows; "
+                f"they must have the same length"
+            )
+        column = f"{_ROLE_ARRAY_PREFIX}{role}"
+        extra[column] = pd.Series(values).to_numpy()
+        overrides[role] = column
+    if extra:
+        frame = frame.assign(**extra)
+    return frame, overrides
+
+
+def _grouping_columns(policy: Policy) -> list[str]:
+    """Columns named in a check's ``by``: checked to exist and missing values handled up front."""
+    columns: list[str] = []
+    for check in policy.checks:
+        if check.enabled:
+            columns += [c for c in check.by_columns or [] if c not in columns]
+    return columns
+
+
+def _inputs(prepared: AuditData, loaded: LoadedPolicy) -> dict[str, Any]:
+    return {
+        "data": prepared.source,
+        "policy": {"path": str(loaded.path), "sha256": loaded.sha256} if loaded.path else None,
+        "model": prepared.model_source,
+    }
+
+
+def _roles(prepared: AuditData) -> dict[str, Any]:
+    roles = prepared.roles.model_dump()
+    positive = roles.get("positive_label")
+    if positive is not None and not isinstance(positive, str | int | float | bool):
+        roles["positive_label"] = str(positive)
+    return roles
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages whose behaviour shapes the numbers."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for name in ("responsible-ai", "numpy", "pandas", "scikit-learn", "fairlearn", "scipy"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return versions

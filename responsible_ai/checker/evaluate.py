@@ -1,0 +1,122 @@
+"""Evaluate a policy's checks against prepared data: findings and a verdict, failing closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from responsible_ai.checker.context import AuditContext
+from responsible_ai.checker.findings import Finding, Measurement
+from responsible_ai.checker.registry import MetricSpec, get_metric
+from responsible_ai.policy.schema import Check, Policy, severity_rank
+
+__all__ = ["evaluate", "verdict_of"]
+
+_NEEDS_HINT = {
+    "target": "a target column (data.target in the policy, or --target)",
+    "prediction": "predictions (a model with --model, or a prediction column with --prediction)",
+    "score": "scores (a score column with data.score, or a model with predict_proba)",
+    "model": "a model (--model)",
+}
+
+
+def evaluate(context: AuditContext) -> list[Finding]:
+    """Run every check of the policy; one finding per check and grouping."""
+    findings: list[Finding] = []
+    for check in context.policy.checks:
+        spec = get_metric(check.metric)
+        for finding_id, by in _expand(check, spec, context):
+            findings.append(_run(context, check, spec, finding_id, by))
+    return findings
+
+
+def _expand(
+    check: Check, spec: MetricSpec, context: AuditContext
+) -> list[tuple[str, list[str] | None]]:
+    if not spec.grouped:
+        return [(check.id, None)]
+    if check.by_columns is not None:
+        return [(check.id, check.by_columns)]
+    sensitive = context.data.sensitive
+    if not sensitive:
+        return [(check.id, [])]
+    return [(f"{check.id}[{column}]", [column]) for column in sensitive]
+
+
+def _missing_needs(spec: MetricSpec, context: AuditContext) -> list[str]:
+    data = context.data
+    available = {
+        "target": data.y_true is not None,
+        "prediction": data.y_pred is not None,
+        "score": data.score is not None,
+        "model": data.model is not None,
+    }
+    return [need for need in sorted(spec.needs) if not available.get(need, True)]
+
+
+def _run(
+    context: AuditContext, check: Check, spec: MetricSpec, finding_id: str, by: list[str] | None
+) -> Finding:
+    finding = Finding(
+        id=finding_id,
+        metric=check.metric,
+        status="error",
+        severity=check.severity,
+        operator=check.must.operator,
+        threshold=check.must.threshold,
+        by=by,
+        reference=check.reference,
+        rationale=check.rationale,
+    )
+    if not check.enabled:
+        finding.status = "skipped"
+        finding.message = "disabled in the policy (enabled: false)"
+        return finding
+    missing = _missing_needs(spec, context)
+    if missing:
+        finding.message = "cannot compute: needs " + " and ".join(_NEEDS_HINT[m] for m in missing)
+        return finding
+    if by == []:
+        finding.message = (
+            "cannot compute: no sensitive feature to group by; set `by` on the check or "
+            "data.sensitive in the policy (--sensitive)"
+        )
+        return finding
+    try:
+        measurement: Measurement = spec.compute_function()(context, check, by)
+    except Exception as exc:  # fail closed: any failure is an error finding, never a pass
+        finding.message = f"cannot compute: {type(exc).__name__}: {exc}"
+        return finding
+    finding.evidence = measurement.evidence
+    if measurement.value is None:
+        finding.message = measurement.undefined_reason or "the metric is undefined on this data"
+        return finding
+    finding.value = float(measurement.value)
+    holds = check.must.holds(finding.value)
+    blocking = severity_rank(check.severity) >= severity_rank(context.policy.fail_on)
+    finding.status = "pass" if holds else ("fail" if blocking else "warn")
+    relation = "meets" if holds else "does not meet"
+    finding.message = f"value {finding.value:.4g} {relation} {check.must}"
+    return finding
+
+
+def verdict_of(findings: list[Finding], policy: Policy) -> str:
+    """``fail`` when a blocking check fails, any check errors, or a blocking check lacks evidence.
+
+    Errors fail the verdict at every severity: a check that could not be computed has not shown
+    that the model complies.
+    """
+    threshold = severity_rank(policy.fail_on)
+    for finding in findings:
+        if finding.status in ("fail", "error"):
+            return "fail"
+        if finding.status == "insufficient_evidence" and severity_rank(finding.severity) >= threshold:
+            return "fail"
+    return "pass"
+
+
+def summarize(findings: list[Finding]) -> dict[str, Any]:
+    """Count of findings per status."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.status] = counts.get(finding.status, 0) + 1
+    return counts

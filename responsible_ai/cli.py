@@ -1,0 +1,238 @@
+"""The ``rai`` command line: a thin face over the library.
+
+Exit codes: 0 verdict pass, 1 verdict fail, 2 bad usage or bad input (one clear message on stderr,
+no traceback). Heavy libraries are imported inside the commands so ``rai --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_FORMATS = ("text", "json", "md", "junit")
+_SUFFIX_FORMATS = {".json": "json", ".md": "md", ".markdown": "md", ".xml": "junit", ".txt": "text"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own usage errors: exit 2, one line
+        self.print_usage(sys.stderr)
+        print(f"rai: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _csv_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _label(text: str) -> Any:
+    """Read a label as YAML would (``1`` is a number, ``good`` is text), like in a policy file."""
+    import yaml
+
+    value = yaml.safe_load(text)
+    return value if isinstance(value, str | int | float | bool) else text
+
+
+def _write_output(path: str, content: str) -> None:
+    from responsible_ai._atomic import write_text_atomic
+
+    write_text_atomic(path, content)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from responsible_ai.audit import audit
+
+    fmt = args.format
+    if fmt is None:
+        fmt = _SUFFIX_FORMATS.get(Path(args.output).suffix.lower(), "json") if args.output else "text"
+    report = audit(
+        args.data,
+        args.policy,
+        model=args.model,
+        prediction=args.prediction,
+        target=args.target,
+        score=args.score,
+        sensitive=args.sensitive,
+        positive_label=_label(args.positive_label) if args.positive_label is not None else None,
+        trust_model=args.trust_model,
+        seed=args.seed,
+    )
+    if args.output:
+        _write_output(args.output, report.render(fmt))
+        sys.stdout.write(report.to_text())
+        print(f"wrote {fmt} report to {args.output}")
+    else:
+        sys.stdout.write(report.render(fmt))
+    return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _cmd_policy_validate(args: argparse.Namespace) -> int:
+    from responsible_ai.policy.loader import validate_policy_files
+
+    issues = validate_policy_files(args.files)
+    bad = {issue.file for issue in issues}
+    for issue in issues:
+        print(str(issue), file=sys.stderr)
+    for file in args.files:
+        if file not in bad and not any(i.file != file for i in issues if i.file == file):
+            print(f"ok: {file}")
+    if issues:
+        count = len(issues)
+        print(f"rai: error: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_PASS
+
+
+def _cmd_policy_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from responsible_ai.policy import policy_json_schema
+
+    text = json.dumps(policy_json_schema(), indent=2) + "\n"
+    if args.output:
+        _write_output(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_PASS
+
+
+def _cmd_report_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from responsible_ai.report import report_json_schema
+
+    text = json.dumps(report_json_schema(), indent=2) + "\n"
+    if args.output:
+        _write_output(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_PASS
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    from responsible_ai.checker.registry import all_metrics
+
+    specs = all_metrics()
+    width = max(len(spec.id) for spec in specs)
+    for spec in specs:
+        needs = f" [needs {', '.join(sorted(spec.needs))}]" if spec.needs else ""
+        print(f"{spec.id:<{width}}  {spec.summary}{needs}")
+    return EXIT_PASS
+
+
+def _cmd_reference_models(args: argparse.Namespace) -> int:
+    from responsible_ai.datasets import SAMPLE_DATASETS
+    from responsible_ai.reference_models import save_reference_model
+
+    names = SAMPLE_DATASETS if args.dataset == "all" else (args.dataset,)
+    for name in names:
+        path = save_reference_model(name, Path(args.out) if args.out else None)
+        print(f"wrote {path}")
+    return EXIT_PASS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rai",
+        description="Audit ML models and data for fairness, explainability and privacy "
+        "against policies written as code.",
+        epilog="Exit codes: 0 pass, 1 fail, 2 bad usage or input.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = commands.add_parser(
+        "check",
+        help="audit data (and a model) against a policy; exit 0 pass, 1 fail",
+        description="Audit data (and a model or a prediction column) against a policy.",
+    )
+    check.add_argument("data", help="CSV or Parquet file")
+    check.add_argument("--policy", required=True, help="policy YAML file")
+    source = check.add_mutually_exclusive_group()
+    source.add_argument("--model", help=".skops model file (.pkl/.joblib only with --trust-model)")
+    source.add_argument("--prediction", metavar="COL", help="column holding the decisions")
+    check.add_argument("--target", metavar="COL", help="column holding the true outcome")
+    check.add_argument("--score", metavar="COL", help="column holding predicted probabilities")
+    check.add_argument("--sensitive", metavar="COL,...", type=_csv_list, help="sensitive features")
+    check.add_argument("--positive-label", metavar="VALUE", help="the favourable outcome")
+    check.add_argument(
+        "--trust-model",
+        action="store_true",
+        help="allow pickle/joblib model files (they can run arbitrary code when loaded)",
+    )
+    check.add_argument("--format", choices=_FORMATS, help="output format (default: from --output)")
+    check.add_argument("--output", metavar="PATH", help="write the report here (atomically)")
+    check.add_argument("--seed", type=int, help="override the policy's seed")
+    check.set_defaults(handler=_cmd_check)
+
+    policy = commands.add_parser("policy", help="validate policies, print the policy JSON Schema")
+    policy_commands = policy.add_subparsers(dest="policy_command", metavar="COMMAND")
+    validate = policy_commands.add_parser("validate", help="report every problem in policy files")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(handler=_cmd_policy_validate)
+    schema = policy_commands.add_parser("schema", help="print the JSON Schema of policy files")
+    schema.add_argument("--output", metavar="PATH")
+    schema.set_defaults(handler=_cmd_policy_schema)
+
+    report = commands.add_parser("report", help="report tools")
+    report_commands = report.add_subparsers(dest="report_command", metavar="COMMAND")
+    report_schema = report_commands.add_parser("schema", help="print the JSON report's schema")
+    report_schema.add_argument("--output", metavar="PATH")
+    report_schema.set_defaults(handler=_cmd_report_schema)
+
+    metrics = commands.add_parser("metrics", help="list every metric id a policy can use")
+    metrics.set_defaults(handler=_cmd_metrics)
+
+    reference = commands.add_parser(
+        "reference-models", help="train and save the reference model of each sample dataset"
+    )
+    reference.add_argument(
+        "--dataset",
+        default="all",
+        choices=("all", "german_credit", "adult", "people"),
+        help="which sample dataset (default: all)",
+    )
+    reference.add_argument("--out", metavar="DIR", help="directory (default: sample_data/models)")
+    reference.set_defaults(handler=_cmd_reference_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (also used as the console script's status)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        sub = {"policy": "policy", "report": "report"}.get(str(args.command))
+        if sub:
+            parser.parse_args([sub, "--help"])
+        parser.print_help()
+        return EXIT_USAGE
+    from responsible_ai.errors import RAIError
+
+    try:
+        return handler(args)
+    except RAIError as error:
+        print(f"rai: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("rai: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get("RAI_DEBUG"):
+            raise
+        print(
+            f"rai: internal error: {type(error).__name__}: {error} "
+            f"(a bug: please report it; RAI_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Group fairness from per-group sufficient statistics, with fairlearn's definitions."""

@@ -1,0 +1,342 @@
+"""Load policy files: parse YAML with line numbers, resolve ``extends``, validate everything at once.
+
+Every problem is reported together, each with its file, line and field, so a policy owner fixes a
+file in one pass. Evaluation never sees an invalid policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from responsible_ai.errors import PolicyError, PolicyIssue
+from responsible_ai.policy.schema import Policy
+
+__all__ = ["LoadedPolicy", "load_policy", "policy_from_dict", "validate_policy_files"]
+
+Location = tuple[str, int]
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class LoadedPolicy:
+    """A validated policy with where it came from: every file in its ``extends`` chain."""
+
+    policy: Policy
+    path: Path | None
+    files: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str | None:
+        return self.files[0]["sha256"] if self.files else None
+
+
+@dataclass
+class _Raw:
+    data: dict[str, Any]
+    locations: dict[Path_, Location]
+    files: list[dict[str, str]]
+
+
+def load_policy(path: str | os.PathLike[str]) -> LoadedPolicy:
+    """Load and validate a policy file and the files it extends.
+
+    Raises
+    ------
+    PolicyError
+        With every problem found, each naming file, line and field.
+    """
+    file = Path(path)
+    raw = _load_chain(file, seen=())
+    policy = _validate(raw.data, raw.locations, str(file))
+    return LoadedPolicy(policy=policy, path=file, files=raw.files)
+
+
+def validate_policy_files(paths: list[str]) -> list[PolicyIssue]:
+    """Every problem in every given file (an empty list when all are valid)."""
+    issues: list[PolicyIssue] = []
+    for path in paths:
+        try:
+            load_policy(path)
+        except PolicyError as error:
+            issues.extend(error.issues)
+    return issues
+
+
+def policy_from_dict(data: dict[str, Any], source: str = "<dict>") -> Policy:
+    """Validate a policy given as a Python dict (no ``extends``), e.g. built in a notebook."""
+    return _validate(data, {}, source)
+
+
+def _load_chain(file: Path, seen: tuple[Path, ...]) -> _Raw:
+    resolved = file.resolve()
+    if resolved in seen:
+        chain = " -> ".join(str(p) for p in (*seen, resolved))
+        raise PolicyError([PolicyIssue(str(file), None, "extends", f"extends itself: {chain}")])
+    if not file.is_file():
+        raise PolicyError([PolicyIssue(str(file), None, "", "policy file not found")])
+    content = file.read_bytes()
+    data, locations = _parse(content, str(file))
+    files = [{"path": str(file), "sha256": hashlib.sha256(content).hexdigest()}]
+    base_name = data.get("extends")
+    if base_name is None:
+        return _Raw(data, locations, files)
+    if not isinstance(base_name, str):
+        line = locations.get(("extends",), (str(file), 0))[1]
+        raise PolicyError([PolicyIssue(str(file), line, "extends", "expected a file path")])
+    base_file = (file.parent / base_name) if not Path(base_name).is_absolute() else Path(base_name)
+    if not base_file.is_file():
+        line = locations.get(("extends",), (str(file), 0))[1]
+        raise PolicyError(
+            [PolicyIssue(str(file), line, "extends", f"cannot find the base policy {base_file}")]
+        )
+    base = _load_chain(base_file, (*seen, resolved))
+    merged, merged_locations = _merge(base, data, locations)
+    return _Raw(merged, merged_locations, files + base.files)
+
+
+def _parse(content: bytes, name: str) -> tuple[dict[str, Any], dict[Path_, Location]]:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError([PolicyIssue(name, None, "", "not a UTF-8 text file")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise PolicyError([PolicyIssue(name, line, "", f"invalid YAML: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise PolicyError([PolicyIssue(name, None, "", f"invalid YAML: {exc}")]) from None
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        raise PolicyError(
+            [PolicyIssue(name, 1, "", f"a policy must be a mapping of keys to values; got {kind}")]
+        )
+    locations: dict[Path_, Location] = {}
+    issues: list[PolicyIssue] = []
+    _locate(node, (), name, locations, issues)
+    if issues:
+        raise PolicyError(issues)
+    return data, locations
+
+
+def _locate(
+    node: yaml.Node,
+    path: Path_,
+    name: str,
+    locations: dict[Path_, Location],
+    issues: list[PolicyIssue],
+) -> None:
+    locations.setdefault(path, (name, node.start_mark.line + 1))
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                issues.append(
+                    PolicyIssue(
+                        name,
+                        key_node.start_mark.line + 1,
+                        _dotted((*path, key)),
+                        f"duplicate key {key!r}; the earlier value would be silently replaced",
+                    )
+                )
+            seen.add(key)
+            locations[(*path, key)] = (name, key_node.start_mark.line + 1)
+            _locate(value_node, (*path, key), name, locations, issues)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _locate(item, (*path, index), name, locations, issues)
+
+
+def _merge(
+    base: _Raw, child: dict[str, Any], child_locations: dict[Path_, Location]
+) -> tuple[dict[str, Any], dict[Path_, Location]]:
+    """Child overrides base: scalars replace, mappings merge by key, checks merge by ``id``."""
+    merged: dict[str, Any] = {k: v for k, v in base.data.items() if k != "extends"}
+    locations = {p: loc for p, loc in base.locations.items() if p[:1] != ("extends",)}
+
+    def take(path: Path_, target: Path_) -> None:
+        for p, loc in child_locations.items():
+            if p[: len(path)] == path:
+                locations[target + p[len(path) :]] = loc
+
+    for key, value in child.items():
+        if key == "checks" and isinstance(value, list) and isinstance(merged.get("checks"), list):
+            continue
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+            for sub in value:
+                for p in [p for p in locations if p[:2] == (key, sub)]:
+                    del locations[p]
+                take((key, sub), (key, sub))
+        else:
+            merged[key] = value
+            for p in [p for p in locations if p[:1] == (key,)]:
+                del locations[p]
+            take((key,), (key,))
+
+    base_checks = merged.get("checks")
+    child_checks = child.get("checks")
+    if isinstance(base_checks, list) and isinstance(child_checks, list):
+        checks = [dict(c) if isinstance(c, dict) else c for c in base_checks]
+        index_of = {
+            c.get("id"): i for i, c in enumerate(checks) if isinstance(c, dict) and "id" in c
+        }
+        for child_index, check in enumerate(child_checks):
+            check_id = check.get("id") if isinstance(check, dict) else None
+            if check_id is not None and check_id in index_of:
+                target = index_of[check_id]
+                checks[target] = {**checks[target], **check}
+            else:
+                target = len(checks)
+                checks.append(check)
+                if check_id is not None:
+                    index_of[check_id] = target
+            take(("checks", child_index), ("checks", target))
+        merged["checks"] = checks
+    return merged, locations
+
+
+def _dotted(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _validate(data: dict[str, Any], locations: dict[Path_, Location], source: str) -> Policy:
+    issues: list[PolicyIssue] = []
+    issues += _duplicate_check_ids(data, locations, source)
+    policy: Policy | None = None
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as error:
+        for problem in error.errors():
+            path = _schema_path(problem["loc"], data)
+            file, line = _nearest(path, locations, source)
+            issues.append(PolicyIssue(file, line, _dotted(path), _message(problem)))
+    issues += _check_params(data, locations, source)
+    if issues:
+        raise PolicyError(sorted(issues, key=lambda i: (i.file != source, i.file, i.line or 0)))
+    assert policy is not None
+    return policy
+
+
+def _schema_path(loc: tuple[Any, ...], data: dict[str, Any]) -> Path_:
+    # pydantic adds union-member and validator names (e.g. 'str', 'list[str]', 'function-before')
+    # to locations; keep only the parts that exist in the document.
+    path: list[str | int] = []
+    node: Any = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not path[-1:] == [part]:
+            # a missing required key: name it, though it has no line of its own
+            if part.isidentifier():
+                path.append(part)
+            break
+        else:
+            break
+    return tuple(path)
+
+
+def _nearest(path: Path_, locations: dict[Path_, Location], source: str) -> tuple[str, int | None]:
+    for size in range(len(path), -1, -1):
+        if path[:size] in locations:
+            return locations[path[:size]]
+    return source, None
+
+
+def _message(problem: Any) -> str:
+    kind = problem["type"]
+    if kind == "extra_forbidden":
+        return "unknown key (a typo? unknown keys are errors so that no check is silently ignored)"
+    if kind == "missing":
+        return "required field is missing"
+    message = str(problem["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    if "input" in problem and kind not in ("value_error",):
+        message += f" (got {problem['input']!r})"
+    return message
+
+
+def _duplicate_check_ids(
+    data: dict[str, Any], locations: dict[Path_, Location], source: str
+) -> list[PolicyIssue]:
+    issues: list[PolicyIssue] = []
+    checks = data.get("checks")
+    if not isinstance(checks, list):
+        return issues
+    first: dict[str, int] = {}
+    for index, check in enumerate(checks):
+        if not isinstance(check, dict) or not isinstance(check.get("id"), str):
+            continue
+        if check["id"] in first:
+            file, line = _nearest(("checks", index, "id"), locations, source)
+            issues.append(
+                PolicyIssue(
+                    file,
+                    line,
+                    f"checks[{index}].id",
+                    f"check id {check['id']!r} is used twice (first at checks[{first[check['id']]}])",
+                )
+            )
+        else:
+            first[check["id"]] = index
+    return issues
+
+
+def _check_params(
+    data: dict[str, Any], locations: dict[Path_, Location], source: str
+) -> list[PolicyIssue]:
+    """Validate each check's ``params`` against its metric's own parameter model."""
+    from responsible_ai.checker.registry import get_metric, unknown_metric_message
+
+    issues: list[PolicyIssue] = []
+    checks = data.get("checks")
+    if not isinstance(checks, list):
+        return issues
+    for index, check in enumerate(checks):
+        if not isinstance(check, dict):
+            continue
+        metric = check.get("metric")
+        if not isinstance(metric, str) or unknown_metric_message(metric):
+            continue
+        spec = get_metric(metric)
+        params = check.get("params", {})
+        if not isinstance(params, dict):
+            continue  # the schema reports the wrong type
+        model = spec.params_model()
+        problems: list[tuple[Path_, str]] = []
+        if model is None and params:
+            problems.append(((), f"{metric} takes no params"))
+        elif model is not None:
+            try:
+                model.model_validate(params)
+            except ValidationError as error:
+                problems += [(tuple(p["loc"]), _message(p)) for p in error.errors()]
+        for sub, message in problems:
+            path: Path_ = ("checks", index, "params", *sub)
+            file, line = _nearest(path, locations, source)
+            issues.append(PolicyIssue(file, line, _dotted(path), message))
+        if not spec.grouped and check.get("by") is not None:
+            file, line = _nearest(("checks", index, "by"), locations, source)
+            issues.append(
+                PolicyIssue(file, line, f"checks[{index}].by", f"{metric} does not group rows")
+            )
+    return issues

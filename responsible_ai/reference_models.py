@@ -1,0 +1,189 @@
+"""Reference models for the sample data sets.
+
+Each sample data set (:mod:`responsible_ai.datasets`) has one deterministic scikit-learn
+pipeline that the demos and tests audit. Every pipeline has two steps, ``"prepare"`` (a
+``ColumnTransformer``) and ``"model"`` (the classifier), and takes ``dataset.features`` as input:
+
+``german_credit``
+    One-hot encoded categoricals and standardized numerics, ``LogisticRegression``; trained on
+    all 1,000 rows.
+``adult``
+    Categoricals imputed with ``"missing"`` and one-hot encoded (rare levels grouped), numerics
+    passed through, ``HistGradientBoostingClassifier``; trained on the ``train`` split only.
+``people``
+    Standardized ``annual_income`` and ``years_employed``, ``LogisticRegression``; trained on all
+    rows.
+
+Models are saved with :func:`skops.io.dump`; load them with ``skops.io.get_untrusted_types``
+followed by ``skops.io.load(path, trusted=...)`` after reviewing the listed types.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import skops.io as sio
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from responsible_ai.datasets import SAMPLE_DATASETS, SampleDataset, load_sample, sample_data_dir
+
+__all__ = [
+    "build_reference_model",
+    "reference_training_rows",
+    "save_reference_model",
+    "train_reference_model",
+]
+
+
+def _split_columns(dataset: SampleDataset) -> tuple[list[str], list[str]]:
+    """Split ``dataset.features`` into (categorical, numeric) by dtype, keeping their order."""
+    numeric = [c for c in dataset.features if pd.api.types.is_numeric_dtype(dataset.data[c])]
+    categorical = [c for c in dataset.features if c not in numeric]
+    return categorical, numeric
+
+
+def build_reference_model(dataset: SampleDataset, random_state: int = 0) -> Pipeline:
+    """Build the (unfitted) reference pipeline for a sample data set.
+
+    Parameters
+    ----------
+    dataset : SampleDataset
+        A data set returned by :func:`responsible_ai.datasets.load_sample`.
+    random_state : int, default 0
+        Seed passed to every estimator that accepts one.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Unfitted pipeline with steps ``"prepare"`` and ``"model"``; fit it on
+        ``dataset.data[dataset.features]``.
+
+    Raises
+    ------
+    ValueError
+        If ``dataset.name`` is not a known sample data set.
+    """
+    categorical, numeric = _split_columns(dataset)
+    if dataset.name == "german_credit":
+        prepare = ColumnTransformer(
+            [
+                (
+                    "categorical",
+                    OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                    categorical,
+                ),
+                ("numeric", StandardScaler(), numeric),
+            ]
+        )
+        model: LogisticRegression | HistGradientBoostingClassifier = LogisticRegression(
+            max_iter=1000, random_state=random_state
+        )
+    elif dataset.name == "adult":
+        categorical_branch = Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="constant", fill_value="missing")),
+                (
+                    "encode",
+                    OneHotEncoder(handle_unknown="ignore", sparse_output=False, min_frequency=20),
+                ),
+            ]
+        )
+        prepare = ColumnTransformer(
+            [
+                ("categorical", categorical_branch, categorical),
+                ("numeric", "passthrough", numeric),
+            ]
+        )
+        model = HistGradientBoostingClassifier(random_state=random_state)
+    elif dataset.name == "people":
+        prepare = ColumnTransformer([("numeric", StandardScaler(), numeric)])
+        model = LogisticRegression(max_iter=1000, random_state=random_state)
+    else:
+        raise ValueError(
+            f"no reference model for {dataset.name!r}; choose one of: {', '.join(SAMPLE_DATASETS)}"
+        )
+    return Pipeline([("prepare", prepare), ("model", model)])
+
+
+def reference_training_rows(dataset: SampleDataset) -> pd.Series:
+    """Boolean mask of the rows the reference model is trained on.
+
+    Parameters
+    ----------
+    dataset : SampleDataset
+
+    Returns
+    -------
+    pandas.Series
+        ``split == "train"`` for ``adult``; every row for the other data sets.
+    """
+    if dataset.name == "adult":
+        return dataset.data["split"] == "train"
+    return pd.Series(True, index=dataset.data.index)
+
+
+def train_reference_model(name: str, random_state: int = 0) -> tuple[Pipeline, SampleDataset]:
+    """Load a sample data set and fit its reference model.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`responsible_ai.datasets.SAMPLE_DATASETS`.
+    random_state : int, default 0
+        Seed passed to every estimator that accepts one.
+
+    Returns
+    -------
+    tuple of (sklearn.pipeline.Pipeline, SampleDataset)
+        The fitted pipeline and the data set it was trained on. German credit and people are
+        fitted on all rows, adult on its ``train`` split (see :func:`reference_training_rows`).
+    """
+    dataset = load_sample(name)
+    pipeline = build_reference_model(dataset, random_state=random_state)
+    rows = dataset.data.loc[reference_training_rows(dataset)]
+    pipeline.fit(rows[dataset.features], rows[dataset.target])
+    return pipeline, dataset
+
+
+def save_reference_model(name: str, out_dir: Path | None = None, random_state: int = 0) -> Path:
+    """Train the reference model of a sample data set and save it with skops.
+
+    The file is written atomically: to a temporary file in ``out_dir`` that is then renamed,
+    so a reader never sees a partly written model.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`responsible_ai.datasets.SAMPLE_DATASETS`.
+    out_dir : pathlib.Path, optional
+        Directory to write to (created if needed). Defaults to
+        ``sample_data_dir() / "models"``.
+    random_state : int, default 0
+        Seed passed to every estimator that accepts one.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the written ``<out_dir>/<name>.skops`` file.
+    """
+    pipeline, _ = train_reference_model(name, random_state=random_state)
+    directory = Path(out_dir) if out_dir is not None else sample_data_dir() / "models"
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{name}.skops"
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".skops.tmp", dir=directory)
+    os.close(fd)
+    try:
+        sio.dump(pipeline, tmp_name)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target

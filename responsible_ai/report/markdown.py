@@ -1,0 +1,84 @@
+"""Markdown report, for pull requests and wikis."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from responsible_ai.report.text import format_value, ordered_findings
+
+if TYPE_CHECKING:
+    from responsible_ai.report.model import Report
+
+__all__ = ["render_markdown"]
+
+_GROUP_COLUMNS = (
+    "count",
+    "base_rate",
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "false_negative_rate",
+    "accuracy",
+)
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _group_table(groups: list[dict[str, Any]]) -> list[str]:
+    columns = [c for c in _GROUP_COLUMNS if any(c in row for row in groups)]
+    lines = [
+        "| group | " + " | ".join(columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for row in groups:
+        values = [
+            str(row[c]) if c == "count" else format_value(row.get(c)) for c in columns
+        ]
+        lines.append(f"| {_cell(row['group'])} | " + " | ".join(values) + " |")
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    policy = report.policy
+    icon = "✅" if report.passed else "❌"
+    lines = [
+        f"# Audit: {_cell(policy.get('name'))} {_cell(policy.get('version', ''))}",
+        "",
+        f"**Verdict: {icon} {report.verdict.upper()}** "
+        f"({', '.join(f'{n} {s}' for s, n in sorted(report.summary.items()))}; "
+        f"fail on {policy.get('fail_on')} and above)",
+        "",
+        "| status | severity | check | metric | by | value | requirement |",
+        "|---|---|---|---|---|---:|---|",
+    ]
+    for f in ordered_findings(report):
+        requirement = f"{f.operator} {f.threshold:g}" if f.threshold is not None else ""
+        lines.append(
+            f"| {f.status} | {f.severity} | {_cell(f.id)} | `{f.metric}` | "
+            f"{_cell(', '.join(f.by) if f.by else '')} | {format_value(f.value)} | "
+            f"{requirement} |"
+        )
+    for f in ordered_findings(report):
+        if f.status == "pass" or f.status == "skipped":
+            continue
+        lines += ["", f"## {f.status.upper()}: {_cell(f.id)}", "", _cell(f.message)]
+        if f.reference:
+            lines += ["", f"Reference: {_cell(f.reference)}"]
+        groups = f.evidence.get("groups")
+        if groups:
+            lines += ["", *_group_table(groups)]
+        excluded = f.evidence.get("excluded_groups")
+        if excluded:
+            lines += ["", f"Excluded (below min_group_size): {_cell(', '.join(excluded))}"]
+    if report.data_notes:
+        lines += ["", "## Data notes", ""] + [f"- {_cell(note)}" for note in report.data_notes]
+    inputs = report.inputs
+    lines += ["", "## Inputs", ""]
+    for kind in ("data", "policy", "model"):
+        item = inputs.get(kind)
+        if item:
+            lines.append(f"- {kind}: `{item.get('path') or '(in memory)'}` sha256 `{item.get('sha256')}`")
+    lines += ["", f"Created {report.created_at}, seed {report.seed}."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,160 @@
+"""The audit report: verdict, findings and provenance, with every output format one call away."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from responsible_ai.checker.findings import Finding
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["REPORT_SCHEMA_VERSION", "Report"]
+
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class Report:
+    """Result of an audit.
+
+    Attributes
+    ----------
+    verdict : {"pass", "fail"}
+    checks : list of Finding
+    policy : dict
+        Name, version, ``fail_on`` and the files of the policy.
+    inputs : dict
+        SHA-256 and shape of the data, policy and model.
+    """
+
+    verdict: str
+    checks: list[Finding]
+    policy: dict[str, Any]
+    inputs: dict[str, Any]
+    roles: dict[str, Any] = field(default_factory=dict)
+    data_notes: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    seed: int = 0
+    created_at: str = ""
+    duration_seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """True when the verdict is pass."""
+        return self.verdict == "pass"
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for finding in self.checks:
+            counts[finding.status] = counts.get(finding.status, 0) + 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "verdict": self.verdict,
+            "summary": self.summary,
+            "policy": self.policy,
+            "checks": [finding.to_dict() for finding in self.checks],
+            "inputs": self.inputs,
+            "roles": self.roles,
+            "data_notes": self.data_notes,
+            "versions": self.versions,
+            "seed": self.seed,
+            "created_at": self.created_at,
+            "duration_seconds": self.duration_seconds,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as JSON (the contract in DESIGN.md; schema: ``report_json_schema()``)."""
+        return json.dumps(self.to_dict(), indent=indent, default=_json_default, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        return cls(
+            verdict=data["verdict"],
+            checks=[Finding.from_dict(item) for item in data["checks"]],
+            policy=data.get("policy", {}),
+            inputs=data.get("inputs", {}),
+            roles=data.get("roles", {}),
+            data_notes=data.get("data_notes", []),
+            versions=data.get("versions", {}),
+            seed=data.get("seed", 0),
+            created_at=data.get("created_at", ""),
+            duration_seconds=data.get("duration_seconds", 0.0),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Report:
+        return cls.from_dict(json.loads(text))
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per check: id, metric, by, status, value, operator, threshold, severity."""
+        import pandas as pd
+
+        rows = [
+            {
+                "id": f.id,
+                "metric": f.metric,
+                "by": ", ".join(f.by) if f.by else None,
+                "status": f.status,
+                "value": f.value,
+                "operator": f.operator,
+                "threshold": f.threshold,
+                "severity": f.severity,
+                "message": f.message,
+            }
+            for f in self.checks
+        ]
+        return pd.DataFrame(rows)
+
+    def to_markdown(self) -> str:
+        from responsible_ai.report.markdown import render_markdown
+
+        return render_markdown(self)
+
+    def to_junit(self) -> str:
+        from responsible_ai.report.junit import render_junit
+
+        return render_junit(self)
+
+    def render(self, fmt: str) -> str:
+        """The report in ``fmt``: json, md (markdown), junit or text."""
+        renderers = {
+            "json": self.to_json,
+            "md": self.to_markdown,
+            "markdown": self.to_markdown,
+            "junit": self.to_junit,
+            "text": self.to_text,
+        }
+        if fmt not in renderers:
+            raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(renderers)}")
+        return renderers[fmt]()
+
+    def to_text(self) -> str:
+        from responsible_ai.report.text import render_text
+
+        return render_text(self)
+
+    def _repr_html_(self) -> str:
+        from responsible_ai.report.notebook import render_notebook_html
+
+        return render_notebook_html(self)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{count} {status}" for status, count in sorted(self.summary.items()))
+        return f"<Report {self.policy.get('name')!r}: {self.verdict.upper()} ({counts})>"
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
