@@ -16,7 +16,7 @@ from responsible_ai.checker.evaluate import evaluate, verdict_of
 from responsible_ai.errors import InputError
 from responsible_ai.inputs import AuditData, prepare, read_table
 from responsible_ai.policy.loader import LoadedPolicy, load_policy, policy_from_dict
-from responsible_ai.policy.schema import DataRoles, Policy
+from responsible_ai.policy.schema import Policy
 from responsible_ai.report.model import Report
 
 __all__ = ["audit", "package_versions"]

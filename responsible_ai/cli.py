@@ -7,6 +7,8 @@ no traceback). Heavy libraries are imported inside the commands so ``rai --help`
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +18,16 @@ from typing import Any
 __all__ = ["main"]
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+# Each capability adds its subcommands from its own module: ``add_commands(subparsers)`` registers
+# parsers whose ``handler`` takes the parsed args and returns an exit code. These modules must
+# import only the standard library at top level, so that ``rai --help`` stays fast.
+_COMMAND_MODULES: tuple[str, ...] = (
+    "responsible_ai.explain.cli",
+    "responsible_ai.privacy.cli",
+    "responsible_ai.privacy.dp.cli",
+    "responsible_ai.store.cli",
+)
 _FORMATS = ("text", "json", "md", "junit")
 _SUFFIX_FORMATS = {".json": "json", ".md": "md", ".markdown": "md", ".xml": "junit", ".txt": "text"}
 
@@ -50,7 +62,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     fmt = args.format
     if fmt is None:
-        fmt = _SUFFIX_FORMATS.get(Path(args.output).suffix.lower(), "json") if args.output else "text"
+        fmt = (
+            _SUFFIX_FORMATS.get(Path(args.output).suffix.lower(), "json") if args.output else "text"
+        )
     report = audit(
         args.data,
         args.policy,
@@ -199,6 +213,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     reference.add_argument("--out", metavar="DIR", help="directory (default: sample_data/models)")
     reference.set_defaults(handler=_cmd_reference_models)
+
+    for module in _COMMAND_MODULES:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).add_commands(commands)
     return parser
 
 

@@ -1,7 +1,7 @@
 """Errors a user can act on.
 
-Every error the library raises on purpose derives from :class:`RAIError` and carries one message that
-names the problem and the fix. The CLI prints that message on one line and exits with code 2.
+Every error the library raises on purpose derives from :class:`RAIError` and carries one message
+that names the problem and the fix. The CLI prints that message on one line and exits with code 2.
 """
 
 from __future__ import annotations

@@ -21,7 +21,13 @@ from responsible_ai.policy.schema import DataRoles
 __all__ = ["MISSING_GROUP", "AuditData", "prepare", "read_table"]
 
 MISSING_GROUP = "(missing)"
-_TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_TABLE_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -64,6 +70,7 @@ class AuditData:
 
 
 def _describe(values: Any) -> str:
+    values = list(values)
     shown = [repr(v.item() if isinstance(v, np.generic) else v) for v in list(values)[:6]]
     more = ", ..." if len(values) > 6 else ""
     return ", ".join(shown) + more
@@ -86,7 +93,7 @@ def _same_kind(a: Any, b: Any) -> bool:
 
 
 def _resolve_positive_label(label: Any, values: pd.Series, column: str) -> Any:
-    observed = [_python(v) for v in pd.unique(values.dropna())]
+    observed = [_python(v) for v in values.dropna().unique().tolist()]
     if label is None:
         if observed and set(observed) <= {0, 1}:
             return True if all(isinstance(v, bool) for v in observed) else 1
@@ -110,12 +117,12 @@ def _resolve_positive_label(label: Any, values: pd.Series, column: str) -> Any:
 
 
 def _require_columns(frame: pd.DataFrame, roles: DataRoles, grouping: list[str]) -> None:
-    wanted = {
+    wanted: dict[str, list[str | None]] = {
         "target": [roles.target],
         "prediction": [roles.prediction],
         "score": [roles.score],
         "weight": [roles.weight],
-        "sensitive": grouping,
+        "sensitive": list(grouping),
     }
     for role, columns in wanted.items():
         for column in columns:
@@ -164,7 +171,9 @@ def prepare(
     their missing values are handled like those of sensitive features.
     """
     if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"data must be a pandas DataFrame or a file path; got {type(frame).__name__}")
+        raise InputError(
+            f"data must be a pandas DataFrame or a file path; got {type(frame).__name__}"
+        )
     if len(frame) == 0:
         raise InputError("the data is empty (0 rows); nothing to audit")
     frame = frame.copy()
@@ -250,7 +259,8 @@ def _same_label_space(predictions: pd.Series, target: pd.Series, roles: DataRole
     actual = {_python(v) for v in pd.unique(target.dropna())}
     if predicted and not predicted & actual:
         raise InputError(
-            f"prediction column {roles.prediction!r} (values {_describe(sorted(predicted, key=str))}) "
+            f"prediction column {roles.prediction!r} "
+            f"(values {_describe(sorted(predicted, key=str))}) "
             f"shares no value with target {roles.target!r} (values "
             f"{_describe(sorted(actual, key=str))}); both must use the same labels"
         )

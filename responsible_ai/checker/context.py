@@ -39,4 +39,4 @@ class AuditContext:
         state, value = self._cache[key]
         if state == "error":
             raise value
-        return value  # type: ignore[no-any-return]
+        return value

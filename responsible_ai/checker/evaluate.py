@@ -109,7 +109,10 @@ def verdict_of(findings: list[Finding], policy: Policy) -> str:
     for finding in findings:
         if finding.status in ("fail", "error"):
             return "fail"
-        if finding.status == "insufficient_evidence" and severity_rank(finding.severity) >= threshold:
+        if (
+            finding.status == "insufficient_evidence"
+            and severity_rank(finding.severity) >= threshold
+        ):
             return "fail"
     return "pass"
 

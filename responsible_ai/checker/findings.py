@@ -27,8 +27,9 @@ def finite(value: Any) -> Any:
 class Measurement:
     """What a metric computation returns to the checker.
 
-    ``value`` is None when the metric is undefined on the data (for example a ratio whose every group
-    has a selection rate of 0); the checker turns that into an ``error`` finding, never a pass.
+    ``value`` is None when the metric is undefined on the data (for example a ratio whose every
+    group has a selection rate of 0); the checker turns that into an ``error`` finding, never a
+    pass.
     """
 
     value: float | None
@@ -72,4 +73,5 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
-        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__ if key in data})
+        fields = {key: data[key] for key in cls.__dataclass_fields__ if key in data}
+        return cls(**fields)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,12 @@ __all__ = [
 ]
 
 # Modules whose import registers a family of metrics. Each is light (no numpy, pandas, shap).
-_CATALOGUES: tuple[str, ...] = ("responsible_ai.fairness.catalog",)
+_CATALOGUES: tuple[str, ...] = (
+    "responsible_ai.fairness.catalog",
+    "responsible_ai.explain.catalog",
+    "responsible_ai.privacy.catalog",
+    "responsible_ai.privacy.dp.catalog",
+)
 
 
 @dataclass(frozen=True)
@@ -61,13 +67,13 @@ class MetricSpec:
 
     def compute_function(self) -> Callable[..., Any]:
         module, name = self.compute.split(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), name)
 
     def params_model(self) -> type[BaseModel] | None:
         if self.params is None:
             return None
         module, name = self.params.split(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), name)
 
 
 _REGISTRY: dict[str, MetricSpec] = {}
@@ -86,7 +92,8 @@ def _ensure_loaded() -> None:
     global _loaded
     if not _loaded:
         for module in _CATALOGUES:
-            importlib.import_module(module)
+            if importlib.util.find_spec(module) is not None:
+                importlib.import_module(module)
         _loaded = True
 
 

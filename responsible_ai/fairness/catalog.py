@@ -1,9 +1,10 @@
 """The fairness metrics, declared as a table: a group metric plus a way to compare groups.
 
-Definitions follow fairlearn: selection rate is the share of predictions equal to the positive label;
-TPR, FPR, FNR and accuracy are scikit-learn's. ``difference`` is the largest group value minus the
-smallest; ``ratio`` is the smallest divided by the largest. Where several group metrics are combined
-(equalized odds), the worst of their disparities counts, as fairlearn's ``agg="worst_case"``.
+Definitions follow fairlearn: selection rate is the share of predictions equal to the positive
+label; TPR, FPR, FNR and accuracy are scikit-learn's. ``difference`` is the largest group value
+minus the smallest; ``ratio`` is the smallest divided by the largest. Where several group metrics
+are combined (equalized odds), the worst of their disparities counts, as fairlearn's
+``agg="worst_case"``.
 """
 
 from __future__ import annotations

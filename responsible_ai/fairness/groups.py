@@ -105,4 +105,6 @@ def group_rate(cells: dict[str, np.ndarray], metric: str) -> np.ndarray:
     numerator = sum(cells[name] for name in spec.numerator)
     denominator = sum(cells[name] for name in spec.denominator)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+        return np.where(
+            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
+        )

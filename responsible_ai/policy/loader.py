@@ -1,4 +1,4 @@
-"""Load policy files: parse YAML with line numbers, resolve ``extends``, validate everything at once.
+"""Load policy files: parse YAML with line numbers, resolve ``extends``, validate all at once.
 
 Every problem is reported together, each with its file, line and field, so a policy owner fixes a
 file in one pass. Evaluation never sees an invalid policy.
@@ -123,7 +123,8 @@ def _parse(content: bytes, name: str) -> tuple[dict[str, Any], dict[Path_, Locat
         )
     locations: dict[Path_, Location] = {}
     issues: list[PolicyIssue] = []
-    _locate(node, (), name, locations, issues)
+    if node is not None:
+        _locate(node, (), name, locations, issues)
     if issues:
         raise PolicyError(issues)
     return data, locations
@@ -238,13 +239,12 @@ def _schema_path(loc: tuple[Any, ...], data: dict[str, Any]) -> Path_:
     path: list[str | int] = []
     node: Any = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             path.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not path[-1:] == [part]:
+        elif isinstance(node, dict) and isinstance(part, str) and path[-1:] != [part]:
             # a missing required key: name it, though it has no line of its own
             if part.isidentifier():
                 path.append(part)
@@ -293,7 +293,8 @@ def _duplicate_check_ids(
                     file,
                     line,
                     f"checks[{index}].id",
-                    f"check id {check['id']!r} is used twice (first at checks[{first[check['id']]}])",
+                    f"check id {check['id']!r} is used twice "
+                    f"(first at checks[{first[check['id']]}])",
                 )
             )
         else:

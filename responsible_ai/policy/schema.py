@@ -20,6 +20,11 @@ from pydantic import (
     model_validator,
 )
 
+from responsible_ai.explain.settings import ExplainSettings
+from responsible_ai.fairness.settings import FairnessSettings
+from responsible_ai.privacy.dp.settings import ReleaseSettings
+from responsible_ai.privacy.settings import PrivacySettings, TransformSpec
+
 __all__ = [
     "SEVERITIES",
     "Check",
@@ -82,20 +87,19 @@ def _to_condition(value: Any) -> Any:
         return value
     if isinstance(value, str):
         return Condition.parse(value)
-    raise ValueError(f"expected a quoted string such as \">= 0.8\"; got {type(value).__name__}")
+    raise ValueError(f'expected a quoted string such as ">= 0.8"; got {type(value).__name__}')
 
 
 def _to_version(value: Any) -> Any:
     # YAML reads `version: 1.0` as a float; a version is text.
     if isinstance(value, bool):
-        raise ValueError("expected a version string such as \"1.0\"")
+        raise ValueError('expected a version string such as "1.0"')
     if isinstance(value, int | float):
         return str(value)
     return value
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+from responsible_ai.policy._base import Strict as _Strict  # noqa: E402
 
 
 class DataRoles(_Strict):
@@ -128,14 +132,6 @@ class DataRoles(_Strict):
         return [value] if isinstance(value, str) else value
 
 
-class FairnessSettings(_Strict):
-    """Defaults for every fairness check; a check's ``params`` override them."""
-
-    min_group_size: int = Field(
-        1, ge=1, description="Groups with fewer rows are listed but left out of disparities."
-    )
-
-
 class Check(_Strict):
     """One requirement: a metric, how to group, and the condition it must meet."""
 
@@ -151,14 +147,15 @@ class Check(_Strict):
         Condition,
         BeforeValidator(_to_condition),
         WithJsonSchema({"type": "string", "pattern": _CONDITION.pattern}),
-    ] = Field(
-        description="Operator and threshold, such as \">= 0.8\"."
-    )
+    ] = Field(description='Operator and threshold, such as ">= 0.8".')
     severity: Severity = "high"
     reference: str | None = Field(None, description="Law, standard or guideline behind the check.")
     rationale: str | None = Field(None, description="Why the check exists, for the reviewer.")
-    enabled: bool = Field(True, description="false skips the check (a policy that extends can "
-                          "switch an inherited check off; the report lists it as skipped).")
+    enabled: bool = Field(
+        True,
+        description="false skips the check (a policy that extends can "
+        "switch an inherited check off; the report lists it as skipped).",
+    )
 
     @field_validator("metric")
     @classmethod
@@ -194,12 +191,18 @@ class Policy(_Strict):
     extends: str | None = Field(
         None, description="Path of a policy file to inherit from, relative to this file."
     )
-    data: DataRoles = Field(default_factory=DataRoles)  # type: ignore[arg-type]
+    data: DataRoles = Field(default_factory=DataRoles)
     fail_on: Severity = Field(
         "high", description="Lowest severity whose failure fails the verdict; below it, warn."
     )
     seed: int = Field(0, description="Seed for every random step (bootstrap, sampling).")
-    fairness: FairnessSettings = Field(default_factory=FairnessSettings)  # type: ignore[arg-type]
+    fairness: FairnessSettings = Field(default_factory=FairnessSettings)
+    explain: ExplainSettings = Field(default_factory=ExplainSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    transforms: list[TransformSpec] = Field(
+        default_factory=list, description="Data transforms applied in order (`rai anonymize`)."
+    )
+    release: ReleaseSettings = Field(default_factory=ReleaseSettings)
     checks: list[Check] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -11,4 +11,4 @@ def report_json_schema() -> dict[str, object]:
     from importlib import resources
 
     text = resources.files("responsible_ai").joinpath("schemas/report.schema.json").read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(text)

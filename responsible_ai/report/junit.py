@@ -44,4 +44,6 @@ def render_junit(report: Report) -> str:
     suites = ET.Element("testsuites", name=f"responsible-ai: {name}")
     suites.append(suite)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )

@@ -33,9 +33,7 @@ def _group_table(groups: list[dict[str, Any]]) -> list[str]:
         "|---|" + "---:|" * len(columns),
     ]
     for row in groups:
-        values = [
-            str(row[c]) if c == "count" else format_value(row.get(c)) for c in columns
-        ]
+        values = [str(row[c]) if c == "count" else format_value(row.get(c)) for c in columns]
         lines.append(f"| {_cell(row['group'])} | " + " | ".join(values) + " |")
     return lines
 
@@ -79,6 +77,8 @@ def render_markdown(report: Report) -> str:
     for kind in ("data", "policy", "model"):
         item = inputs.get(kind)
         if item:
-            lines.append(f"- {kind}: `{item.get('path') or '(in memory)'}` sha256 `{item.get('sha256')}`")
+            lines.append(
+                f"- {kind}: `{item.get('path') or '(in memory)'}` sha256 `{item.get('sha256')}`"
+            )
     lines += ["", f"Created {report.created_at}, seed {report.seed}."]
     return "\n".join(lines) + "\n"

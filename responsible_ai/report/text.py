@@ -5,14 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from responsible_ai.checker.findings import Finding
     from responsible_ai.report.model import Report
 
 __all__ = ["STATUS_ORDER", "format_value", "ordered_findings", "render_text"]
 
-STATUS_ORDER = {"error": 0, "fail": 1, "insufficient_evidence": 2, "warn": 3, "pass": 4, "skipped": 5}
+STATUS_ORDER = {
+    "error": 0,
+    "fail": 1,
+    "insufficient_evidence": 2,
+    "warn": 3,
+    "pass": 4,
+    "skipped": 5,
+}
 
 
-def ordered_findings(report: Report) -> list:  # type: ignore[type-arg]
+def ordered_findings(report: Report) -> list[Finding]:
     """Findings with the ones that need attention first, then by severity (highest first)."""
     from responsible_ai.policy.schema import severity_rank
 

@@ -1,0 +1,1 @@
+"""Explanations: SHAP values, attributions by group, proxies for sensitive features."""

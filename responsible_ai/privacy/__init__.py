@@ -1,0 +1,1 @@
+"""Privacy: identifier detection, pseudonymization, anonymization, risk, differential privacy."""

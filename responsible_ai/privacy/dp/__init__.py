@@ -1,0 +1,1 @@
+"""Differential privacy with IBM diffprivlib: statistics, fairness reports, models, budget."""
