@@ -1,0 +1,160 @@
+"""``rai store verify``, ``rai store runs`` and ``rai app``: the review store and the review app.
+
+Only the standard library at the top: ``rai --help`` must stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_commands", "app_script", "streamlit_command"]
+
+APP_SCRIPT_ENV = "RAI_APP_SCRIPT"
+MAX_UPLOAD_ENV = "RAI_MAX_UPLOAD_MB"
+DEFAULT_MAX_UPLOAD_MB = 200
+
+
+def app_script() -> Path:
+    """The app script: ``$RAI_APP_SCRIPT``, else ``app/streamlit_app.py`` of the checkout."""
+    from responsible_ai.errors import InputError
+
+    override = os.environ.get(APP_SCRIPT_ENV)
+    script = (
+        Path(override)
+        if override
+        else Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+    )
+    if not script.is_file():
+        raise InputError(
+            f"the review app is not found at {script}; run from a source checkout "
+            f"(pip install -e '.[app]') or set {APP_SCRIPT_ENV} to app/streamlit_app.py"
+        )
+    return script
+
+
+def max_upload_mb() -> int:
+    """Upload size limit of the app in MB: ``$RAI_MAX_UPLOAD_MB`` (default 200)."""
+    from responsible_ai.errors import InputError
+
+    text = os.environ.get(MAX_UPLOAD_ENV, str(DEFAULT_MAX_UPLOAD_MB))
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InputError(f"{MAX_UPLOAD_ENV} must be a whole number of megabytes >= 1; got {text!r}")
+    return value
+
+
+def streamlit_command(
+    port: int | None = None, address: str | None = None, headless: bool = False
+) -> list[str]:
+    """The command line that starts the review app with the project's settings."""
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_script()),
+        "--browser.gatherUsageStats=false",
+        f"--server.maxUploadSize={max_upload_mb()}",
+        "--theme.base=light",
+    ]
+    if port is not None:
+        command.append(f"--server.port={port}")
+    if address is not None:
+        command.append(f"--server.address={address}")
+    if headless:
+        command.append("--server.headless=true")
+    return command
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from responsible_ai.errors import InputError
+
+    if importlib.util.find_spec("streamlit") is None:
+        raise InputError("the review app needs Streamlit: pip install -e '.[app]'")
+    env = dict(os.environ)
+    if args.store_url:
+        env["RAI_STORE_URL"] = args.store_url
+    command = streamlit_command(args.port, args.address, args.headless)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _open_store(url: str | None) -> Any:
+    from responsible_ai.store import ReviewStore
+
+    return ReviewStore(url)
+
+
+def _cmd_store_verify(args: argparse.Namespace) -> int:
+    store = _open_store(args.url)
+    try:
+        result = store.verify()
+    finally:
+        store.close()
+    if not result.ok:
+        print(f"BROKEN {store.display_url}: {result.problem}")
+        return 1
+    print(
+        f"ok {store.display_url}: {result.runs} run(s), {result.reviews} review(s), "
+        f"chain intact; head {result.head}"
+    )
+    return 0
+
+
+def _cmd_store_runs(args: argparse.Namespace) -> int:
+    store = _open_store(args.url)
+    try:
+        runs = store.runs()
+    finally:
+        store.close()
+    if runs.empty:
+        print(f"no runs in {store.display_url}")
+        return 0
+    print(runs.to_string(index=False))
+    return 0
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register ``rai app`` and ``rai store`` with the top-level parser."""
+    app = subparsers.add_parser(
+        "app",
+        help="open the review app (Streamlit) on the audited German credit sample",
+        description="Start the Streamlit review app. It opens on the German credit sample "
+        "audited with policies/german-credit-lending.yaml.",
+    )
+    app.add_argument("--port", type=int, help="port to serve on (default 8501)")
+    app.add_argument("--address", help="address to bind (default: all interfaces)")
+    app.add_argument("--headless", action="store_true", help="do not open a browser")
+    app.add_argument("--store-url", help="SQLAlchemy URL of the review store (RAI_STORE_URL)")
+    app.set_defaults(handler=_cmd_app)
+
+    store = subparsers.add_parser(
+        "store", help="the review store: verify the review chain, list runs"
+    )
+    commands = store.add_subparsers(dest="store_command", metavar="COMMAND")
+    store.set_defaults(handler=lambda _args: _usage(store))
+    verify = commands.add_parser(
+        "verify",
+        help="check the tamper-evident review chain; exit 1 naming the first broken record",
+    )
+    verify.add_argument("--url", help="SQLAlchemy URL (default: $RAI_STORE_URL or $RAI_HOME)")
+    verify.set_defaults(handler=_cmd_store_verify)
+    runs = commands.add_parser("runs", help="list the stored runs, newest first")
+    runs.add_argument("--url", help="SQLAlchemy URL (default: $RAI_STORE_URL or $RAI_HOME)")
+    runs.set_defaults(handler=_cmd_store_runs)

@@ -1,0 +1,68 @@
+"""The tables of the review store: runs, their findings, and the append-only review chain."""
+
+from __future__ import annotations
+
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "FindingRow", "ReviewRow", "RunRow"]
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the store's tables."""
+
+
+class RunRow(Base):
+    """One audit run: the full JSON report and the fingerprints of what it audited."""
+
+    __tablename__ = "rai_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    policy_name: Mapped[str] = mapped_column(String(200), default="")
+    policy_version: Mapped[str] = mapped_column(String(50), default="")
+    verdict: Mapped[str] = mapped_column(String(20))
+    data_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    policy_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    model_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    report_sha256: Mapped[str] = mapped_column(String(64))
+    report_json: Mapped[str] = mapped_column(Text)
+
+
+class FindingRow(Base):
+    """One finding of a run, in columns so that runs can be queried and compared."""
+
+    __tablename__ = "rai_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("rai_runs.id"), index=True)
+    check_id: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    operator: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ReviewRow(Base):
+    """One review decision. Never updated or deleted; ``hash`` chains it to the previous one."""
+
+    __tablename__ = "rai_reviews"
+    __table_args__ = (UniqueConstraint("seq", name="uq_rai_reviews_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int] = mapped_column(ForeignKey("rai_runs.id"), index=True)
+    report_sha256: Mapped[str] = mapped_column(String(64))
+    check_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    reviewer: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text)
+    justification: Mapped[str] = mapped_column(Text, default="")
+    expires_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
