@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+
+from responsible_ai.audit import audit
+from responsible_ai.datasets import load_german_credit
+from responsible_ai.report.model import Report
+from responsible_ai.store import ReviewStore
+
+
+@pytest.fixture(scope="session")
+def failing_report() -> Report:
+    """The lending policy on German credit with decisions that fail the age checks."""
+    german = load_german_credit().data
+    approved = german["credit"].where(german["age_group"] != "under 25", "bad")
+    report = audit(
+        german.assign(approved=approved),
+        "policies/german-credit-lending.yaml",
+        prediction="approved",
+    )
+    assert report.verdict == "fail"
+    return report
+
+
+@pytest.fixture
+def store(tmp_path) -> ReviewStore:
+    store = ReviewStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def passing_report() -> Report:
+    """The lending policy on German credit where the decisions are the true outcomes."""
+    german = load_german_credit().data
+    return audit(
+        german.assign(approved=german["credit"]),
+        "policies/eeoc-four-fifths.yaml",
+        prediction="approved",
+        target="credit",
+        sensitive=["sex", "age_group"],
+        positive_label="good",
+    )
