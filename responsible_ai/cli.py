@@ -28,8 +28,16 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "responsible_ai.privacy.dp.cli",
     "responsible_ai.store.cli",
 )
-_FORMATS = ("text", "json", "md", "junit")
-_SUFFIX_FORMATS = {".json": "json", ".md": "md", ".markdown": "md", ".xml": "junit", ".txt": "text"}
+_FORMATS = ("text", "json", "md", "junit", "html")
+_SUFFIX_FORMATS = {
+    ".json": "json",
+    ".md": "md",
+    ".markdown": "md",
+    ".xml": "junit",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+}
 
 
 class _Parser(argparse.ArgumentParser):

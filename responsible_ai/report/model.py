@@ -122,10 +122,17 @@ class Report:
 
         return render_junit(self)
 
+    def to_html(self) -> str:
+        """A self-contained HTML page (inline CSS and SVG charts, no script, prints to PDF)."""
+        from responsible_ai.report.html import render_html
+
+        return render_html(self)
+
     def render(self, fmt: str) -> str:
-        """The report in ``fmt``: json, md (markdown), junit or text."""
+        """The report in ``fmt``: json, md (markdown), junit, html or text."""
         renderers = {
             "json": self.to_json,
+            "html": self.to_html,
             "md": self.to_markdown,
             "markdown": self.to_markdown,
             "junit": self.to_junit,

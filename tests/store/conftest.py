@@ -41,3 +41,10 @@ def passing_report() -> Report:
         sensitive=["sex", "age_group"],
         positive_label="good",
     )
+
+
+@pytest.fixture(scope="session")
+def failing_page(failing_report) -> str:
+    from responsible_ai.report.html import render_html
+
+    return render_html(failing_report)

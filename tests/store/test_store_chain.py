@@ -90,7 +90,7 @@ def test_concurrent_writers_lose_nothing(tmp_path, failing_report):
     url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
     store = ReviewStore(url)
     run = store.save_run(failing_report)
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")
     writers = [context.Process(target=_writer, args=(url, run, f"writer{i}", 15)) for i in range(4)]
     for process in writers:
         process.start()

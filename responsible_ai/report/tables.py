@@ -1,0 +1,176 @@
+"""Evidence as tables: the per-group rows of a fairness finding, with intervals where present.
+
+The HTML report and the review app both read findings through these functions, so a table looks
+the same wherever a reviewer meets it. Only what the evidence holds is shown: counts and rates from
+the group counts, confidence intervals and intersectional tables when the fairness engine adds them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from responsible_ai.checker.findings import Finding
+
+__all__ = [
+    "GROUP_RATES",
+    "GroupTable",
+    "checks_frame",
+    "group_table",
+    "interval_of",
+    "metric_of_finding",
+]
+
+#: Group rates in display order, with the label a reviewer reads.
+GROUP_RATES: dict[str, str] = {
+    "selection_rate": "selection rate",
+    "base_rate": "base rate",
+    "true_positive_rate": "true positive rate",
+    "false_positive_rate": "false positive rate",
+    "false_negative_rate": "false negative rate",
+    "accuracy": "accuracy",
+}
+
+# The group rate that a disparity metric compares, for charts that show one rate per group.
+_METRIC_RATE = {
+    "selection_rate": "selection_rate",
+    "demographic_parity": "selection_rate",
+    "equal_opportunity": "true_positive_rate",
+    "equalized_odds": "true_positive_rate",
+    "false_positive_rate": "false_positive_rate",
+    "false_negative_rate": "false_negative_rate",
+    "accuracy": "accuracy",
+}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _pair(value: Any) -> tuple[float, float] | None:
+    if isinstance(value, dict):
+        value = (value.get("low", value.get("ci_low")), value.get("high", value.get("ci_high")))
+    if isinstance(value, list | tuple) and len(value) == 2:
+        low, high = _number(value[0]), _number(value[1])
+        if low is not None and high is not None:
+            return low, high
+    return None
+
+
+def interval_of(row: dict[str, Any], rate: str) -> tuple[float, float] | None:
+    """The confidence interval of ``rate`` in a group row, in any of the shapes evidence uses.
+
+    Accepted: ``row["<rate>_ci"] = [low, high]`` (or ``{"low", "high"}``),
+    ``row["<rate>_ci_low"]`` with ``row["<rate>_ci_high"]``, and ``row["ci"]["<rate>"]`` or
+    ``row["intervals"]["<rate>"]``.
+    """
+    found = _pair(row.get(f"{rate}_ci"))
+    if found is None:
+        found = _pair((row.get(f"{rate}_ci_low"), row.get(f"{rate}_ci_high")))
+    for key in ("ci", "intervals"):
+        nested = row.get(key)
+        if found is None and isinstance(nested, dict):
+            found = _pair(nested.get(rate))
+    return found
+
+
+def metric_of_finding(finding: Finding) -> str | None:
+    """The group rate a fairness finding compares (selection rate for parity checks)."""
+    name = finding.metric.split(".", 1)[-1]
+    for stem, rate in _METRIC_RATE.items():
+        if name.startswith(stem):
+            return rate
+    return None
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """Per-group evidence of a finding: rates (and their intervals) for each group.
+
+    ``rows`` hold ``group``, ``count`` and, per rate in ``rates``, the value and an optional
+    ``(low, high)`` interval under ``"<rate>_interval"``. ``excluded`` lists groups below the
+    minimum group size; ``by`` the grouping columns.
+    """
+
+    by: list[str]
+    rates: list[str]
+    rows: list[dict[str, Any]]
+    excluded: list[str]
+    min_group_size: int | None
+
+    @property
+    def has_intervals(self) -> bool:
+        return any(row.get(f"{rate}_interval") for row in self.rows for rate in self.rates)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group; intervals as ``"<label> 95% CI"`` text columns."""
+        import pandas as pd
+
+        records = []
+        for row in self.rows:
+            record: dict[str, Any] = {"group": row["group"], "count": row["count"]}
+            for rate in self.rates:
+                record[GROUP_RATES[rate]] = row.get(rate)
+                interval = row.get(f"{rate}_interval")
+                if self.has_intervals:
+                    record[f"{GROUP_RATES[rate]} CI"] = (
+                        f"{interval[0]:.3f} – {interval[1]:.3f}" if interval else None
+                    )
+            record["excluded"] = row["group"] in self.excluded
+            records.append(record)
+        return pd.DataFrame(records)
+
+
+def group_table(finding: Finding) -> GroupTable | None:
+    """The per-group table of a fairness finding, or None when its evidence has no groups."""
+    groups = finding.evidence.get("groups")
+    if not isinstance(groups, list) or not groups:
+        return None
+    rates = [rate for rate in GROUP_RATES if any(rate in row for row in groups)]
+    rows = []
+    for raw in groups:
+        if not isinstance(raw, dict) or "group" not in raw:
+            continue
+        row: dict[str, Any] = {
+            "group": str(raw["group"]),
+            "values": raw.get("values", {}),
+            "count": raw.get("count"),
+        }
+        for rate in rates:
+            row[rate] = _number(raw.get(rate))
+            row[f"{rate}_interval"] = interval_of(raw, rate)
+        rows.append(row)
+    excluded = [str(group) for group in finding.evidence.get("excluded_groups") or []]
+    by = [str(column) for column in finding.evidence.get("by") or finding.by or []]
+    minimum = finding.evidence.get("min_group_size")
+    return GroupTable(by, rates, rows, excluded, minimum if isinstance(minimum, int) else None)
+
+
+def checks_frame(findings: list[Finding]) -> pd.DataFrame:
+    """The checks as a reviewer reads them: status, severity, check, value vs requirement."""
+    import pandas as pd
+
+    from responsible_ai.report.text import format_value
+
+    return pd.DataFrame(
+        [
+            {
+                "status": f.status,
+                "severity": f.severity,
+                "check": f.id,
+                "metric": f.metric,
+                "by": ", ".join(f.by) if f.by else "",
+                "value": format_value(f.value),
+                "requirement": f"{f.operator} {f.threshold:g}" if f.threshold is not None else "",
+                "reference": f.reference or "",
+                "detail": f.message,
+            }
+            for f in findings
+        ]
+    )
