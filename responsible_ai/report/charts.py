@@ -7,7 +7,7 @@ the same in both. Rates are on a fixed 0 to 1 axis so that charts of different c
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from responsible_ai.report.tables import GROUP_RATES
 
@@ -125,7 +125,7 @@ def intersection_heatmap_svg(table: GroupTable, rate: str, *, title: str = "") -
     first, second = table.by
     rows_values: list[str] = []
     column_values: list[str] = []
-    cells: dict[tuple[str, str], dict[str, object]] = {}
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
     for row in table.rows:
         values = row.get("values") or {}
         a, b = str(values.get(first, "")), str(values.get(second, ""))
@@ -161,9 +161,9 @@ def intersection_heatmap_svg(table: GroupTable, rate: str, *, title: str = "") -
         parts.append(_text(left - 8, y + cell_h / 2 + 4, _short(row_value), text_anchor="end"))
         for j, column in enumerate(column_values):
             x = left + j * cell_w
-            row = cells.get((row_value, column))
-            value = row.get(rate) if row else None
-            excluded = row is not None and str(row["group"]) in table.excluded
+            cell = cells.get((row_value, column))
+            value = cell.get(rate) if cell else None
+            excluded = cell is not None and str(cell["group"]) in table.excluded
             fill = "#f6f8fa" if not isinstance(value, float) else _cell_colour(value)
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
@@ -172,7 +172,7 @@ def intersection_heatmap_svg(table: GroupTable, rate: str, *, title: str = "") -
             dark = isinstance(value, float) and value > 0.55
             ink = "#ffffff" if dark else _INK
             shown = f"{value:.3f}" if isinstance(value, float) else "—"
-            count = f"n = {row['count']}" + (" (excluded)" if excluded else "") if row else ""
+            count = f"n = {cell['count']}" + (" (excluded)" if excluded else "") if cell else ""
             parts.append(
                 _text(
                     x + cell_w / 2,

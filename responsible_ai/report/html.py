@@ -127,19 +127,19 @@ def _group_section(finding: Finding) -> str:
             f"<p class='muted'>Excluded from the comparison (fewer than "
             f"{escape(str(table.min_group_size))} rows): {escape(', '.join(table.excluded))}</p>"
         )
-    rate = metric_of_finding(finding)
-    if rate in table.rates:
+    chart_rate = metric_of_finding(finding)
+    if chart_rate is not None and chart_rate in table.rates:
         overall = finding.evidence.get("overall") or {}
-        value = overall.get(rate) if isinstance(overall, dict) else None
+        overall_rate = overall.get(chart_rate) if isinstance(overall, dict) else None
         parts.append(
             group_bars_svg(
                 table,
-                rate,
-                title=f"{GROUP_RATES[rate]} by {' × '.join(table.by)}",
-                overall=value if isinstance(value, float) else None,
+                chart_rate,
+                title=f"{GROUP_RATES[chart_rate]} by {' × '.join(table.by)}",
+                overall=overall_rate if isinstance(overall_rate, float) else None,
             )
         )
-        heatmap = intersection_heatmap_svg(table, rate)
+        heatmap = intersection_heatmap_svg(table, chart_rate)
         if heatmap:
             parts.append(heatmap)
     return "".join(parts)
