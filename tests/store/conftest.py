@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from responsible_ai.audit import audit
+from responsible_ai.auditing import audit
 from responsible_ai.datasets import load_german_credit
 from responsible_ai.report.model import Report
 from responsible_ai.store import ReviewStore

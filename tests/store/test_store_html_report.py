@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from responsible_ai.audit import audit
+from responsible_ai.auditing import audit
 from responsible_ai.cli import main
 from responsible_ai.datasets import load_german_credit
 from responsible_ai.report.html import render_html
