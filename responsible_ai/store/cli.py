@@ -16,8 +16,6 @@ from typing import Any
 __all__ = ["add_commands", "app_script", "streamlit_command"]
 
 APP_SCRIPT_ENV = "RAI_APP_SCRIPT"
-MAX_UPLOAD_ENV = "RAI_MAX_UPLOAD_MB"
-DEFAULT_MAX_UPLOAD_MB = 200
 
 
 def app_script() -> Path:
@@ -40,16 +38,9 @@ def app_script() -> Path:
 
 def max_upload_mb() -> int:
     """Upload size limit of the app in MB: ``$RAI_MAX_UPLOAD_MB`` (default 200)."""
-    from responsible_ai.errors import InputError
+    from responsible_ai.uploads import max_upload_bytes
 
-    text = os.environ.get(MAX_UPLOAD_ENV, str(DEFAULT_MAX_UPLOAD_MB))
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise InputError(f"{MAX_UPLOAD_ENV} must be a whole number of megabytes >= 1; got {text!r}")
-    return value
+    return max_upload_bytes() // (1024 * 1024)
 
 
 def streamlit_command(

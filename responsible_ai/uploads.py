@@ -1,0 +1,138 @@
+"""Files a user uploads to the review app: size-limited, read with one clear error, models safe.
+
+Pickle and joblib models run arbitrary code when loaded, so the server refuses them unless its
+operator sets ``RAI_TRUST_UPLOADED_MODELS=1``; ``.skops`` models load with skops' trusted types.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from responsible_ai.errors import InputError, UntrustedModelError
+from responsible_ai.models import PICKLE_SUFFIXES, SKOPS_SUFFIXES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "MAX_UPLOAD_ENV",
+    "TABLE_SUFFIXES",
+    "TRUST_MODELS_ENV",
+    "load_uploaded_model",
+    "max_upload_bytes",
+    "read_uploaded_table",
+    "trust_uploaded_models",
+]
+
+MAX_UPLOAD_ENV = "RAI_MAX_UPLOAD_MB"
+TRUST_MODELS_ENV = "RAI_TRUST_UPLOADED_MODELS"
+DEFAULT_MAX_UPLOAD_MB = 200
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+
+UPLOADED_PICKLE_REFUSED = (
+    "{name} is a {kind} file: loading it would run whatever code its author put in it, so this "
+    "server refuses it. Save the model with skops.io.dump and upload the .skops file (the "
+    "server's operator can allow pickles with " + TRUST_MODELS_ENV + "=1)"
+)
+
+
+def max_upload_bytes() -> int:
+    """The upload size limit: ``$RAI_MAX_UPLOAD_MB`` megabytes (default 200)."""
+    text = os.environ.get(MAX_UPLOAD_ENV, str(DEFAULT_MAX_UPLOAD_MB))
+    try:
+        megabytes = int(text)
+    except ValueError:
+        megabytes = 0
+    if megabytes < 1:
+        raise InputError(f"{MAX_UPLOAD_ENV} must be a whole number of megabytes >= 1; got {text!r}")
+    return megabytes * 1024 * 1024
+
+
+def trust_uploaded_models() -> bool:
+    """Whether the operator allows pickle/joblib uploads (``RAI_TRUST_UPLOADED_MODELS=1``)."""
+    return os.environ.get(TRUST_MODELS_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def _check_size(name: str, content: bytes) -> None:
+    limit = max_upload_bytes()
+    if len(content) > limit:
+        raise InputError(
+            f"{name} is {len(content) / 1e6:.1f} MB, over the upload limit of "
+            f"{limit // (1024 * 1024)} MB; upload a sample of the rows or raise {MAX_UPLOAD_ENV}"
+        )
+    if not content:
+        raise InputError(f"{name} is empty (0 bytes); upload the file again")
+
+
+def read_uploaded_table(name: str, content: bytes) -> pd.DataFrame:
+    """Read an uploaded CSV, TSV or Parquet file.
+
+    Raises
+    ------
+    InputError
+        Wrong file type, too large, empty, unreadable, or without rows, naming the file and fix.
+    """
+    import pandas as pd
+
+    suffix = Path(name).suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise InputError(
+            f"{name} is not a data table: upload a .csv, .tsv or .parquet file "
+            f"(got {suffix or 'no extension'})"
+        )
+    _check_size(name, content)
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(io.BytesIO(content))
+        else:
+            frame = pd.read_csv(
+                io.BytesIO(content), sep="\t" if suffix == ".tsv" else ",", low_memory=False
+            )
+    except Exception as exc:
+        kind = "Parquet" if suffix in (".parquet", ".pq") else "CSV"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"cannot read {name} as {kind}: {first}") from None
+    if frame.empty or len(frame.columns) < 2:
+        raise InputError(
+            f"{name} has {len(frame)} row(s) and {len(frame.columns)} column(s); an audit needs "
+            f"rows and at least a sensitive column and an outcome column"
+        )
+    frame.columns = [str(column) for column in frame.columns]
+    return frame
+
+
+def load_uploaded_model(name: str, content: bytes) -> Any:
+    """Load an uploaded model: ``.skops`` safely; pickle/joblib only if the server trusts them.
+
+    Raises
+    ------
+    UntrustedModelError
+        A pickle or joblib file while ``RAI_TRUST_UPLOADED_MODELS`` is not set, or a ``.skops``
+        file holding types outside scikit-learn, NumPy and SciPy.
+    InputError
+        Wrong file type, too large, empty or unreadable.
+    """
+    from responsible_ai.models import load_model
+
+    suffix = Path(name).suffix.lower()
+    trusted = trust_uploaded_models()
+    if suffix in PICKLE_SUFFIXES and not trusted:
+        kind = "joblib" if suffix == ".joblib" else "pickle"
+        raise UntrustedModelError(UPLOADED_PICKLE_REFUSED.format(name=name, kind=kind))
+    if suffix not in SKOPS_SUFFIXES + PICKLE_SUFFIXES:
+        raise InputError(
+            f"{name} is not a model file: upload a .skops file saved with skops.io.dump "
+            f"(got {suffix or 'no extension'})"
+        )
+    _check_size(name, content)
+    with tempfile.TemporaryDirectory(prefix="rai-upload-") as directory:
+        path = Path(directory) / f"model{suffix}"
+        path.write_bytes(content)
+        try:
+            return load_model(path, trust_model=trusted)
+        except InputError as exc:
+            raise type(exc)(str(exc).replace(str(path), name)) from None
