@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from responsible_ai.report.tables import GROUP_RATES
+from responsible_ai.report.tables import rate_label
 
 if TYPE_CHECKING:
     from responsible_ai.report.tables import GroupTable
@@ -48,12 +48,12 @@ def group_bars_svg(
     def x(value: float) -> float:
         return x0 + max(0.0, min(1.0, value)) * plot_width
 
-    rate_label = GROUP_RATES.get(rate, rate)
+    axis_label = rate_label(rate)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="rai-chart" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title or rate_label)}" font-family="sans-serif" font-size="12">',
-        _text(0, 16, title or f"{rate_label} by group", font_weight="bold", font_size="13"),
+        f'aria-label="{escape(title or axis_label)}" font-family="sans-serif" font-size="12">',
+        _text(0, 16, title or f"{axis_label} by group", font_weight="bold", font_size="13"),
     ]
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         parts.append(
@@ -61,7 +61,7 @@ def group_bars_svg(
             f'y2="{height - 38}" stroke="{_GRID}" stroke-width="1"/>'
         )
         parts.append(_text(x(tick), height - 24, f"{tick:g}", text_anchor="middle", fill=_INK))
-    parts.append(_text(x0 + plot_width / 2, height - 6, rate_label, text_anchor="middle"))
+    parts.append(_text(x0 + plot_width / 2, height - 6, axis_label, text_anchor="middle"))
     for index, row in enumerate(table.rows):
         y = top + index * row_height
         label = str(row["group"])
@@ -135,13 +135,13 @@ def intersection_heatmap_svg(table: GroupTable, rate: str, *, title: str = "") -
     cell_w, cell_h, left, top = 130, 46, 180, 64
     width = left + cell_w * len(column_values) + 20
     height = top + cell_h * len(rows_values) + 30
-    rate_label = GROUP_RATES.get(rate, rate)
+    axis_label = rate_label(rate)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="rai-chart" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title or rate_label)}" font-family="sans-serif" font-size="12">',
+        f'aria-label="{escape(title or axis_label)}" font-family="sans-serif" font-size="12">',
         _text(
-            0, 16, title or f"{rate_label}: {first} × {second}", font_weight="bold", font_size="13"
+            0, 16, title or f"{axis_label}: {first} × {second}", font_weight="bold", font_size="13"
         ),
         _text(
             left + cell_w * len(column_values) / 2,

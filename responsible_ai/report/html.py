@@ -11,7 +11,13 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from responsible_ai.report.charts import group_bars_svg, intersection_heatmap_svg
-from responsible_ai.report.tables import GROUP_RATES, group_table, metric_of_finding
+from responsible_ai.report.tables import (
+    exclusion_notes,
+    group_table,
+    metric_of_finding,
+    rate_label,
+    value_interval,
+)
 from responsible_ai.report.text import format_value, ordered_findings
 
 if TYPE_CHECKING:
@@ -101,7 +107,7 @@ def _group_section(finding: Finding) -> str:
         return ""
     header = ["group", "n"]
     for rate in table.rates:
-        header.append(GROUP_RATES[rate] + (" (95% CI)" if table.has_intervals else ""))
+        header.append(rate_label(rate) + (" (95% CI)" if table.has_intervals else ""))
     body = []
     for row in table.rows:
         cells = [escape(row["group"]), escape(str(row["count"]))]
@@ -123,10 +129,8 @@ def _group_section(finding: Finding) -> str:
         + f"</tr></thead><tbody>{''.join(body)}</tbody></table>"
     ]
     if table.excluded:
-        parts.append(
-            f"<p class='muted'>Excluded from the comparison (fewer than "
-            f"{escape(str(table.min_group_size))} rows): {escape(', '.join(table.excluded))}</p>"
-        )
+        notes = "; ".join(exclusion_notes(finding))
+        parts.append(f"<p class='muted'>Excluded from the comparison: {escape(notes)}</p>")
     chart_rate = metric_of_finding(finding)
     if chart_rate is not None and chart_rate in table.rates:
         overall = finding.evidence.get("overall") or {}
@@ -135,7 +139,7 @@ def _group_section(finding: Finding) -> str:
             group_bars_svg(
                 table,
                 chart_rate,
-                title=f"{GROUP_RATES[chart_rate]} by {' × '.join(table.by)}",
+                title=f"{rate_label(chart_rate)} by {' × '.join(table.by)}",
                 overall=overall_rate if isinstance(overall_rate, float) else None,
             )
         )
@@ -153,6 +157,11 @@ def _check_section(finding: Finding, effective: dict[str, str], notes: dict[str,
         f"<span class='muted'>({escape(finding.severity)})</span></h3>",
         f"<p>{escape(finding.message)}</p>",
     ]
+    interval = value_interval(finding)
+    if interval:
+        parts.append(
+            f"<p>95% confidence interval of the value: {interval[0]:.4g} – {interval[1]:.4g}</p>"
+        )
     if finding.id in notes:
         parts.append(f"<p><strong>Review:</strong> {escape(notes[finding.id])}</p>")
     if finding.rationale:

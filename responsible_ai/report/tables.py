@@ -20,9 +20,12 @@ __all__ = [
     "GROUP_RATES",
     "GroupTable",
     "checks_frame",
+    "exclusion_notes",
     "group_table",
     "interval_of",
     "metric_of_finding",
+    "rate_label",
+    "value_interval",
 ]
 
 #: Group rates in display order, with the label a reviewer reads.
@@ -45,6 +48,14 @@ _METRIC_RATE = {
     "false_negative_rate": "false_negative_rate",
     "accuracy": "accuracy",
 }
+
+
+_NOT_RATES = {"count", "weight", "included", "share", "group", "values"}
+
+
+def rate_label(rate: str) -> str:
+    """How a reviewer reads a group rate's name."""
+    return GROUP_RATES.get(rate, rate.replace("_", " "))
 
 
 def _number(value: Any) -> float | None:
@@ -116,10 +127,10 @@ class GroupTable:
         for row in self.rows:
             record: dict[str, Any] = {"group": row["group"], "count": row["count"]}
             for rate in self.rates:
-                record[GROUP_RATES[rate]] = row.get(rate)
+                record[rate_label(rate)] = row.get(rate)
                 interval = row.get(f"{rate}_interval")
                 if self.has_intervals:
-                    record[f"{GROUP_RATES[rate]} CI"] = (
+                    record[f"{rate_label(rate)} CI"] = (
                         f"{interval[0]:.3f} – {interval[1]:.3f}" if interval else None
                     )
             record["excluded"] = row["group"] in self.excluded
@@ -133,6 +144,17 @@ def group_table(finding: Finding) -> GroupTable | None:
     if not isinstance(groups, list) or not groups:
         return None
     rates = [rate for rate in GROUP_RATES if any(rate in row for row in groups)]
+    rates += sorted(
+        {
+            key
+            for row in groups
+            if isinstance(row, dict)
+            for key, value in row.items()
+            if key not in rates and key not in _NOT_RATES and _number(value) is not None
+        }
+    )
+    intervals = finding.evidence.get("group_intervals")
+    intervals = intervals if isinstance(intervals, dict) else {}
     rows = []
     for raw in groups:
         if not isinstance(raw, dict) or "group" not in raw:
@@ -144,12 +166,32 @@ def group_table(finding: Finding) -> GroupTable | None:
         }
         for rate in rates:
             row[rate] = _number(raw.get(rate))
-            row[f"{rate}_interval"] = interval_of(raw, rate)
+            by_group = intervals.get(rate)
+            row[f"{rate}_interval"] = interval_of(raw, rate) or (
+                _pair(by_group.get(row["group"])) if isinstance(by_group, dict) else None
+            )
         rows.append(row)
     excluded = [str(group) for group in finding.evidence.get("excluded_groups") or []]
     by = [str(column) for column in finding.evidence.get("by") or finding.by or []]
     minimum = finding.evidence.get("min_group_size")
     return GroupTable(by, rates, rows, excluded, minimum if isinstance(minimum, int) else None)
+
+
+def value_interval(finding: Finding) -> tuple[float, float] | None:
+    """The confidence interval of a finding's measured value, when the evidence has one."""
+    return _pair(finding.evidence.get("interval"))
+
+
+def exclusion_notes(finding: Finding) -> list[str]:
+    """Why each excluded group was left out (``group: reason``), or just the group names."""
+    details = finding.evidence.get("exclusions")
+    if isinstance(details, list) and details:
+        return [
+            f"{item.get('group')}: {item.get('reason') or 'excluded'}"
+            for item in details
+            if isinstance(item, dict)
+        ]
+    return [str(group) for group in finding.evidence.get("excluded_groups") or []]
 
 
 def checks_frame(findings: list[Finding]) -> pd.DataFrame:

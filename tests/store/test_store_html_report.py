@@ -172,3 +172,25 @@ def test_cli_check_format_html(tmp_path, capsys):
         == 0
     )
     assert "<h1>Audit report: eeoc-four-fifths 1.0</h1>" in capsys.readouterr().out
+
+
+def test_fairness_engine_intervals_and_exclusions_are_shown(failing_report):
+    from copy import deepcopy
+
+    report = deepcopy(failing_report)
+    finding = next(f for f in report.checks if f.id == "parity-sex-by-age")
+    finding.evidence["group_intervals"] = {
+        "selection_rate": {row["group"]: [0.1, 0.9] for row in finding.evidence["groups"]}
+    }
+    finding.evidence["interval"] = {"low": 0.61, "high": 0.82, "confidence": 0.95}
+    finding.evidence["excluded_groups"] = ["female / under 25"]
+    finding.evidence["exclusions"] = [
+        {"group": "female / under 25", "count": 84, "reason": "84 rows < min_group_size 100"}
+    ]
+    page = render_html(report)
+    section = page[page.index("id='check-parity-sex-by-age'") :]
+    section = section[: section.index("</section>")]
+    assert "0.100 – 0.900" in section
+    assert "95% confidence interval of the value: 0.61 – 0.82" in section
+    assert "female / under 25: 84 rows &lt; min_group_size 100" in section
+    assert "(excluded)" in section

@@ -1,0 +1,101 @@
+"""What every page shares: the store, the current audit run, and how errors and statuses show.
+
+Thin on purpose: the logic lives in ``responsible_ai``; this module only holds session state and
+turns library errors into one ``st.error`` (never a traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from responsible_ai.audit_run import AuditRun, sample_run
+from responsible_ai.errors import RAIError
+from responsible_ai.report.escaping import escape_markdown
+from responsible_ai.store import ReviewStore, default_store_url
+
+__all__ = [
+    "STATUS_ICONS",
+    "attempt",
+    "current_run",
+    "md",
+    "run_id",
+    "set_current_run",
+    "store",
+]
+
+T = TypeVar("T")
+
+STATUS_ICONS = {
+    "pass": ":green[**PASS**]",
+    "fail": ":red[**FAIL**]",
+    "error": ":red[**ERROR**]",
+    "warn": ":orange[**WARN**]",
+    "insufficient_evidence": ":orange[**INSUFFICIENT EVIDENCE**]",
+    "skipped": ":gray[**SKIPPED**]",
+    "waived": ":violet[**WAIVED**]",
+}
+
+
+def md(text: object) -> str:
+    """User-provided text made safe to place inside Markdown."""
+    return escape_markdown(str(text))
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> ReviewStore:
+    return ReviewStore(url)
+
+
+def store() -> ReviewStore:
+    """The review store of this server (``RAI_STORE_URL`` or ``$RAI_HOME/store.sqlite``)."""
+    return _store(default_store_url())
+
+
+@st.cache_resource(show_spinner="Auditing the German credit sample with the lending policy…")
+def _sample() -> AuditRun:
+    return sample_run()
+
+
+def attempt(action: Callable[[], T]) -> T | None:
+    """Run a library call; show a failure as one ``st.error`` naming the problem and the fix."""
+    try:
+        return action()
+    except RAIError as error:
+        st.error(str(error), icon="⚠️")
+    except Exception as error:  # a bug: say so plainly, never show a traceback to a reviewer
+        st.error(
+            f"Internal error ({type(error).__name__}: {error}). This is a bug in responsible-ai; "
+            f"please report it with the steps that led here.",
+            icon="🐞",
+        )
+    return None
+
+
+def set_current_run(run: AuditRun) -> int:
+    """Make ``run`` the session's current run, storing it; returns its run id."""
+    run_number = store().save_run(run.report, label=run.label, reuse=True)
+    st.session_state["run"] = run
+    st.session_state["run_id"] = run_number
+    return run_number
+
+
+def current_run() -> AuditRun:
+    """The session's run; the audited German credit sample until the user audits something else."""
+    run: Any = st.session_state.get("run")
+    if run is None:
+        sample = attempt(_sample)
+        if sample is None:
+            st.stop()
+        assert sample is not None
+        attempt(lambda: set_current_run(sample))
+        run = sample
+    return run
+
+
+def run_id() -> int:
+    """The store id of the session's current run."""
+    current_run()
+    return int(st.session_state["run_id"])
