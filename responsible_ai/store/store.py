@@ -240,6 +240,30 @@ class ReviewStore:
         columns = ["run", "created_at", "label", "policy", "verdict", "failing_checks"]
         return pd.DataFrame(records, columns=[*columns, "data_sha256"])
 
+    def history(self, today: date | None = None, limit: int = 500) -> pd.DataFrame:
+        """The newest runs with where their review stands (state, verdict after waivers).
+
+        Columns: those of :meth:`runs` plus ``review`` (pending, approved, rejected, approval
+        lapsed), ``verdict_after_waivers``, ``reviews`` (count) and ``decided_by``.
+        """
+        from responsible_ai.review import run_review_state
+
+        table = self.runs().head(limit).copy()
+        reviews = self.reviews()
+        states, after, counts, deciders = [], [], [], []
+        for run_id in table["run"]:
+            own = [r for r in reviews if r.run_id == run_id]
+            state = run_review_state(self.report(int(run_id)), own, today)
+            states.append(state.state)
+            after.append(state.effective_verdict)
+            counts.append(len(own))
+            deciders.append(state.decided_by or "")
+        table.insert(5, "review", states)
+        table.insert(6, "verdict_after_waivers", after)
+        table["reviews"] = counts
+        table["decided_by"] = deciders
+        return table
+
     # -- reviews ---------------------------------------------------------------------------
 
     def reviews(self, run_id: int | None = None) -> list[Review]:

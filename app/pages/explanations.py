@@ -1,0 +1,93 @@
+"""Explanations: global importance, attribution by group, proxies, one record's reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import streamlit as st
+from common import attempt, current_run, md, run_id
+
+from responsible_ai.audit_run import AuditRun
+
+st.title("Explanations")
+run = current_run()
+try:
+    from responsible_ai.explain import explain
+except ImportError:
+    st.info(
+        "Explanations are not available in this installation of responsible-ai "
+        "(responsible_ai.explain.explain is missing)."
+    )
+    st.stop()
+
+if run.model is None:
+    st.info(
+        "This run audited a prediction column, so there is no model to explain. Upload a .skops "
+        "model on the Data and model page to see explanations."
+    )
+    st.stop()
+
+
+@st.cache_resource(show_spinner="Computing SHAP values…", max_entries=8)
+def _explanation(run_number: int, _run: AuditRun) -> Any:
+    return explain(
+        _run.model,
+        _run.frame,
+        _run.sensitive,
+        features=_run.features,
+        rows=min(len(_run.frame), 2000),
+        random_state=_run.report.seed,
+        positive_label=_run.report.roles.get("positive_label"),
+    )
+
+
+explanation = attempt(lambda: _explanation(run_id(), run))
+if explanation is None:
+    st.stop()
+
+
+def _figure(figure: Any) -> None:
+    st.pyplot(figure, clear_figure=True)
+    plt.close(figure)
+
+
+st.caption(
+    f"{md(explanation.explainer_name)}: {md(explanation.explainer_reason)} "
+    f"({explanation.rows_explained} rows explained)"
+)
+overall, groups, proxies, record = st.tabs(
+    ["Global importance", "Attribution by group", "Proxies", "One record"]
+)
+with overall:
+    st.markdown("Mean absolute SHAP value per feature, with its bootstrap interval.")
+    st.dataframe(explanation.global_importance, hide_index=True, width="stretch")
+    _figure(explanation.plot_bar())
+with groups:
+    st.markdown("Do the features drive decisions differently for each sensitive group?")
+    st.dataframe(explanation.group_attribution, hide_index=True, width="stretch")
+    _figure(explanation.plot_group_comparison())
+with proxies:
+    table = explanation.proxies
+    flagged = table[table["is_proxy"]] if "is_proxy" in table else table.iloc[0:0]
+    if len(flagged):
+        st.warning(
+            f"{len(flagged)} feature(s) stand in for a sensitive feature: "
+            + ", ".join(md(f"{r.feature} ({r.sensitive})") for r in flagged.itertuples())
+        )
+    else:
+        st.success("No feature is associated strongly enough with a sensitive feature.")
+    st.dataframe(table, hide_index=True, width="stretch")
+with record:
+    rows = list(run.frame.index)
+    position = st.number_input(
+        "Row of the data (0-based)", min_value=0, max_value=len(rows) - 1, value=0, step=1
+    )
+    row_index = rows[int(position)]
+    reasons = attempt(lambda: explanation.reasons(row_index, top=4))
+    if reasons is not None:
+        st.markdown("**Principal reasons for this decision**")
+        st.dataframe(reasons, hide_index=True, width="stretch")
+        figure = attempt(lambda: explanation.plot_waterfall(row_index))
+        if figure is not None:
+            _figure(figure)

@@ -1,0 +1,51 @@
+"""History: past runs and reviews, and two runs compared check by check."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from common import attempt, store
+
+from responsible_ai.review import compare_runs
+
+st.title("History")
+the_store = store()
+runs = attempt(the_store.history)
+if runs is None or runs.empty:
+    st.info("No runs yet.")
+    st.stop()
+assert runs is not None
+st.subheader("Runs")
+st.dataframe(runs, hide_index=True, width="stretch")
+
+st.subheader("Reviews")
+reviews = the_store.reviews()
+if reviews:
+    st.dataframe(
+        pd.DataFrame([r.to_dict() for r in reversed(reviews)]), hide_index=True, width="stretch"
+    )
+else:
+    st.caption("No review yet.")
+check = the_store.verify()
+if check.ok:
+    st.caption(f"Review chain intact ({check.reviews} reviews); head {check.head[:16]}…")
+else:
+    st.error(f"The review chain is broken: {check.problem}. Run `rai store verify` for details.")
+
+st.subheader("Compare two runs")
+ids = [int(i) for i in runs["run"]]
+if len(ids) < 2:
+    st.caption("Compare needs two runs: re-run the audit with an edited policy or upload data.")
+    st.stop()
+names = {
+    i: f"run {i} · {row.label} · {row.verdict}"
+    for i, row in zip(ids, runs.itertuples(), strict=True)
+}
+left, right = st.columns(2)
+before = left.selectbox("Before", ids, index=1, format_func=names.__getitem__)
+after = right.selectbox("After", ids, index=0, format_func=names.__getitem__)
+table = attempt(lambda: compare_runs(the_store.report(before), the_store.report(after)))
+if table is not None:
+    changed = table[table["change"] != "same"]
+    st.markdown(f"{len(changed)} of {len(table)} checks changed.")
+    st.dataframe(table, hide_index=True, width="stretch")

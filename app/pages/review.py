@@ -1,0 +1,95 @@
+"""Review: approve or reject the run, or waive a check that does not pass; signed and stored."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+from common import attempt, current_run, md, run_id, store
+
+from responsible_ai.report.text import ordered_findings
+from responsible_ai.review import WAIVABLE, Review, run_review_state, today_utc
+
+run = current_run()
+number = run_id()
+report = run.report
+st.title("Review")
+reviews = store().reviews(number)
+state = run_review_state(report, reviews)
+st.caption(f"Run {number} · {md(run.label)} · verdict {report.verdict.upper()}")
+left, middle, right = st.columns(3)
+left.metric("Review", state.state)
+middle.metric("Verdict after waivers", state.effective_verdict.upper())
+right.metric("Checks still failing", len(state.blocking))
+if state.blocking:
+    st.warning(
+        "Approval needs every failing check waived (with a justification and an expiry date) "
+        "or the run rejected. Still failing: " + ", ".join(md(c) for c in state.blocking)
+    )
+if state.expired:
+    st.warning("Expired waivers no longer count: " + ", ".join(md(c) for c in state.expired))
+
+reviewer_default = st.session_state.get("reviewer", "")
+decide, waive = st.tabs(["Approve or reject the run", "Waive a check"])
+with decide, st.form("decision", clear_on_submit=False):
+    decision = st.radio("Decision", ["approve", "reject"], horizontal=True)
+    reviewer = st.text_input("Reviewer name", value=reviewer_default)
+    comment = st.text_area("Comment", placeholder="What you checked and why you decided so")
+    if st.form_submit_button("Record decision", type="primary"):
+        st.session_state["reviewer"] = reviewer
+        stored = attempt(lambda: store().add_review(Review(number, decision, reviewer, comment)))
+        if stored is not None:
+            st.success(
+                f"Recorded review #{stored.seq}: {stored.decision} by {md(stored.reviewer)}."
+            )
+
+waivable = [f.id for f in ordered_findings(report) if f.status in WAIVABLE]
+with waive:
+    if not waivable:
+        st.write("Every check passes: there is nothing to waive.")
+    else:
+        with st.form("waiver", clear_on_submit=False):
+            check = st.selectbox("Check", waivable)
+            waiver_reviewer = st.text_input("Reviewer name", value=reviewer_default)
+            waiver_comment = st.text_area("Comment", placeholder="What you reviewed")
+            justification = st.text_area(
+                "Justification", placeholder="Why this check may fail for now, and the remedy"
+            )
+            expires = st.date_input(
+                "Expires on",
+                value=today_utc() + timedelta(days=90),
+                min_value=today_utc() + timedelta(days=1),
+                help="After this day the waiver no longer counts.",
+            )
+            if st.form_submit_button("Record waiver", type="primary"):
+                st.session_state["reviewer"] = waiver_reviewer
+                stored = attempt(
+                    lambda: store().add_review(
+                        Review(
+                            number,
+                            "waive",
+                            waiver_reviewer,
+                            waiver_comment,
+                            check_id=check,
+                            justification=justification,
+                            expires_on=expires if not isinstance(expires, tuple) else None,
+                        )
+                    )
+                )
+                if stored is not None:
+                    st.success(
+                        f"Recorded review #{stored.seq}: {md(check)} waived until "
+                        f"{stored.expires_on}."
+                    )
+
+st.subheader("Reviews of this run")
+reviews = store().reviews(number)
+if reviews:
+    st.dataframe(
+        pd.DataFrame([r.to_dict() for r in reviews]).drop(columns=["run_id"]),
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.caption("No review yet.")

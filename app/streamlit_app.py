@@ -1,0 +1,38 @@
+"""The review app: a router over one thin page per task. Start it with ``rai app``."""
+
+from __future__ import annotations
+
+import streamlit as st
+from common import current_run, md, run_id, store
+
+st.set_page_config(page_title="responsible-ai review", page_icon="⚖️", layout="wide")
+
+PAGES = {
+    "Audit": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/fact_check:", default=True),
+        st.Page("pages/fairness.py", title="Fairness", icon=":material/balance:"),
+        st.Page("pages/explanations.py", title="Explanations", icon=":material/insights:"),
+        st.Page("pages/privacy.py", title="Privacy", icon=":material/shield_person:"),
+    ],
+    "Inputs": [
+        st.Page("pages/policy.py", title="Policy", icon=":material/policy:"),
+        st.Page("pages/data_and_model.py", title="Data and model", icon=":material/upload_file:"),
+    ],
+    "Sign-off": [
+        st.Page("pages/review.py", title="Review", icon=":material/gavel:"),
+        st.Page("pages/history.py", title="History", icon=":material/history:"),
+        st.Page("pages/download.py", title="Download", icon=":material/download:"),
+    ],
+}
+
+navigation = st.navigation(PAGES)
+run = current_run()
+with st.sidebar:
+    report = run.report
+    st.markdown(f"**Run {run_id()}**: {md(run.label)}")
+    st.markdown(
+        f"Policy {md(report.policy.get('name'))} {md(report.policy.get('version', ''))}  \n"
+        f"Verdict: **{report.verdict.upper()}**"
+    )
+    st.caption(f"Store: {md(store().display_url)}")
+navigation.run()
