@@ -19,6 +19,7 @@ from responsible_ai.store import ReviewStore, default_store_url
 __all__ = [
     "STATUS_ICONS",
     "attempt",
+    "code",
     "current_run",
     "md",
     "run_id",
@@ -42,6 +43,11 @@ STATUS_ICONS = {
 def md(text: object) -> str:
     """User-provided text made safe to place inside Markdown."""
     return escape_markdown(str(text))
+
+
+def code(text: object) -> str:
+    """User-provided text as a Markdown code span (where Markdown is not interpreted)."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
 
 
 @st.cache_resource(show_spinner=False)

@@ -32,14 +32,18 @@ st.caption(
     )
 )
 
-if st.button("Back to the German credit sample", help="Audit the sample again with its policy"):
+if st.button(
+    "Back to the German credit sample",
+    help="Audit the sample again with its policy",
+    key="back_to_sample",
+):
     sample = attempt(sample_run)
     if sample is not None:
         set_current_run(sample)
         st.success("The German credit sample is the current run again.")
 
 data_file = st.file_uploader(
-    "Data (CSV, TSV or Parquet)", type=[s.lstrip(".") for s in TABLE_SUFFIXES]
+    "Data (CSV, TSV or Parquet)", type=[s.lstrip(".") for s in TABLE_SUFFIXES], key="data_file"
 )
 if data_file is None:
     st.info("Upload the evaluation data to audit it: one row per person or decision.")
@@ -56,6 +60,7 @@ source = st.radio(
     "Where do the decisions come from?",
     ["A model file", "A column of the data"],
     horizontal=True,
+    key="source",
 )
 model = None
 prediction = None
@@ -69,31 +74,43 @@ if source == "A model file":
             st.stop()
         st.success(f"Loaded {md(type(model).__name__)} from {md(model_file.name)}.")
 else:
-    prediction = st.selectbox("Prediction column", columns, index=None, placeholder="Choose")
+    prediction = st.selectbox(
+        "Prediction column", columns, index=None, placeholder="Choose", key="prediction"
+    )
 
 target = st.selectbox(
-    "Target column (the true outcome, optional)", columns, index=None, placeholder="None"
+    "Target column (the true outcome, optional)",
+    columns,
+    index=None,
+    placeholder="None",
+    key="target",
 )
 outcome = target or prediction
 positive = None
 if outcome is not None:
     values = sorted(frame[outcome].dropna().unique().tolist(), key=str)[:50]
-    positive = st.selectbox(f"Favourable value of {outcome}", values, format_func=str)
+    positive = st.selectbox(
+        f"Favourable value of {outcome}", values, format_func=str, key="positive"
+    )
 sensitive = st.multiselect(
     "Sensitive columns",
     [c for c in columns if c not in (target, prediction)],
     help="The groups the fairness checks compare.",
+    key="sensitive",
 )
 
 policies = {path.name: path for path in shipped_policies()}
 policy_choice = st.selectbox(
-    "Policy", [*policies, f"The current run's policy ({run.policy_name})"], index=0
+    "Policy",
+    [*policies, f"The current run's policy ({run.policy_name})"],
+    index=0,
+    key="policy_choice",
 )
 
 ready = bool(sensitive) and (model is not None or prediction is not None)
 if not ready:
     st.caption("Choose a model or a prediction column, and at least one sensitive column.")
-if st.button("Audit", type="primary", disabled=not ready):
+if st.button("Audit", type="primary", disabled=not ready, key="audit"):
     if policy_choice in policies:
         path: Path = policies[policy_choice]
         text, name, directory = path.read_text(encoding="utf-8"), path.name, path.parent

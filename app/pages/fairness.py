@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from common import STATUS_ICONS, current_run, md
+from common import STATUS_ICONS, code, current_run, md
 
 from responsible_ai.report.charts import group_bars_svg, intersection_heatmap_svg
 from responsible_ai.report.tables import (
@@ -31,7 +31,7 @@ assert table is not None
 requirement = f"{finding.operator} {finding.threshold:g}" if finding.threshold is not None else ""
 st.markdown(
     f"{STATUS_ICONS.get(finding.status, finding.status)} **{md(finding.id)}**: "
-    f"`{md(finding.metric)}` by {md(' × '.join(table.by))} = **{format_value(finding.value)}** "
+    f"{code(finding.metric)} by {md(' × '.join(table.by))} = **{format_value(finding.value)}** "
     f"(required {md(requirement)})"
 )
 interval = value_interval(finding)
@@ -54,7 +54,7 @@ default = options.index(rate) if rate in options else 0
 shown = st.selectbox("Rate to chart", options, index=default, format_func=rate_label)
 overall = finding.evidence.get("overall") or {}
 overall_rate = overall.get(shown) if isinstance(overall, dict) else None
-st.html(
+st.image(
     group_bars_svg(
         table,
         shown,
@@ -65,7 +65,7 @@ st.html(
 heatmap = intersection_heatmap_svg(table, shown)
 if heatmap:
     st.subheader("Intersectional heat map")
-    st.html(heatmap)
+    st.image(heatmap)
 elif len(table.by) == 1:
     others = [f.id for f in findings if len(f.by or []) == 2]
     if others:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from common import STATUS_ICONS, current_run, md, run_id, store
+from common import STATUS_ICONS, code, current_run, md, run_id, store
 
 from responsible_ai.report.tables import checks_frame
 from responsible_ai.report.text import format_value, ordered_findings
@@ -49,7 +49,7 @@ for finding in attention:
         )
         st.markdown(
             f"{STATUS_ICONS.get(item.status, item.status)} **{md(finding.id)}** · "
-            f"severity **{md(finding.severity)}** · `{md(finding.metric)}`"
+            f"severity **{md(finding.severity)}** · {code(finding.metric)}"
             + (f" by {md(', '.join(finding.by))}" if finding.by else "")
         )
         st.markdown(

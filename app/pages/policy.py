@@ -46,6 +46,7 @@ if st.button(
     "Re-run the audit with this policy",
     type="primary",
     disabled=bool(issues) or not changed,
+    key="rerun",
     help="Audits the same data and model against the edited policy; the result is a new run.",
 ):
     rerun = attempt(lambda: rerun_with_policy(run, text))

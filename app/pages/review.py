@@ -33,10 +33,12 @@ if state.expired:
 reviewer_default = st.session_state.get("reviewer", "")
 decide, waive = st.tabs(["Approve or reject the run", "Waive a check"])
 with decide, st.form("decision", clear_on_submit=False):
-    decision = st.radio("Decision", ["approve", "reject"], horizontal=True)
-    reviewer = st.text_input("Reviewer name", value=reviewer_default)
-    comment = st.text_area("Comment", placeholder="What you checked and why you decided so")
-    if st.form_submit_button("Record decision", type="primary"):
+    decision = st.radio("Decision", ["approve", "reject"], horizontal=True, key="decision")
+    reviewer = st.text_input("Reviewer name", value=reviewer_default, key="reviewer_name")
+    comment = st.text_area(
+        "Comment", placeholder="What you checked and why you decided so", key="comment"
+    )
+    if st.form_submit_button("Record decision", type="primary", key="record_decision"):
         st.session_state["reviewer"] = reviewer
         stored = attempt(lambda: store().add_review(Review(number, decision, reviewer, comment)))
         if stored is not None:
@@ -50,19 +52,26 @@ with waive:
         st.write("Every check passes: there is nothing to waive.")
     else:
         with st.form("waiver", clear_on_submit=False):
-            check = st.selectbox("Check", waivable)
-            waiver_reviewer = st.text_input("Reviewer name", value=reviewer_default)
-            waiver_comment = st.text_area("Comment", placeholder="What you reviewed")
+            check = st.selectbox("Check", waivable, key="waiver_check")
+            waiver_reviewer = st.text_input(
+                "Reviewer name", value=reviewer_default, key="waiver_reviewer"
+            )
+            waiver_comment = st.text_area(
+                "Comment", placeholder="What you reviewed", key="waiver_comment"
+            )
             justification = st.text_area(
-                "Justification", placeholder="Why this check may fail for now, and the remedy"
+                "Justification",
+                placeholder="Why this check may fail for now, and the remedy",
+                key="waiver_justification",
             )
             expires = st.date_input(
                 "Expires on",
                 value=today_utc() + timedelta(days=90),
                 min_value=today_utc() + timedelta(days=1),
                 help="After this day the waiver no longer counts.",
+                key="waiver_expires",
             )
-            if st.form_submit_button("Record waiver", type="primary"):
+            if st.form_submit_button("Record waiver", type="primary", key="record_waiver"):
                 st.session_state["reviewer"] = waiver_reviewer
                 stored = attempt(
                     lambda: store().add_review(

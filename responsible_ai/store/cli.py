@@ -56,6 +56,7 @@ def streamlit_command(
         "--browser.gatherUsageStats=false",
         f"--server.maxUploadSize={max_upload_mb()}",
         "--theme.base=light",
+        "--client.toolbarMode=viewer",
     ]
     if port is not None:
         command.append(f"--server.port={port}")

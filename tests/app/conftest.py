@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+PAGES = [
+    "pages/overview.py",
+    "pages/fairness.py",
+    "pages/explanations.py",
+    "pages/privacy.py",
+    "pages/policy.py",
+    "pages/data_and_model.py",
+    "pages/review.py",
+    "pages/history.py",
+    "pages/download.py",
+]
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch) -> Path:
+    """A fresh review store (and RAI_HOME) per test."""
+    monkeypatch.setenv("RAI_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("RAI_STORE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    monkeypatch.setenv("RAI_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.delenv("RAI_TRUST_UPLOADED_MODELS", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def app(app_env) -> AppTest:
+    """The review app, run once: it opens on the audited German credit sample."""
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of text on the page, for assertions about what a user would read."""
+    parts = []
+    for kind in ("markdown", "caption", "error", "warning", "info", "success", "title",
+                 "subheader"):
+        parts += [str(element.value) for element in getattr(at, kind)]
+    return "\n".join(parts)
