@@ -12,19 +12,19 @@ from responsible_ai.audit_run import AuditRun
 
 st.title("Explanations")
 run = current_run()
+if run.model is None:
+    st.info(
+        "This run audited a prediction column, so there is no model to explain. Upload a .skops "
+        "model on the Data and model page to see explanations."
+    )
+    st.stop()
+
 try:
     from responsible_ai.explain import explain
 except ImportError:
     st.info(
         "Explanations are not available in this installation of responsible-ai "
         "(responsible_ai.explain.explain is missing)."
-    )
-    st.stop()
-
-if run.model is None:
-    st.info(
-        "This run audited a prediction column, so there is no model to explain. Upload a .skops "
-        "model on the Data and model page to see explanations."
     )
     st.stop()
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,10 +46,23 @@ def open_page(at: AppTest, page: str) -> AppTest:
     return at
 
 
-def texts(at: AppTest) -> str:
-    """Every piece of text on the page, for assertions about what a user would read."""
+def raw_texts(at: AppTest) -> str:
+    """Every piece of text on the page as sent to the browser (Markdown source)."""
     parts = []
-    for kind in ("markdown", "caption", "error", "warning", "info", "success", "title",
-                 "subheader"):
+    for kind in (
+        "markdown",
+        "caption",
+        "error",
+        "warning",
+        "info",
+        "success",
+        "title",
+        "subheader",
+    ):
         parts += [str(element.value) for element in getattr(at, kind)]
     return "\n".join(parts)
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of text on the page as a user reads it (Markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", raw_texts(at))

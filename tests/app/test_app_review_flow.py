@@ -1,0 +1,102 @@
+"""Review flows in the app: approval needs waivers, waivers need justification and expiry,
+decisions are stored, shown in History, and an expired waiver no longer counts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from conftest import open_page, texts
+
+from responsible_ai.review import NO_EXPIRY, NO_JUSTIFICATION, Review, today_utc
+from responsible_ai.store import ReviewStore
+
+FAILING = ["equal-opportunity-age", "four-fifths-rule[age_group]"]
+
+
+def _decide(at, decision, reviewer, comment):
+    at.radio(key="decision").set_value(decision)
+    at.text_input(key="reviewer_name").input(reviewer)
+    at.text_area(key="comment").input(comment)
+    at.button(key="record_decision").click().run()
+    assert not at.exception
+    return at
+
+
+def _waive(at, check, justification="Retraining with reweighing is scheduled", expires=None):
+    at.selectbox(key="waiver_check").set_value(check)
+    at.text_input(key="waiver_reviewer").input("Ada Reviewer")
+    at.text_area(key="waiver_comment").input("Gap confirmed on the holdout")
+    at.text_area(key="waiver_justification").input(justification)
+    at.date_input(key="waiver_expires").set_value(expires or today_utc() + timedelta(days=30))
+    at.button(key="record_waiver").click().run()
+    assert not at.exception
+    return at
+
+
+def test_approve_needs_waivers_then_shows_in_history(app):
+    at = open_page(app, "pages/review.py")
+    _decide(at, "approve", "Ada Reviewer", "Looks fine")
+    assert "cannot approve: 2 check(s) fail the verdict" in at.error[0].value
+    assert ReviewStore().reviews() == []
+
+    for check in FAILING:
+        _waive(at, check)
+        assert f"{check} waived until" in texts(at)
+    _decide(at, "approve", "Ada Reviewer", "Age gaps waived until the retrained model ships")
+    assert "Recorded review #3: approve by Ada Reviewer" in texts(at)
+    assert {m.label: m.value for m in at.metric}["Review"] in ("pending", "approved")
+
+    at = open_page(at, "pages/overview.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Verdict": "FAIL", "Verdict after waivers": "PASS", "Review": "approved"}
+
+    at = open_page(at, "pages/history.py")
+    runs = at.dataframe[0].value
+    assert runs.loc[0, "review"] == "approved" and runs.loc[0, "decided_by"] == "Ada Reviewer"
+    reviews = at.dataframe[1].value
+    assert list(reviews["decision"]) == ["approve", "waive", "waive"]
+    assert "Review chain intact (3 reviews)" in texts(at)
+
+
+def test_reject_is_recorded(app):
+    at = open_page(app, "pages/review.py")
+    _decide(at, "reject", "Bo", "Age gap too large to ship")
+    assert ReviewStore().reviews()[0].decision == "reject"
+    at = open_page(at, "pages/overview.py")
+    assert {m.label: m.value for m in at.metric}["Review"] == "rejected"
+
+
+def test_waiver_without_justification_or_reviewer_is_refused(app):
+    at = open_page(app, "pages/review.py")
+    _waive(at, FAILING[0], justification="")
+    assert at.error[0].value == NO_JUSTIFICATION
+    at.text_input(key="waiver_reviewer").input("")
+    at.text_area(key="waiver_justification").input("why")
+    at.button(key="record_waiver").click().run()
+    assert "reviewer's name" in at.error[0].value
+    assert ReviewStore().reviews() == []
+    assert NO_EXPIRY  # the date widget always sends a date; the store refuses a missing one
+
+
+def test_expired_waiver_no_longer_counts_in_the_app(app):
+    store = ReviewStore()
+    long_ago = date(2020, 1, 1)
+    for check in FAILING:
+        store.add_review(
+            Review(
+                1,
+                "waive",
+                "Ada",
+                "old waiver",
+                check_id=check,
+                justification="legacy",
+                expires_on=long_ago + timedelta(days=30),
+            ),
+            today=long_ago,
+        )
+    at = open_page(app, "pages/overview.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Verdict after waivers"] == "FAIL"
+    assert "waiver by Ada expired on 2020" in texts(at)
+    at = open_page(at, "pages/review.py")
+    assert "Expired waivers no longer count" in texts(at)
