@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from common import attempt, store
+from common import attempt, md, store
 
 from responsible_ai.review import compare_runs
 
@@ -16,6 +16,12 @@ if runs is None or runs.empty:
     st.stop()
 assert runs is not None
 st.subheader("Runs")
+for row in runs.head(5).itertuples():
+    decided = f" by {md(row.decided_by)}" if row.decided_by else ""
+    st.markdown(
+        f"- **Run {row.run}** · {md(row.label)} · verdict {row.verdict.upper()} · "
+        f"review **{row.review}**{decided} ({row.reviews} review(s))"
+    )
 st.dataframe(runs, hide_index=True, width="stretch")
 
 st.subheader("Reviews")
