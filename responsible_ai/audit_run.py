@@ -183,14 +183,13 @@ def rerun_with_policy(run: AuditRun, policy_text: str) -> AuditRun:
 
 
 def _sample_model(dataset_name: str) -> Any:
-    """The reference model: the saved ``.skops`` file when present, else trained now."""
-    from responsible_ai.datasets import sample_data_dir
-    from responsible_ai.models import load_model
+    """The reference model, trained now (deterministic, about a second).
+
+    Training is faster than loading the saved ``.skops`` file, whose safe loader imports every
+    scikit-learn module to list the trusted types.
+    """
     from responsible_ai.reference_models import train_reference_model
 
-    saved = sample_data_dir() / "models" / f"{dataset_name}.skops"
-    if saved.is_file():
-        return load_model(saved)
     model, _ = train_reference_model(dataset_name)
     return model
 

@@ -25,7 +25,6 @@ import secrets
 from pathlib import Path
 
 import pandas as pd
-import skops.io as sio
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
@@ -182,6 +181,8 @@ def save_reference_model(name: str, out_dir: Path | None = None, random_state: i
     # by skops itself rather than tempfile.mkstemp so that it gets the usual umask permissions
     # instead of 0600.
     tmp = directory / f".{name}.{os.getpid()}.{secrets.token_hex(8)}.skops.tmp"
+    import skops.io as sio  # imported here: it loads every scikit-learn module (seconds)
+
     try:
         sio.dump(pipeline, tmp)
         os.replace(tmp, target)

@@ -76,6 +76,11 @@ def _cmd_app(args: argparse.Namespace) -> int:
     if args.store_url:
         env["RAI_STORE_URL"] = args.store_url
     command = streamlit_command(args.port, args.address, args.headless)
+    if os.name == "posix":
+        # Become the server process: signals (Ctrl+C, a supervisor's SIGTERM) reach Streamlit
+        # directly and no orphan server is left behind.
+        sys.stdout.flush()
+        os.execve(sys.executable, command, env)
     try:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
