@@ -61,12 +61,14 @@ overall, groups, proxies, record = st.tabs(
 )
 with overall:
     st.markdown("Mean absolute SHAP value per feature, with its bootstrap interval.")
-    st.dataframe(explanation.global_importance, hide_index=True, width="stretch")
-    _figure(explanation.plot_bar())
+    table_side, chart_side = st.columns([2, 3])
+    table_side.dataframe(explanation.global_importance, hide_index=True, width="stretch")
+    with chart_side:
+        _figure(explanation.plot_bar())
 with groups:
     st.markdown("Do the features drive decisions differently for each sensitive group?")
-    st.dataframe(explanation.group_attribution, hide_index=True, width="stretch")
     _figure(explanation.plot_group_comparison())
+    st.dataframe(explanation.group_attribution, hide_index=True, width="stretch")
 with proxies:
     table = explanation.proxies
     flagged = table[table["is_proxy"]] if "is_proxy" in table else table.iloc[0:0]
@@ -79,15 +81,34 @@ with proxies:
         st.success("No feature is associated strongly enough with a sensitive feature.")
     st.dataframe(table, hide_index=True, width="stretch")
 with record:
-    rows = list(run.frame.index)
-    position = st.number_input(
-        "Row of the data (0-based)", min_value=0, max_value=len(rows) - 1, value=0, step=1
-    )
-    row_index = rows[int(position)]
-    reasons = attempt(lambda: explanation.reasons(row_index, top=4))
-    if reasons is not None:
-        st.markdown("**Principal reasons for this decision**")
-        st.dataframe(reasons, hide_index=True, width="stretch")
-        figure = attempt(lambda: explanation.plot_waterfall(row_index))
-        if figure is not None:
-            _figure(figure)
+    decisions = getattr(explanation, "approved", None)
+    if decisions is not None and len(decisions):
+        outcome = {row: "favourable" if ok else "unfavourable" for row, ok in decisions.items()}
+        rows = list(outcome)
+        refused = [row for row in rows if outcome[row] == "unfavourable"]
+        row_index = st.selectbox(
+            "Explained row",
+            rows,
+            index=rows.index(refused[0]) if refused else 0,
+            format_func=lambda row: f"row {row} · {outcome[row]} decision",
+        )
+        favourable = outcome[row_index] == "favourable"
+    else:
+        position = st.number_input(
+            "Row of the data (0-based)", min_value=0, max_value=len(run.frame) - 1, value=0
+        )
+        row_index = run.frame.index[int(position)]
+        favourable = False
+    if favourable:
+        st.info(
+            "This row got the favourable outcome: principal reasons are given for unfavourable "
+            "decisions. The waterfall shows what drove this one."
+        )
+    else:
+        reasons = attempt(lambda: explanation.reasons(row_index, top=4))
+        if reasons is not None:
+            st.markdown("**Principal reasons for this decision**")
+            st.dataframe(reasons, hide_index=True, width="stretch")
+    figure = attempt(lambda: explanation.plot_waterfall(row_index))
+    if figure is not None:
+        _figure(figure)

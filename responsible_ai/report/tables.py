@@ -123,17 +123,20 @@ class GroupTable:
         """One row per group; intervals as ``"<label> 95% CI"`` text columns."""
         import pandas as pd
 
+        with_intervals = {
+            rate for rate in self.rates if any(row.get(f"{rate}_interval") for row in self.rows)
+        }
         records = []
         for row in self.rows:
             record: dict[str, Any] = {"group": row["group"], "count": row["count"]}
             for rate in self.rates:
                 record[rate_label(rate)] = row.get(rate)
                 interval = row.get(f"{rate}_interval")
-                if self.has_intervals:
-                    record[f"{rate_label(rate)} CI"] = (
+                if rate in with_intervals:
+                    record[f"{rate_label(rate)} 95% CI"] = (
                         f"{interval[0]:.3f} – {interval[1]:.3f}" if interval else None
                     )
-            record["excluded"] = row["group"] in self.excluded
+            record["excluded"] = "yes" if row["group"] in self.excluded else ""
             records.append(record)
         return pd.DataFrame(records)
 
