@@ -1,0 +1,181 @@
+"""Benchmark: how fast the review app answers, on this machine.
+
+Measures, each as the median of ``--repeat`` runs:
+
+* **first page ready**: from starting ``rai app`` to the Overview of the audited German credit
+  sample visible in headless Chromium (a fresh store each time);
+* **re-render after a widget change**: on the Fairness page, choosing another rate to chart, until
+  Streamlit reports the run finished (cached work is not redone);
+* **Adult-size audit in the app**: what the app does for an upload of Adult (48,842 rows): read
+  the CSV bytes, load the ``.skops`` model, audit against a policy, and explain 2,000 rows with
+  SHAP (the Explanations page), as separate steps.
+
+Needs /usr/bin/chromium. Run from the repository root::
+
+    PYTHONPATH=. python benchmarks/app.py   # prints the table of benchmarks/results/app.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _server(port: int, home: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, RAI_HOME=str(home), RAI_STORE_URL=f"sqlite:///{home / 's.sqlite'}")
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "responsible_ai.cli", "app", "--headless"]
+    command += ["--port", str(port), "--address", "127.0.0.1"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _idle(page) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_timeout(150)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=120_000)
+
+
+def measure_app(repeat: int) -> dict[str, list[float]]:
+    from playwright.sync_api import sync_playwright
+
+    first, health, rerender, switch = [], [], [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as home:
+            port = _port()
+            started = time.perf_counter()
+            server = _server(port, Path(home))
+            try:
+                while True:
+                    try:
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                        break
+                    except OSError:
+                        time.sleep(0.05)
+                health.append(time.perf_counter() - started)
+                with sync_playwright() as playwright:
+                    browser = playwright.chromium.launch(
+                        executable_path="/usr/bin/chromium", args=ARGS
+                    )
+                    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+                    page.goto(f"http://127.0.0.1:{port}/")
+                    page.get_by_text("Checks that need attention").wait_for(timeout=180_000)
+                    first.append(time.perf_counter() - started)
+                    _idle(page)
+                    clicked = time.perf_counter()
+                    page.get_by_role("link", name="Fairness", exact=True).click()
+                    page.get_by_text("Rate to chart").wait_for()
+                    _idle(page)
+                    switch.append(time.perf_counter() - clicked)
+                    for rate in ("selection rate", "accuracy", "base rate"):
+                        page.get_by_test_id("stSelectbox").nth(1).click()
+                        clicked = time.perf_counter()
+                        page.get_by_role("option", name=rate, exact=True).click()
+                        _idle(page)
+                        rerender.append(time.perf_counter() - clicked)
+                    browser.close()
+            finally:
+                server.terminate()
+                server.wait(15)
+    return {
+        "server answering (health check)": health,
+        "first page ready (audited Overview visible)": first,
+        "page switch (Overview to Fairness)": switch,
+        "re-render after a widget change (Fairness chart)": rerender,
+    }
+
+
+def measure_adult(repeat: int) -> dict[str, list[float]]:
+    from responsible_ai.audit_run import run_audit
+    from responsible_ai.datasets import sample_data_dir
+    from responsible_ai.reference_models import save_reference_model
+    from responsible_ai.uploads import load_uploaded_model, read_uploaded_table
+
+    with tempfile.TemporaryDirectory() as directory:
+        model_path = save_reference_model("adult", Path(directory))
+        model_bytes = model_path.read_bytes()
+    csv_bytes = (sample_data_dir() / "adult.csv").read_bytes()
+    policy = (ROOT / "policies" / "eeoc-four-fifths.yaml").read_text()
+    steps: dict[str, list[float]] = {
+        "read the uploaded CSV (48,842 rows)": [],
+        "load the uploaded .skops model": [],
+        "audit (four-fifths by sex and race)": [],
+        "explain 2,000 rows with SHAP": [],
+        "total": [],
+    }
+    try:
+        from responsible_ai.explain import explain
+    except ImportError:
+        explain = None  # type: ignore[assignment]
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        frame = read_uploaded_table("adult.csv", csv_bytes)
+        t1 = time.perf_counter()
+        model = load_uploaded_model("adult.skops", model_bytes)
+        t2 = time.perf_counter()
+        run = run_audit(
+            frame,
+            policy,
+            policy_name="eeoc-four-fifths.yaml",
+            policy_dir=ROOT / "policies",
+            model=model,
+            target="income_over_50k",
+            positive_label=1,
+            sensitive=["sex", "race"],
+        )
+        t3 = time.perf_counter()
+        if explain is not None:
+            explain(model, run.frame, run.sensitive, features=run.features, rows=2000)
+        t4 = time.perf_counter()
+        for name, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True):
+            steps[name].append(value)
+    if explain is None:
+        steps.pop("explain 2,000 rows with SHAP")
+    return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    app = measure_app(args.repeat)
+    adult = measure_adult(args.repeat)
+    load_after = os.getloadavg()[0]
+    lines = [
+        "| measure | median (s) | min (s) | max (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, values in {**app, **adult}.items():
+        lines.append(
+            f"| {name} | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} |"
+        )
+    print("\n".join(lines))
+    print(f"load average {load_before:.1f} before, {load_after:.1f} after")
+
+
+if __name__ == "__main__":
+    main()
