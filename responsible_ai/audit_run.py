@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -194,8 +195,23 @@ def _sample_model(dataset_name: str) -> Any:
     return model
 
 
+_SAMPLE_LOCK = threading.Lock()
+_SAMPLE: dict[str, AuditRun] = {}
+
+
 def sample_run() -> AuditRun:
-    """The German credit sample audited with the lending policy and the reference model."""
+    """The German credit sample audited with the lending policy and the reference model.
+
+    Computed once per process (thread-safe), so that ``rai app`` can start it while the server
+    starts and the first page finds it ready.
+    """
+    with _SAMPLE_LOCK:
+        if "german_credit" not in _SAMPLE:
+            _SAMPLE["german_credit"] = _audit_sample()
+        return _SAMPLE["german_credit"]
+
+
+def _audit_sample() -> AuditRun:
     from responsible_ai.datasets import load_german_credit
 
     german = load_german_credit()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -76,15 +76,23 @@ def _cmd_app(args: argparse.Namespace) -> int:
     if args.store_url:
         env["RAI_STORE_URL"] = args.store_url
     command = streamlit_command(args.port, args.address, args.headless)
-    if os.name == "posix":
-        # Become the server process: signals (Ctrl+C, a supervisor's SIGTERM) reach Streamlit
-        # directly and no orphan server is left behind.
-        sys.stdout.flush()
-        os.execve(sys.executable, command, env)
+    os.environ.update(env)
+    # Audit the sample while the server starts, so that the first page finds it ready.
+    threading.Thread(target=_warm_sample, name="rai-warm-sample", daemon=True).start()
+    from streamlit.web import cli as streamlit_cli
+
+    # Run Streamlit in this process (its own signal handling stops the server cleanly).
+    streamlit_cli.main(args=command[3:], prog_name="streamlit")
+    return 0
+
+
+def _warm_sample() -> None:
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+        from responsible_ai.audit_run import sample_run
+
+        sample_run()
+    except Exception:  # the app reports the same failure on its first page, with the fix
+        return
 
 
 def _open_store(url: str | None) -> Any:
