@@ -54,6 +54,8 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
+        # The policy schema imports this package's settings: load it first, never half-way.
+        importlib.import_module("responsible_ai.policy.schema")
         module = importlib.import_module(f"responsible_ai.privacy.dp.{_LAZY[name]}")
         return getattr(module, name)
     raise AttributeError(f"module 'responsible_ai.privacy.dp' has no attribute {name!r}")

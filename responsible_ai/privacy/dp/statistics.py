@@ -31,10 +31,11 @@ import pandas as pd
 
 from responsible_ai.errors import InputError
 from responsible_ai.privacy.dp.ledger import Operation
-from responsible_ai.privacy.dp.settings import StatisticSpec
 
 if TYPE_CHECKING:
     from numpy.random import RandomState
+
+    from responsible_ai.privacy.dp.settings import StatisticSpec
 
 __all__ = [
     "MECHANISMS",
@@ -161,6 +162,7 @@ def dp_statistic(
     Examples
     --------
     >>> import pandas as pd
+    >>> from responsible_ai.privacy.dp import StatisticSpec
     >>> spec = StatisticSpec(statistic="mean", column="age", bounds=(0, 100), epsilon=1.0)
     >>> out = dp_statistic(pd.DataFrame({"age": [30, 40, 50] * 1000}), spec, random_state=0)
     >>> round(out["value"])
