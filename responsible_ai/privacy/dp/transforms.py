@@ -45,20 +45,15 @@ UNKNOWN_CATEGORY = (
 
 
 def _per_column(value: Any, n_columns: int, name: str) -> np.ndarray:
-    array = np.atleast_1d(np.asarray(value, dtype=float))
+    try:
+        array = np.atleast_1d(np.asarray(value, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(BAD_EPSILON.format(name=name, value=value)) from None
     if array.ndim != 1 or len(array) not in (1, n_columns):
         raise ValueError(BAD_EPSILON.format(name=name, value=value))
     if not np.all(np.isfinite(array) & (array > 0)):
         raise ValueError(BAD_EPSILON.format(name=name, value=value))
     return np.broadcast_to(array, (n_columns,)).astype(float)
-
-
-def _epsilon_ok(value: Any) -> bool:
-    try:
-        array = np.atleast_1d(np.asarray(value, dtype=float))
-    except (TypeError, ValueError):
-        return False
-    return bool(array.size) and bool(np.all(np.isfinite(array) & (array > 0)))
 
 
 class LaplaceNoise(TransformerMixin, BaseEstimator):
@@ -150,7 +145,6 @@ class LaplaceNoise(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = True
         tags.input_tags.allow_nan = True
         return tags
 
@@ -198,7 +192,7 @@ class RandomizedResponse(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None) -> RandomizedResponse:
         """Check the parameters; learn the categories only when they are not given."""
-        X = validate_data(self, X, dtype=None, ensure_all_finite=False)
+        X = validate_data(self, X, dtype=None)
         n_columns = X.shape[1]
         self.epsilon_ = _per_column(self.epsilon, n_columns, type(self).__name__)
         if self.categories is None:
@@ -217,7 +211,7 @@ class RandomizedResponse(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> np.ndarray:
         """Each value kept or swapped for another category, as randomized response says."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
+        X = validate_data(self, X, dtype=None, reset=False)
         rng = check_random_state(self.random_state)
         out = np.empty(X.shape, dtype=X.dtype if X.dtype != object else object)
         for j, categories in enumerate(self.categories_):
@@ -234,7 +228,6 @@ class RandomizedResponse(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = True
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         return tags
