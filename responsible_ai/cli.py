@@ -215,7 +215,11 @@ def _parser() -> argparse.ArgumentParser:
     reference.set_defaults(handler=_cmd_reference_models)
 
     for module in _COMMAND_MODULES:
-        if importlib.util.find_spec(module) is not None:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # its parent package is not written yet
+            found = False
+        if found:
             importlib.import_module(module).add_commands(commands)
     return parser
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from responsible_ai.audit import audit
+from responsible_ai import audit
 from responsible_ai.privacy.dp import BudgetLedger, Operation
 from responsible_ai.privacy.dp.checks import NO_BUDGET_SET
 

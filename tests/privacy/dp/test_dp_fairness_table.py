@@ -64,7 +64,12 @@ def test_error_bars_cover_the_truth_at_their_level() -> None:
     misses = 0
     for seed in range(60):
         table = dp_fairness_report(
-            small, by="sex", y_pred=PRED[:300], epsilon=0.2, confidence=0.9, draws=500,
+            small,
+            by="sex",
+            y_pred=PRED[:300],
+            epsilon=0.2,
+            confidence=0.9,
+            draws=500,
             random_state=seed,
         )
         row = table.groups.iloc[0]

@@ -23,8 +23,15 @@ TRAIN = np.arange(N) < 3_000
 
 def compare(model: str, epsilon: float, **kwargs: object) -> pd.DataFrame:
     return compare_dp_models(
-        X[TRAIN], Y[TRAIN], X[~TRAIN], Y[~TRAIN], sensitive=SEX[~TRAIN], epsilon=epsilon,
-        model=model, random_state=0, **kwargs,
+        X[TRAIN],
+        Y[TRAIN],
+        X[~TRAIN],
+        Y[~TRAIN],
+        sensitive=SEX[~TRAIN],
+        epsilon=epsilon,
+        model=model,
+        random_state=0,
+        **kwargs,
     )
 
 

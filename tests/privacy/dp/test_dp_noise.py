@@ -19,7 +19,8 @@ from scipy.stats import beta
 
 from responsible_ai.privacy.dp import StatisticSpec, dp_statistic
 
-Z = 5.0  # |deviation| > 5 standard errors: two-sided probability 5.7e-7 under the normal approximation
+# |deviation| > 5 standard errors: two-sided probability 5.7e-7 (normal approximation)
+Z = 5.0
 
 
 def check_laplace_moments(draws: np.ndarray, scale: float) -> None:
@@ -103,7 +104,9 @@ DRAWS = 10_000
 
 def clopper_pearson(successes: int, trials: int, alpha: float = ALPHA) -> tuple[float, float]:
     low = 0.0 if successes == 0 else beta.ppf(alpha / 2, successes, trials - successes + 1)
-    high = 1.0 if successes == trials else beta.ppf(1 - alpha / 2, successes + 1, trials - successes)
+    high = (
+        1.0 if successes == trials else beta.ppf(1 - alpha / 2, successes + 1, trials - successes)
+    )
     return float(low), float(high)
 
 
@@ -114,7 +117,9 @@ def released_counts(rows: int, draws: int, seed: int) -> np.ndarray:
     return np.array([dp_statistic(frame, spec, rng)["value"] for _ in range(draws)])
 
 
-def check_epsilon_dp(on_d: np.ndarray, on_d_prime: np.ndarray, events: dict, epsilon: float) -> None:
+def check_epsilon_dp(
+    on_d: np.ndarray, on_d_prime: np.ndarray, events: dict, epsilon: float
+) -> None:
     """For each event: P[D] <= e^eps P[D'] and back, unless the intervals prove otherwise.
 
     If all four intervals hold their true probability (probability >= 1 - 4e-6 per event), a

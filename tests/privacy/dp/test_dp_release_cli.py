@@ -21,7 +21,9 @@ POLICY = ROOT / "policies" / "dp-release.yaml"
 def adult_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Adult sample with a decision column: a simple screening rule stands in for a model."""
     frame = pd.read_csv(ROOT / "sample_data" / "adult.csv")
-    frame["approved"] = ((frame["education_num"] >= 13) & (frame["hours_per_week"] >= 40)).astype(int)
+    frame["approved"] = ((frame["education_num"] >= 13) & (frame["hours_per_week"] >= 40)).astype(
+        int
+    )
     path = tmp_path_factory.mktemp("data") / "adult.csv"
     frame.to_csv(path, index=False)
     return path
@@ -39,9 +41,14 @@ def rai(*args: str) -> int:
     return main([str(a) for a in args])
 
 
-def test_release_then_refusal(adult_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_release_then_refusal(
+    adult_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     first, second = tmp_path / "first.json", tmp_path / "second.json"
-    assert rai("release", adult_csv, "--policy", POLICY, "--prediction", "approved", "--output", first) == 0
+    assert (
+        rai("release", adult_csv, "--policy", POLICY, "--prediction", "approved", "--output", first)
+        == 0
+    )
     out = json.loads(first.read_text())
     assert out["dataset"] == "adult"
     assert out["epsilon_spent"] == pytest.approx(1.2)
@@ -60,7 +67,12 @@ def test_release_then_refusal(adult_csv: Path, tmp_path: Path, capsys: pytest.Ca
     capsys.readouterr()
 
     # 1.2 spent of 2.0: a second release (1.2) would exceed the budget: exit 1, nothing written.
-    assert rai("release", adult_csv, "--policy", POLICY, "--prediction", "approved", "--output", second) == 1
+    assert (
+        rai(
+            "release", adult_csv, "--policy", POLICY, "--prediction", "approved", "--output", second
+        )
+        == 1
+    )
     assert not second.exists()
     err = capsys.readouterr().err
     assert "privacy budget exceeded" in err and "Traceback" not in err
@@ -129,5 +141,5 @@ def test_nothing_to_release_and_no_budget(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=NOTHING_TO_RELEASE):
         release(small(), policy(), ledger=str(tmp_path / "l.sqlite"))
     no_budget = {"name": "t", "release": {"statistics": [{"statistic": "count", "epsilon": 1}]}}
-    with pytest.raises(InputError, match="set privacy.epsilon_budget"):
+    with pytest.raises(InputError, match=r"set privacy\.epsilon_budget"):
         release(small(), no_budget, ledger=str(tmp_path / "l.sqlite"))

@@ -54,7 +54,9 @@ def test_bounded_laplace_noise_test_catches_a_wrong_scale() -> None:
 
 def test_epsilon_per_column() -> None:
     X = np.tile([[50.0, 50.0]], (50_000, 1))
-    out = LaplaceNoise(epsilon=[10.0, 0.1], bounds=[(0, 100), (0, 100)], random_state=1).fit_transform(X)
+    out = LaplaceNoise(
+        epsilon=[10.0, 0.1], bounds=[(0, 100), (0, 100)], random_state=1
+    ).fit_transform(X)
     for column, epsilon in enumerate([10.0, 0.1]):
         reference = LaplaceBoundedDomain(
             epsilon=epsilon, delta=0, sensitivity=100, lower=0, upper=100
