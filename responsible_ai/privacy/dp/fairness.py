@@ -188,7 +188,7 @@ def dp_fairness_report(
     groups = pd.DataFrame({"group": counts.labels})
     for column, values in zip(columns, zip(*counts.groups, strict=True), strict=True):
         groups[column] = list(values)
-    groups["count"] = sum(noisy.values()).astype(int)
+    groups["count"] = np.sum(list(noisy.values()), axis=0).astype(int)
     disparity_rows = []
     for rate, (top, bottom) in rates.items():
         value = _rate(noisy, top, bottom)
