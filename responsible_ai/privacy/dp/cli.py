@@ -25,11 +25,27 @@ def _label(text: str) -> Any:
     return value if isinstance(value, str | int | float | bool) else text
 
 
+def _writable(path: str) -> None:
+    """Refuse an output that cannot be written before any budget is spent on it."""
+    import os
+    from pathlib import Path
+
+    from responsible_ai.errors import InputError
+
+    target = Path(path)
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if target.is_dir() or not os.access(parent, os.W_OK):
+        raise InputError(f"cannot write the release to {path}: choose a writable file path")
+
+
 def _cmd_release(args: argparse.Namespace) -> int:
     from responsible_ai._atomic import write_text_atomic
     from responsible_ai.privacy.dp.ledger import BudgetExceededError
     from responsible_ai.privacy.dp.releases import release
 
+    _writable(args.output)
     try:
         result = release(
             args.data,

@@ -102,6 +102,8 @@ def test_bad_input_exits_2_and_charges_nothing(
     assert NO_PREDICTIONS in err and "Traceback" not in err
     assert rai("release", tmp_path / "missing.csv", "--policy", POLICY, "--output", out) == 2
     assert "data file not found" in capsys.readouterr().err
+    assert rai("release", adult_csv, "--policy", POLICY, "--output", tmp_path) == 2  # a directory
+    assert "choose a writable file path" in capsys.readouterr().err
     assert not out.exists()
     assert BudgetLedger().entries().empty
 
