@@ -21,6 +21,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from responsible_ai.privacy.dp.ledger import Operation
+
 __all__ = [
     "BAD_BOUNDS",
     "BAD_EPSILON",
@@ -143,6 +145,23 @@ class LaplaceNoise(TransformerMixin, BaseEstimator):
             )
         return out
 
+    def ledger_operations(self, columns: list[str] | None = None) -> list[Operation]:
+        """What a release of the transformed columns costs, for :meth:`BudgetLedger.charge`.
+
+        One operation per column; a row's privacy loss is their sum (sequential composition).
+        """
+        check_is_fitted(self)
+        names = columns or [f"x{j}" for j in range(self.n_features_in_)]
+        return [
+            Operation(
+                operation=f"LaplaceNoise({name})",
+                mechanism="Laplace (bounded domain)",
+                epsilon=float(self.epsilon_[j]),
+                sensitivity=float(self.bounds_[j, 1] - self.bounds_[j, 0]),
+            )
+            for j, name in enumerate(names)
+        ]
+
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
@@ -225,6 +244,20 @@ class RandomizedResponse(TransformerMixin, BaseEstimator):
             other = (codes + rng.randint(1, k, size=len(codes))) % k
             out[:, j] = categories[np.where(keep, codes, other)]
         return out
+
+    def ledger_operations(self, columns: list[str] | None = None) -> list[Operation]:
+        """What a release of the transformed columns costs, for :meth:`BudgetLedger.charge`."""
+        check_is_fitted(self)
+        names = columns or [f"x{j}" for j in range(self.n_features_in_)]
+        return [
+            Operation(
+                operation=f"RandomizedResponse({name})",
+                mechanism="Randomized response",
+                epsilon=float(self.epsilon_[j]),
+                sensitivity=1.0,
+            )
+            for j, name in enumerate(names)
+        ]
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

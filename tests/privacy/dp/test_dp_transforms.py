@@ -105,3 +105,20 @@ def test_unknown_category() -> None:
     rr = RandomizedResponse(categories=[["a", "b"]]).fit(np.array([["a"]], dtype=object))
     with pytest.raises(ValueError, match=re.escape(UNKNOWN_CATEGORY.format(column=0, value="z"))):
         rr.transform(np.array([["z"]], dtype=object))
+
+
+def test_ledger_operations(tmp_path) -> None:
+    from responsible_ai.privacy.dp import BudgetExceededError, BudgetLedger
+
+    noise = LaplaceNoise(epsilon=[0.5, 0.25], bounds=[(17, 90), (1, 99)]).fit(np.zeros((2, 2)))
+    operations = noise.ledger_operations(["age", "hours_per_week"])
+    assert [(o.operation, o.epsilon, o.sensitivity) for o in operations] == [
+        ("LaplaceNoise(age)", 0.5, 73.0),
+        ("LaplaceNoise(hours_per_week)", 0.25, 98.0),
+    ]
+    rr = RandomizedResponse(epsilon=1.0).fit(np.array([["a"], ["b"]], dtype=object))
+    ledger = BudgetLedger(str(tmp_path / "l.sqlite"))
+    ledger.charge("d", operations + rr.ledger_operations(["sex"]), budget=2.0)
+    assert ledger.spent("d") == pytest.approx(1.75)
+    with pytest.raises(BudgetExceededError):
+        ledger.charge("d", rr.ledger_operations(), budget=2.0)
