@@ -14,6 +14,8 @@ A row's privacy loss is the sum of the epsilons of its columns.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -136,7 +138,7 @@ class LaplaceNoise(TransformerMixin, BaseEstimator):
         """Each value replaced by a noisy value within its column's bounds (NaN stays NaN)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=float, ensure_all_finite="allow-nan", reset=False)
-        rng = check_random_state(self.random_state)
+        rng = _uniform_source(self.random_state)
         out = np.empty_like(X, dtype=float)
         for j in range(X.shape[1]):
             lower, upper = self.bounds_[j]
@@ -231,7 +233,7 @@ class RandomizedResponse(TransformerMixin, BaseEstimator):
         """Each value kept or swapped for another category, as randomized response says."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=None, reset=False)
-        rng = check_random_state(self.random_state)
+        rng = _uniform_source(self.random_state)
         out = np.empty(X.shape, dtype=X.dtype if X.dtype != object else object)
         for j, categories in enumerate(self.categories_):
             k = len(categories)
@@ -239,9 +241,10 @@ class RandomizedResponse(TransformerMixin, BaseEstimator):
             if k < 2:
                 out[:, j] = X[:, j]
                 continue
-            keep = rng.random_sample(len(codes)) < self.keep_probability_[j]
+            keep = rng(len(codes)) < self.keep_probability_[j]
             # another category, uniformly: shift by 1..k-1 (mod k) never lands on the truth
-            other = (codes + rng.randint(1, k, size=len(codes))) % k
+            shift = 1 + np.minimum((rng(len(codes)) * (k - 1)).astype(np.int64), k - 2)
+            other = (codes + shift) % k
             out[:, j] = categories[np.where(keep, codes, other)]
         return out
 
@@ -266,13 +269,31 @@ class RandomizedResponse(TransformerMixin, BaseEstimator):
         return tags
 
 
+def _uniform_source(random_state: Any) -> Callable[[tuple[int, ...] | int], np.ndarray]:
+    """Uniform [0, 1) draws: from the OS's CSPRNG when ``random_state`` is None (a real release:
+    noise from a predictable generator protects no one), else from ``check_random_state``."""
+    if random_state is None:
+
+        def secure(shape: tuple[int, ...] | int) -> np.ndarray:
+            size = int(np.prod(shape))
+            words = np.frombuffer(os.urandom(8 * size), dtype=np.uint64)
+            return ((words >> np.uint64(11)) * 2.0**-53).reshape(shape)
+
+        return secure
+    return check_random_state(random_state).random_sample
+
+
 def _laplace_cdf(x: np.ndarray, mu: np.ndarray, scale: float) -> np.ndarray:
     z = (x - mu) / scale
     return np.where(z < 0, 0.5 * np.exp(np.minimum(z, 0)), 1 - 0.5 * np.exp(-np.maximum(z, 0)))
 
 
 def truncated_laplace(
-    values: np.ndarray, scale: float, lower: float, upper: float, rng: np.random.RandomState
+    values: np.ndarray,
+    scale: float,
+    lower: float,
+    upper: float,
+    rng: Callable[[tuple[int, ...] | int], np.ndarray],
 ) -> np.ndarray:
     """Draw from Laplace(value, scale) conditioned on [lower, upper], for every value at once.
 
@@ -282,7 +303,7 @@ def truncated_laplace(
     mu = np.asarray(values, dtype=float)
     low = _laplace_cdf(np.full_like(mu, lower), mu, scale)
     high = _laplace_cdf(np.full_like(mu, upper), mu, scale)
-    u = low + (high - low) * rng.random_sample(mu.shape)
+    u = low + (high - low) * rng(mu.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         draw = np.where(u < 0.5, mu + scale * np.log(2 * u), mu - scale * np.log(2 * (1 - u)))
     return np.clip(draw, lower, upper)

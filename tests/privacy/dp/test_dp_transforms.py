@@ -122,3 +122,19 @@ def test_ledger_operations(tmp_path) -> None:
     assert ledger.spent("d") == pytest.approx(1.75)
     with pytest.raises(BudgetExceededError):
         ledger.charge("d", rr.ledger_operations(), budget=2.0)
+
+
+def test_unseeded_noise_comes_from_the_os_and_is_calibrated() -> None:
+    # random_state=None draws from os.urandom; same distribution (5 standard errors on the mean,
+    # false failure < 6e-7), and two releases differ.
+    values = np.full((100_000, 1), 20.0)
+    noise = LaplaceNoise(epsilon=0.5, bounds=(17, 90)).fit(values)
+    first, second = noise.transform(values)[:, 0], noise.transform(values)[:, 0]
+    reference = LaplaceBoundedDomain(epsilon=0.5, delta=0, sensitivity=73, lower=17, upper=90)
+    variance = reference.variance(20.0)
+    assert abs(first.mean() - (20 + reference.bias(20.0))) < 5 * math.sqrt(variance / len(first))
+    assert not np.array_equal(first, second)
+    rr = RandomizedResponse(epsilon=1.0, categories=[["a", "b", "c"]])
+    out = rr.fit_transform(np.array([["a"]] * 60_000, dtype=object))[:, 0]
+    assert (out == "a").mean() == pytest.approx(math.e / (math.e + 2), abs=0.01)
+    assert (out == "c").mean() == pytest.approx(1 / (math.e + 2), abs=0.01)
