@@ -143,3 +143,19 @@ def test_group_frames_overall_and_grouped() -> None:
     groups = group_frames(FRAME, ["sex", "race"])
     assert len(groups) == 6
     assert groups[0][0] == {"sex": "Female", "race": "A"}
+
+
+def test_unseeded_release_draws_from_the_os_generator(monkeypatch: pytest.MonkeyPatch) -> None:
+    from diffprivlib.mechanisms import Geometric
+
+    seen: list[str] = []
+
+    class Spy(Geometric):
+        def randomise(self, value: int) -> int:
+            seen.append(type(self._rng).__name__)
+            return super().randomise(value)
+
+    monkeypatch.setattr("diffprivlib.mechanisms.Geometric", Spy)
+    dp_statistic(FRAME, StatisticSpec(statistic="count", epsilon=1.0))
+    dp_statistic(FRAME, StatisticSpec(statistic="count", epsilon=1.0), random_state=3)
+    assert seen == ["SystemRandom", "RandomState"]
