@@ -45,6 +45,12 @@ def _cmd_release(args: argparse.Namespace) -> int:
     from responsible_ai.privacy.dp.ledger import BudgetExceededError
     from responsible_ai.privacy.dp.releases import release
 
+    if args.dry_run:
+        return _dry_run(args)
+    if not args.output:
+        from responsible_ai.errors import InputError
+
+        raise InputError("rai release needs --output OUT.json (or --dry-run to only price it)")
     _writable(args.output)
     try:
         result = release(
@@ -74,6 +80,34 @@ def _cmd_release(args: argparse.Namespace) -> int:
         f"{result.remaining:g} of {result.budget:g} remaining (ledger {result.ledger})"
     )
     return EXIT_PASS
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    from responsible_ai.privacy.dp.releases import release
+
+    plan = release(
+        args.data,
+        args.policy,
+        model=args.model,
+        prediction=args.prediction,
+        target=args.target,
+        sensitive=args.sensitive,
+        positive_label=_label(args.positive_label) if args.positive_label else None,
+        trust_model=args.trust_model,
+        dataset=args.dataset,
+        ledger=args.ledger,
+        who=args.who,
+        dry_run=True,
+    )
+    for op in plan.operations:
+        print(f"  {op['operation']:<40} {op['mechanism']:<26} epsilon {op['epsilon']:g}")
+    spent = plan.budget - plan.remaining - plan.epsilon
+    verdict = "fits" if plan.fits else "would be REFUSED"
+    print(
+        f"dry run, nothing charged or released: dataset {plan.dataset} needs epsilon "
+        f"{plan.epsilon:g}; {spent:g} of {plan.budget:g} already spent: {verdict}"
+    )
+    return EXIT_PASS if plan.fits else EXIT_FAIL
 
 
 def _cmd_budget(args: argparse.Namespace) -> int:
@@ -122,7 +156,13 @@ def add_commands(subparsers: Any) -> None:
     )
     release.add_argument("data", help="CSV or Parquet file")
     release.add_argument("--policy", required=True, help="policy YAML file with a release section")
-    release.add_argument("--output", required=True, metavar="OUT.json", help="where to write")
+    release.add_argument("--output", metavar="OUT.json", help="where to write (atomically)")
+    release.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what the release would cost; charge nothing, write nothing "
+        "(exit 1 if it would be refused)",
+    )
     source = release.add_mutually_exclusive_group()
     source.add_argument("--model", help=".skops model file (for release.fairness)")
     source.add_argument("--prediction", metavar="COL", help="column holding the decisions")

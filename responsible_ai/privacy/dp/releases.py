@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import pandas as pd
 from responsible_ai.errors import InputError
 from responsible_ai.policy.loader import LoadedPolicy, load_policy, policy_from_dict
 from responsible_ai.policy.schema import Policy
-from responsible_ai.privacy.dp.ledger import BudgetLedger, Operation, current_user
+from responsible_ai.privacy.dp.ledger import NO_BUDGET, BudgetLedger, Operation, current_user
 
 __all__ = ["NOTHING_TO_RELEASE", "NO_PREDICTIONS", "Release", "plan_release", "release"]
 
@@ -53,6 +53,13 @@ class Release:
     fairness: list[dict[str, Any]] = field(default_factory=list)
     inputs: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
+    operations: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def fits(self) -> bool:
+        """Whether the release fits the remaining budget (always true once released)."""
+        return self.remaining >= -1e-9  # the ledger's tolerance
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +70,7 @@ class Release:
             "epsilon_spent": self.epsilon,
             "epsilon_budget": self.budget,
             "epsilon_remaining": self.remaining,
+            "operations": self.operations,
             "statistics": self.statistics,
             "fairness": self.fairness,
             "inputs": self.inputs,
@@ -110,6 +118,7 @@ def release(
     ledger: BudgetLedger | str | None = None,
     who: str | None = None,
     random_state: Any = None,
+    dry_run: bool = False,
 ) -> Release:
     """Release the DP statistics and fairness tables that ``policy.release`` asks for.
 
@@ -129,6 +138,10 @@ def release(
         Who asks; default env ``RAI_USER``, else the OS user.
     random_state : optional
         None for a real release (fresh randomness); a seed only for tests.
+    dry_run : bool, default False
+        Plan and price the release without charging the ledger or drawing noise: the result
+        lists the operations, and ``remaining`` is what would be left (negative: it would be
+        refused).
 
     Returns
     -------
@@ -189,6 +202,24 @@ def release(
     key = dataset or settings.dataset or str(prepared.source["sha256"])
     asker = who or current_user()
     budget = active.privacy.epsilon_budget
+    planned = [asdict(op) for op in operations]
+    needed = float(sum(op.epsilon for op in operations))
+    if dry_run:
+        if budget is None:
+            raise InputError(NO_BUDGET)
+        return Release(
+            dataset=key,
+            policy=active.name,
+            who=asker,
+            epsilon=needed,
+            budget=float(budget),
+            remaining=float(budget) - book.spent(key) - needed,
+            ledger=book.location,
+            inputs={"path": prepared.source["path"], "sha256": prepared.source["sha256"]},
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            operations=planned,
+            dry_run=True,
+        )
     remaining = book.charge(key, operations, budget, who=asker)  # refuses before any noise
     assert budget is not None
 
@@ -218,7 +249,7 @@ def release(
         dataset=key,
         policy=active.name,
         who=asker,
-        epsilon=float(sum(op.epsilon for op in operations)),
+        epsilon=needed,
         budget=float(budget),
         remaining=remaining,
         ledger=book.location,
@@ -226,6 +257,7 @@ def release(
         fairness=tables,
         inputs={"path": prepared.source["path"], "sha256": prepared.source["sha256"]},
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        operations=planned,
     )
 
 

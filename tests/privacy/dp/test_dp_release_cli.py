@@ -45,6 +45,10 @@ def test_release_then_refusal(
     adult_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     first, second = tmp_path / "first.json", tmp_path / "second.json"
+    dry = ("release", adult_csv, "--policy", POLICY, "--prediction", "approved", "--dry-run")
+    assert rai(*dry) == 0
+    assert "needs epsilon 1.2; 0 of 2 already spent: fits" in capsys.readouterr().out
+    assert BudgetLedger().entries().empty
     assert (
         rai("release", adult_csv, "--policy", POLICY, "--prediction", "approved", "--output", first)
         == 0
@@ -65,6 +69,8 @@ def test_release_then_refusal(
         table["groups"][0]
     )
     capsys.readouterr()
+    assert rai(*dry) == 1
+    assert "would be REFUSED" in capsys.readouterr().out
 
     # 1.2 spent of 2.0: a second release (1.2) would exceed the budget: exit 1, nothing written.
     assert (
@@ -104,6 +110,8 @@ def test_bad_input_exits_2_and_charges_nothing(
     assert "data file not found" in capsys.readouterr().err
     assert rai("release", adult_csv, "--policy", POLICY, "--output", tmp_path) == 2  # a directory
     assert "choose a writable file path" in capsys.readouterr().err
+    assert rai("release", adult_csv, "--policy", POLICY, "--prediction", "approved") == 2
+    assert "needs --output" in capsys.readouterr().err
     assert not out.exists()
     assert BudgetLedger().entries().empty
 
