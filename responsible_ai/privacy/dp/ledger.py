@@ -125,7 +125,13 @@ def _as_url(location: str) -> str:
     if "://" in location:
         return location
     path = Path(location).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the folder of the budget ledger {path}: {exc.strerror}; set "
+            f"privacy.ledger or {LEDGER_ENV} to a writable SQLite path or SQLAlchemy URL"
+        ) from None
     return f"sqlite:///{path}"
 
 

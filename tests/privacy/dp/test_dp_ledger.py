@@ -103,6 +103,8 @@ def test_unwritable_location_is_an_input_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(InputError, match="cannot open the budget ledger"):
         BudgetLedger(f"sqlite:///{blocker}/ledger.sqlite").spent("x")
+    with pytest.raises(InputError, match="cannot create the folder of the budget ledger"):
+        BudgetLedger(str(blocker / "sub" / "ledger.sqlite"))
 
 
 @settings(
