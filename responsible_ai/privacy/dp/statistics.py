@@ -124,7 +124,13 @@ def plan_statistic(frame: pd.DataFrame, spec: StatisticSpec) -> Operation:
         A column is missing or not numeric.
     """
     _check_columns(frame, spec)
-    sizes = [len(part) for _, part in group_frames(frame, spec.by)]
+    groups = group_frames(frame, spec.by)
+    if spec.statistic in ("sum", "mean", "variance", "quantile"):
+        for values, part in groups:
+            if part[spec.column].notna().sum() == 0:  # caught here, before any budget is spent
+                where = ", ".join(f"{k}={v}" for k, v in values.items()) or "the data"
+                raise InputError(EMPTY.format(name=spec.label, where=where))
+    sizes = [len(part) for _, part in groups]
     mechanism = "Snapping" if spec.mechanism == "snapping" else MECHANISMS[spec.statistic]
     where = f" by {', '.join(spec.by)}" if spec.by else ""
     return Operation(

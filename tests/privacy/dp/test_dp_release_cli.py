@@ -153,3 +153,12 @@ def test_nothing_to_release_and_no_budget(tmp_path: Path) -> None:
     no_budget = {"name": "t", "release": {"statistics": [{"statistic": "count", "epsilon": 1}]}}
     with pytest.raises(InputError, match=r"set privacy\.epsilon_budget"):
         release(small(), no_budget, ledger=str(tmp_path / "l.sqlite"))
+
+
+def test_empty_column_is_caught_before_spending(tmp_path: Path) -> None:
+    ledger = BudgetLedger(str(tmp_path / "l.sqlite"))
+    frame = small().assign(age=[None] * 300)
+    spec = {"statistic": "mean", "column": "age", "bounds": [0, 100], "epsilon": 0.5}
+    with pytest.raises(InputError, match="no values"):
+        release(frame, policy(statistics=[spec]), ledger=ledger)
+    assert ledger.entries().empty
