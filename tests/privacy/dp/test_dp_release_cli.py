@@ -157,7 +157,7 @@ def test_nothing_to_release_and_no_budget(tmp_path: Path) -> None:
 
 def test_empty_column_is_caught_before_spending(tmp_path: Path) -> None:
     ledger = BudgetLedger(str(tmp_path / "l.sqlite"))
-    frame = small().assign(age=[None] * 300)
+    frame = small().assign(age=[float("nan")] * 300)
     spec = {"statistic": "mean", "column": "age", "bounds": [0, 100], "epsilon": 0.5}
     with pytest.raises(InputError, match="no values"):
         release(frame, policy(statistics=[spec]), ledger=ledger)
