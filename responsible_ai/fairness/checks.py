@@ -1,133 +1,331 @@
-"""Fairness checks: turn per-group counts into a disparity value and its evidence."""
+"""Fairness checks: turn per-group statistics into a disparity, its interval and its evidence."""
 
 from __future__ import annotations
 
 import math
+import zlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from responsible_ai.checker.findings import Measurement
-from responsible_ai.fairness.catalog import DISPARITIES, GROUP_METRICS, DisparityParams
-from responsible_ai.fairness.groups import GroupCounts, count_groups, group_rate
+from responsible_ai.fairness.catalog import DISPARITIES, GROUP_METRICS, Disparity, DisparityParams
+from responsible_ai.fairness.evidence import excluded_groups, group_table, significance
+from responsible_ai.fairness.groups import GroupCounts, GroupIndex, count_groups, group_index
+from responsible_ai.fairness.rates import compare, group_rate
+from responsible_ai.fairness.uncertainty import bootstrap_cells, percentile_interval
 
 if TYPE_CHECKING:
     from responsible_ai.checker.context import AuditContext
     from responsible_ai.policy.schema import Check
 
-__all__ = ["counts_for", "group_table", "measure_disparity"]
+__all__ = [
+    "NO_PREDICTIONS",
+    "NO_REFERENCE",
+    "NO_ROWS_FOR_SCORES",
+    "Options",
+    "counts_for",
+    "measure_disparity",
+]
+
+NO_PREDICTIONS = "no predictions: give a model or a prediction column"
+NO_REFERENCE = (
+    "method 'to_reference' needs the reference group: set fairness.reference_group "
+    "(or params.reference_group) with a value for {columns}"
+)
+REFERENCE_NOT_FOUND = "the reference group {group!r} does not occur in the data"
+NO_ROWS_FOR_SCORES = (
+    "{metric} needs each row's score, but this audit holds only per-group counts "
+    "(streamed Parquet); audit an in-memory DataFrame or CSV instead"
+)
 
 
-def counts_for(context: AuditContext, by: list[str]) -> GroupCounts:
-    """Per-group counts for ``by``, computed once per run and shared by every fairness check."""
+@dataclass(frozen=True)
+class Options:
+    """A check's fairness options: its params over the policy's ``fairness:`` section."""
+
+    method: str
+    min_group_size: int
+    min_group_share: float
+    reference_group: dict[str, Any] | None
+    n_boot: int
+    confidence: float
+    correction: str
+    n_bins: int
+
+    @classmethod
+    def of(cls, context: AuditContext, check: Check) -> Options:
+        params = DisparityParams.model_validate(check.params)
+        settings = context.policy.fairness
+
+        def pick(name: str) -> Any:
+            value = getattr(params, name)
+            return getattr(settings, name) if value is None else value
+
+        return cls(
+            method=params.method,
+            min_group_size=pick("min_group_size"),
+            min_group_share=pick("min_group_share"),
+            reference_group=pick("reference_group"),
+            n_boot=pick("n_boot"),
+            confidence=pick("confidence"),
+            correction=settings.correction,
+            n_bins=params.n_bins,
+        )
+
+
+def index_for(context: AuditContext, by: list[str]) -> GroupIndex:
+    """The group of every row for ``by``, computed once per run."""
+    return context.cached(
+        ("fairness.index", tuple(by)), lambda: group_index(context.data.frame, by)
+    )
+
+
+def counts_for(context: AuditContext, by: list[str], decision: str = "prediction") -> GroupCounts:
+    """Per-group counts for ``by``, computed once per run and shared by every fairness check.
+
+    ``decision`` is ``prediction`` (the model's decisions) or ``scoring`` (score above the
+    sample's median score, for the NYC LL144 scoring rate).
+    """
     data = context.data
 
     def compute() -> GroupCounts:
-        if data.y_pred is None:
-            raise ValueError("no predictions: give a model or a prediction column")
-        return count_groups(data.frame, by, data.y_pred, data.y_true, data.weight)
+        if decision == "scoring":
+            from responsible_ai.fairness.scores import scoring_decision
 
-    return context.cached(("fairness.counts", tuple(by)), compute)
+            if data.score is None:
+                raise ValueError("no scores: give a score column or a model with predict_proba")
+            decided = scoring_decision(data.score)[0]
+        elif data.y_pred is None:
+            raise ValueError(NO_PREDICTIONS)
+        else:
+            decided = data.y_pred
+        return count_groups(index_for(context, by), by, decided, data.y_true, data.weight)
 
-
-def _clean(value: float) -> float | None:
-    return None if math.isnan(value) else float(value)
-
-
-def group_table(counts: GroupCounts) -> list[dict[str, Any]]:
-    """One row per group: its counts and every group metric the data allows (None if undefined)."""
-    metrics = [m for m in GROUP_METRICS.values() if counts.has_target or not m.needs_target]
-    rates = {m.name: group_rate(counts.cells, m.name) for m in metrics}
-    weighted = not np.array_equal(counts.cells["n"], counts.rows)
-    rows = []
-    for index, (group, label) in enumerate(zip(counts.groups, counts.labels, strict=True)):
-        row: dict[str, Any] = {
-            "group": label,
-            "values": dict(zip(counts.by, group, strict=True)),
-            "count": int(counts.rows[index]),
-        }
-        if weighted:
-            row["weight"] = float(counts.cells["n"][index])
-        if counts.has_target:
-            positives = counts.cells["tp"][index] + counts.cells["fn"][index]
-            row["base_rate"] = _clean(positives / counts.cells["n"][index])
-        for name, values in rates.items():
-            row[name] = _clean(values[index])
-        rows.append(row)
-    return rows
+    return context.cached(("fairness.counts", tuple(by), decision), compute)
 
 
-def _compare(values: np.ndarray, comparison: str) -> float:
-    high, low = float(values.max()), float(values.min())
-    if comparison == "difference":
-        return high - low
-    return low / high if high > 0 else math.nan
+def _decision_of(disparity: Disparity) -> str:
+    kinds = {GROUP_METRICS[name].kind for name in disparity.group_metrics}
+    return "scoring" if "scoring" in kinds else "prediction"
+
+
+def _group_values(
+    context: AuditContext, counts: GroupCounts, by: list[str], metric: str, options: Options
+) -> tuple[np.ndarray, float]:
+    """Value of ``metric`` for each group and overall."""
+    spec = GROUP_METRICS[metric]
+    if spec.from_counts:
+        overall = group_rate(counts.overall().cells, metric)[0]
+        return group_rate(counts.cells, metric), float(overall)
+    from responsible_ai.fairness.scores import score_group_values
+
+    data = context.data
+    if data.frame is None or len(data.frame) == 0:
+        raise ValueError(NO_ROWS_FOR_SCORES.format(metric=metric))
+    index = index_for(context, by)
+    assert data.score is not None and data.y_true is not None  # guaranteed by MetricSpec.needs
+    args = (data.score, data.y_true, data.weight, options.n_bins)
+    values = score_group_values(metric, index, *args)
+    one = GroupIndex((), [()], np.zeros(len(index.codes), dtype=np.int64))
+    return values, float(score_group_values(metric, one, *args)[0])
+
+
+def _reference_position(counts: GroupCounts, options: Options) -> int:
+    reference = options.reference_group or {}
+    missing = [column for column in counts.by if column not in reference]
+    if missing:
+        raise ValueError(NO_REFERENCE.format(columns=", ".join(repr(c) for c in missing)))
+    wanted = tuple(str(reference[column]) for column in counts.by)
+    for position, group in enumerate(counts.groups):
+        if tuple(str(value) for value in group) == wanted:
+            return position
+    raise ValueError(REFERENCE_NOT_FOUND.format(group=" / ".join(wanted)))
+
+
+def _seed(context: AuditContext, check: Check, by: list[str]) -> np.random.Generator:
+    # Each check gets its own stream, so adding or reordering checks leaves its interval unchanged.
+    salt = zlib.crc32(f"{check.id}|{'|'.join(by)}".encode())
+    return np.random.default_rng([context.seed, salt])
 
 
 def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Measurement:
-    """Compare groups on the check's metric; groups below the minimum size are listed, not used."""
+    """Compare groups on the check's metric, with a bootstrap interval and significance tests.
+
+    Groups below ``min_group_size`` rows or ``min_group_share`` of the rows are listed in the
+    evidence as excluded, and left out of the comparison; so are groups where a rate is undefined.
+    """
     disparity = DISPARITIES[check.metric]
-    params = DisparityParams.model_validate(check.params)
-    min_size = params.min_group_size or context.policy.fairness.min_group_size
-    counts = counts_for(context, by)
-    table = group_table(counts)
-    eligible = counts.rows >= min_size
-    excluded = [row["group"] for row, ok in zip(table, eligible, strict=True) if not ok]
+    options = Options.of(context, check)
+    counts = counts_for(context, by, _decision_of(disparity))
+    rows = counts.group_rows
+    eligible = (rows >= options.min_group_size) & (rows >= options.min_group_share * rows.sum())
+    reference = _reference_position(counts, options) if options.method == "to_reference" else None
+    labels = counts.labels
+    need = (
+        1 if disparity.comparison.startswith("group_") or options.method != "between_groups" else 2
+    )
 
     components: dict[str, Any] = {}
+    values: dict[str, np.ndarray] = {}
+    usable_of: dict[str, np.ndarray] = {}
     undefined: list[str] = []
-    values: list[float] = []
+    reasons: list[str] = []
     for name in disparity.group_metrics:
-        rates = group_rate(counts.cells, name)
-        usable = eligible & ~np.isnan(rates)
+        label = GROUP_METRICS[name].label
+        group_values, overall = _group_values(context, counts, by, name, options)
+        values[name] = group_values
+        usable = eligible & ~np.isnan(group_values)
+        if reference is not None:
+            usable[reference] = False
+        usable_of[name] = usable
         undefined += [
-            f"{GROUP_METRICS[name].label} of {label}"
-            for label, ok, rate in zip(counts.labels, eligible, rates, strict=True)
-            if ok and math.isnan(rate)
+            f"{label} of {labels[g]} is undefined (no rows in its denominator); left out of the "
+            f"comparison (fairlearn would report 0)"
+            for g in np.flatnonzero(eligible & np.isnan(group_values))
         ]
-        if usable.sum() < 2:
+        anchor = overall if reference is None else group_values[reference]
+        if reference is not None and (not eligible[reference] or math.isnan(anchor)):
+            reasons.append(
+                f"{label} of the reference group {labels[reference]} is undefined "
+                "or the group is excluded"
+            )
             components[name] = {"value": None, "groups_compared": int(usable.sum())}
-            values.append(math.nan)
             continue
-        labels = np.asarray(counts.labels, dtype=object)[usable]
-        used = rates[usable]
-        value = _compare(used, disparity.comparison)
+        if usable.sum() < need:
+            reasons.append(
+                f"{label}: {int(usable.sum())} group(s) with a defined value, {need} needed"
+            )
+            components[name] = {"value": None, "groups_compared": int(usable.sum())}
+            continue
+        value = float(compare(group_values[usable], disparity.comparison, options.method, anchor))
+        used = np.flatnonzero(usable)
+        high, low = used[group_values[used].argmax()], used[group_values[used].argmin()]
         components[name] = {
-            "value": _clean(value),
-            "highest": {"group": labels[int(used.argmax())], "value": float(used.max())},
-            "lowest": {"group": labels[int(used.argmin())], "value": float(used.min())},
+            "value": None if math.isnan(value) else value,
+            "overall": None if math.isnan(overall) else overall,
+            "highest": {"group": labels[high], "value": float(group_values[high])},
+            "lowest": {"group": labels[low], "value": float(group_values[low])},
             "groups_compared": int(usable.sum()),
         }
-        values.append(value)
+        if math.isnan(value):
+            reasons.append(f"{label}: the ratio is undefined (the largest value is 0)")
 
     evidence: dict[str, Any] = {
         "by": by,
+        "method": options.method,
         "comparison": disparity.comparison,
-        "groups": table,
-        "overall": group_table(_as_one_group(counts))[0] | {"group": "overall"},
+        "group_metrics": list(disparity.group_metrics),
+        "groups": group_table(counts, values, eligible),
+        "overall": group_table(counts.overall(), {}, np.ones(1, dtype=bool))[0]
+        | {"group": "overall"},
         "components": components,
-        "min_group_size": min_size,
-        "excluded_groups": excluded,
+        "min_group_size": options.min_group_size,
+        "min_group_share": options.min_group_share,
+        "excluded_groups": [labels[g] for g in np.flatnonzero(~eligible)],
+        "exclusions": excluded_groups(counts, eligible, options),
         "undefined": undefined,
     }
-    if any(math.isnan(v) for v in values):
-        reasons = [
-            f"{GROUP_METRICS[name].label}: {c['groups_compared']} group(s) with a defined value"
-            for name, c in components.items()
-            if c["value"] is None
-        ]
-        if not reasons:
-            reasons = ["the highest group rate is 0, so the ratio is undefined"]
+    if reference is not None:
+        evidence["reference_group"] = labels[reference]
+    if counts.weighted:
+        evidence["weighted"] = True
+    if reasons:
         reason = "; ".join(reasons)
-        if excluded:
-            reason += f" (excluded below min_group_size={min_size}: {', '.join(excluded)})"
+        if evidence["excluded_groups"]:
+            reason += f" (excluded: {', '.join(evidence['excluded_groups'])})"
         return Measurement(None, evidence, undefined_reason=f"cannot compare groups: {reason}")
-    combined = max(values) if disparity.comparison == "difference" else min(values)
-    return Measurement(combined, evidence)
 
-
-def _as_one_group(counts: GroupCounts) -> GroupCounts:
-    total = {name: np.asarray([values.sum()]) for name, values in counts.cells.items()}
-    return GroupCounts(
-        counts.by[:0], [()], np.asarray([counts.rows.sum()]), total, counts.has_target
+    combined = [c["value"] for c in components.values()]
+    result = max(combined) if disparity.comparison in ("difference", "group_max") else min(combined)
+    interval = None
+    if options.n_boot > 0 and all(GROUP_METRICS[n].from_counts for n in disparity.group_metrics):
+        interval = _bootstrap(context, check, by, counts, disparity, options, usable_of, reference)
+        evidence["group_intervals"] = interval.pop("groups")
+        evidence["interval"] = interval.get("interval")
+    elif options.n_boot > 0:
+        evidence["interval_note"] = "no bootstrap interval for score-based metrics"
+    evidence["significance"] = significance(
+        counts,
+        disparity,
+        values,
+        usable_of,
+        reference,
+        options.method,
+        options.correction,
+        1 - options.confidence,
     )
+    if disparity.comparison == "ratio" and len(disparity.group_metrics) == 1:
+        evidence["impact_ratios"] = _impact_table(counts, values, disparity, eligible, reference)
+    return Measurement(
+        result, evidence, interval=None if interval is None else interval.get("interval")
+    )
+
+
+def _bootstrap(
+    context: AuditContext,
+    check: Check,
+    by: list[str],
+    counts: GroupCounts,
+    disparity: Disparity,
+    options: Options,
+    usable_of: dict[str, np.ndarray],
+    reference: int | None,
+) -> dict[str, Any]:
+    rng = _seed(context, check, by)
+    replicates = bootstrap_cells(counts, options.n_boot, rng)
+    overall_cells = {name: cells.sum(axis=-1, keepdims=True) for name, cells in replicates.items()}
+    per_component = []
+    group_intervals: dict[str, dict[str, Any]] = {}
+    for name in disparity.group_metrics:
+        rates = group_rate(replicates, name)
+        usable = usable_of[name]
+        anchor = group_rate(overall_cells, name)[:, 0] if reference is None else rates[:, reference]
+        per_component.append(
+            compare(rates[:, usable], disparity.comparison, options.method, anchor)
+        )
+        group_intervals[name] = {}
+        for g, label in enumerate(counts.labels):
+            found = percentile_interval(rates[:, g], options.confidence)
+            group_intervals[name][label] = None if found is None else [found.low, found.high]
+    stacked = np.vstack(per_component)
+    with np.errstate(invalid="ignore"):
+        worst = (
+            stacked.max(axis=0)
+            if disparity.comparison in ("difference", "group_max")
+            else stacked.min(axis=0)
+        )
+    found = percentile_interval(worst, options.confidence)
+    return {"interval": None if found is None else found.to_dict(), "groups": group_intervals}
+
+
+def _impact_table(
+    counts: GroupCounts,
+    values: dict[str, np.ndarray],
+    disparity: Disparity,
+    eligible: np.ndarray,
+    reference: int | None,
+) -> list[dict[str, Any]]:
+    """The LL144 summary: group, count, rate, impact ratio (rate over the highest included rate)."""
+    name = disparity.group_metrics[0]
+    rates = values[name]
+    included = eligible & ~np.isnan(rates)
+    if reference is not None:
+        base = rates[reference]
+    else:
+        base = float(np.max(rates[included])) if included.any() else math.nan
+    table = []
+    for g, label in enumerate(counts.labels):
+        rate = float(rates[g])
+        ratio = rate / base if base and not math.isnan(base) and not math.isnan(rate) else None
+        table.append(
+            {
+                "group": label,
+                "count": int(counts.group_rows[g]),
+                name: None if math.isnan(rate) else rate,
+                "impact_ratio": ratio if eligible[g] else None,
+                "included": bool(included[g]),
+            }
+        )
+    return table
