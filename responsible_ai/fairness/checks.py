@@ -85,13 +85,16 @@ def index_for(context: AuditContext, by: list[str]) -> GroupIndex:
 def counts_for(context: AuditContext, by: list[str], decision: str = "prediction") -> GroupCounts:
     """Per-group counts for ``by``, computed once per run and shared by every fairness check.
 
-    ``decision`` is ``prediction`` (the model's decisions) or ``scoring`` (score above the
-    sample's median score, for the NYC LL144 scoring rate).
+    ``decision`` is ``prediction`` (the model's decisions), ``scoring`` (score above the
+    sample's median score, for the NYC LL144 scoring rate) or ``rows`` (no decisions: group
+    sizes and base rates only, for score-based checks).
     """
     data = context.data
 
     def compute() -> GroupCounts:
-        if decision == "scoring":
+        if decision == "rows":  # score-based checks without decisions: only group sizes matter
+            decided = np.zeros(len(data.frame), dtype=bool)
+        elif decision == "scoring":
             from responsible_ai.fairness.scores import scoring_decision
 
             if data.score is None:
@@ -106,9 +109,13 @@ def counts_for(context: AuditContext, by: list[str], decision: str = "prediction
     return context.cached(("fairness.counts", tuple(by), decision), compute)
 
 
-def _decision_of(disparity: Disparity) -> str:
+def _decision_of(context: AuditContext, disparity: Disparity) -> str:
     kinds = {GROUP_METRICS[name].kind for name in disparity.group_metrics}
-    return "scoring" if "scoring" in kinds else "prediction"
+    if "scoring" in kinds:
+        return "scoring"
+    if kinds == {"score"} and context.data.y_pred is None:
+        return "rows"
+    return "prediction"
 
 
 def _group_values(
@@ -158,7 +165,8 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
     """
     disparity = DISPARITIES[check.metric]
     options = Options.of(context, check)
-    counts = counts_for(context, by, _decision_of(disparity))
+    decision = _decision_of(context, disparity)
+    counts = counts_for(context, by, decision)
     rows = counts.group_rows
     eligible = (rows >= options.min_group_size) & (rows >= options.min_group_share * rows.sum())
     reference = _reference_position(counts, options) if options.method == "to_reference" else None
@@ -217,8 +225,8 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
         "method": options.method,
         "comparison": disparity.comparison,
         "group_metrics": list(disparity.group_metrics),
-        "groups": group_table(counts, values, eligible),
-        "overall": group_table(counts.overall(), {}, np.ones(1, dtype=bool))[0]
+        "groups": group_table(counts, values, eligible, decision),
+        "overall": group_table(counts.overall(), {}, np.ones(1, dtype=bool), decision)[0]
         | {"group": "overall"},
         "components": components,
         "min_group_size": options.min_group_size,
@@ -254,7 +262,7 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
         reference,
         options.method,
         options.correction,
-        1 - options.confidence,
+        round(1 - options.confidence, 12),
     )
     if disparity.comparison == "ratio" and len(disparity.group_metrics) == 1:
         evidence["impact_ratios"] = _impact_table(counts, values, disparity, eligible, reference)

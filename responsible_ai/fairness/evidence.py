@@ -24,13 +24,22 @@ def _clean(value: float) -> float | None:
 
 
 def group_table(
-    counts: GroupCounts, extra: dict[str, np.ndarray], eligible: np.ndarray
+    counts: GroupCounts,
+    extra: dict[str, np.ndarray],
+    eligible: np.ndarray,
+    decision: str = "prediction",
 ) -> list[dict[str, Any]]:
-    """One row per group: its counts, every count-based metric the data allows, and ``extra``."""
+    """One row per group: its counts, every count-based metric the data allows, and ``extra``.
+
+    With ``decision`` other than ``prediction`` the counts are not of the model's decisions, so
+    only the base rate (and ``extra``) is shown.
+    """
     metrics = [
         m
         for m in GROUP_METRICS.values()
-        if m.kind in ("rate", "mean_of") and (counts.has_target or "target" not in m.needs)
+        if m.kind in ("rate", "mean_of")
+        and (counts.has_target or "target" not in m.needs)
+        and (decision == "prediction" or m.name == "base_rate")
     ]
     cells = counts.cells
     rates = {m.name: group_rate(cells, m.name) for m in metrics}
