@@ -92,6 +92,8 @@ def counts_for(context: AuditContext, by: list[str], decision: str = "prediction
     data = context.data
 
     def compute() -> GroupCounts:
+        if len(data.frame) == 0:  # a streamed audit: only the prediction counts were made
+            raise ValueError(NO_ROWS_FOR_SCORES.format(metric=f"the {decision} counts"))
         if decision == "rows":  # score-based checks without decisions: only group sizes matter
             decided = np.zeros(len(data.frame), dtype=bool)
         elif decision == "scoring":
