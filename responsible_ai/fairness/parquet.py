@@ -139,8 +139,9 @@ def prepare_streamed(
     if rows == 0:
         raise InputError(f"{file} has no rows to audit")
     assert label_column is not None
+    observed = pd.Series(sorted(seen[label_column], key=str), dtype=object)
     positive = _resolve_positive_label(
-        label, pd.Series(sorted(seen[label_column], key=str), dtype=object), label_column
+        label, observed, label_column, must_occur=roles.target is not None
     )
     if roles.target is not None and not seen[roles.prediction] & seen[roles.target]:
         raise InputError(

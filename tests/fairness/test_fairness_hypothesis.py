@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score
 
-from responsible_ai.audit import audit
+from responsible_ai.auditing import audit
 from responsible_ai.fairness.groups import count_groups
 from responsible_ai.fairness.rates import compare, group_rate
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, precision_score, roc_auc_score
 
-from responsible_ai.audit import audit
+from responsible_ai.auditing import audit
 from responsible_ai.fairness.groups import count_groups
 from responsible_ai.fairness.rates import compare, group_rate
 from responsible_ai.reference_models import train_reference_model
