@@ -24,6 +24,9 @@ __all__ = [
     "NO_PREDICTIONS",
     "NO_REFERENCE",
     "NO_ROWS_FOR_SCORES",
+    "RATIO_UNDEFINED",
+    "REFERENCE_NOT_FOUND",
+    "TOO_FEW_GROUPS",
     "Options",
     "counts_for",
     "measure_disparity",
@@ -34,6 +37,8 @@ NO_REFERENCE = (
     "method 'to_reference' needs the reference group: set fairness.reference_group "
     "(or params.reference_group) with a value for {columns}"
 )
+RATIO_UNDEFINED = "{label}: the highest group rate is 0, so the ratio is undefined"
+TOO_FEW_GROUPS = "{label}: {found} group(s) with a defined value, {needed} needed"
 REFERENCE_NOT_FOUND = "the reference group {group!r} does not occur in the data"
 NO_ROWS_FOR_SCORES = (
     "{metric} needs each row's score, but this audit holds only per-group counts "
@@ -204,9 +209,7 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
             components[name] = {"value": None, "groups_compared": int(usable.sum())}
             continue
         if usable.sum() < need:
-            reasons.append(
-                f"{label}: {int(usable.sum())} group(s) with a defined value, {need} needed"
-            )
+            reasons.append(TOO_FEW_GROUPS.format(label=label, found=int(usable.sum()), needed=need))
             components[name] = {"value": None, "groups_compared": int(usable.sum())}
             continue
         value = float(compare(group_values[usable], disparity.comparison, options.method, anchor))
@@ -220,7 +223,7 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
             "groups_compared": int(usable.sum()),
         }
         if math.isnan(value):
-            reasons.append(f"{label}: the ratio is undefined (the largest value is 0)")
+            reasons.append(RATIO_UNDEFINED.format(label=label))
 
     evidence: dict[str, Any] = {
         "by": by,
