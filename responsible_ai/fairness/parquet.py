@@ -34,6 +34,7 @@ _MAX_LABELS = 10_000
 
 MISSING_LABEL = "{role} column {column!r} has missing value(s); drop or fill those rows"
 NEGATIVE_WEIGHT = "weight column {column!r} has negative values"
+MISSING_COLUMN = "{role} column {column!r} is not in {path}{hint}"
 NOT_PARQUET = "cannot read {path} as parquet: {error}"
 
 
@@ -60,20 +61,25 @@ def groupings(policy: Policy, sensitive: list[str]) -> list[list[str]]:
     return found
 
 
-def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.DataFrame]:
+def _batches(path: Path, roles: dict[str, list[str]], batch_rows: int) -> Iterator[pd.DataFrame]:
+    import difflib
+
     import pyarrow.parquet as pq
 
     try:
         file = pq.ParquetFile(path)
     except Exception as exc:
         raise InputError(NOT_PARQUET.format(path=path, error=exc)) from exc
-    present = set(file.schema_arrow.names)
-    missing = [c for c in columns if c not in present]
-    if missing:
-        raise InputError(
-            f"column(s) {', '.join(repr(c) for c in missing)} are not in {path} "
-            f"(columns: {', '.join(sorted(present)[:12])})"
-        )
+    present = list(file.schema_arrow.names)
+    for role, wanted in roles.items():
+        for column in wanted:
+            if column not in present:
+                close = difflib.get_close_matches(column, present, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise InputError(
+                    MISSING_COLUMN.format(role=role, column=column, path=path, hint=hint)
+                )
+    columns = list(dict.fromkeys(c for wanted in roles.values() for c in wanted))
     for batch in file.iter_batches(batch_size=batch_rows, columns=columns):
         yield batch.to_pandas()
 
@@ -82,7 +88,7 @@ def prepare_streamed(
     path: str | os.PathLike[str],
     roles: DataRoles,
     bys: list[list[str]],
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
     """Count every grouping of a Parquet file in one pass over its batches.
 
@@ -95,6 +101,7 @@ def prepare_streamed(
     """
     from responsible_ai.hashing import sha256_file
 
+    batch_rows = batch_rows or BATCH_ROWS
     file = Path(path)
     if not file.is_file():
         raise InputError(f"data file not found: {file}")
@@ -114,7 +121,10 @@ def prepare_streamed(
     parts: dict[tuple[str, ...], GroupCounts | None] = {tuple(by): None for by in bys}
     rows = dropped = batches = 0
     missing_groups: dict[str, int] = {}
-    for batch in _batches(file, columns, batch_rows):
+    wanted = {"sensitive": sensitive}
+    for role in ("target", "prediction", "weight", "score"):
+        wanted[role] = [c for c in [getattr(roles, role)] if c is not None]
+    for batch in _batches(file, wanted, batch_rows):
         batches += 1
         for column, values in seen.items():
             if len(values) < _MAX_LABELS:
