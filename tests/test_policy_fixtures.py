@@ -6,7 +6,8 @@
     A CSV file in the folder, or ``sample`` with the name of a sample dataset
     (:mod:`responsible_ai.datasets`), optionally filtered by ``rows`` (column: value).
 ``model``
-    ``reference``: audit the sample dataset's reference model (:mod:`responsible_ai.reference_models`).
+    ``reference``: audit the sample dataset's reference model
+    (:mod:`responsible_ai.reference_models`).
 ``audit``
     Further keyword arguments of :func:`responsible_ai.auditing.audit` (``prediction``, ``target``,
     ``sensitive``, ``positive_label``, ...).

@@ -63,7 +63,7 @@ def audit_data(draw: st.DrawFn) -> dict:
     }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(audit_data())
 def test_group_rates_equal_metricframe_where_defined(case: dict) -> None:
     frame, by, y_true, y_pred, weight = (
@@ -101,7 +101,7 @@ def test_group_rates_equal_metricframe_where_defined(case: dict) -> None:
                 assert ours[position] == pytest.approx(theirs, abs=TOLERANCE)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(audit_data())
 def test_disparities_equal_fairlearn_when_every_group_is_defined(case: dict) -> None:
     frame, by, y_true, y_pred, weight = (
