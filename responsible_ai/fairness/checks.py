@@ -111,7 +111,7 @@ def counts_for(context: AuditContext, by: list[str], decision: str = "prediction
             raise ValueError(NO_PREDICTIONS)
         else:
             decided = data.y_pred
-        return count_groups(index_for(context, by), by, decided, data.y_true, data.weight)
+        return count_groups(data.frame, by, decided, data.y_true, data.weight)
 
     return context.cached(("fairness.counts", tuple(by), decision), compute)
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 __all__ = [
     "CELLS_WITHOUT_TARGET",
+    "CHUNK_ROWS",
     "CELLS_WITH_TARGET",
     "GroupCounts",
     "GroupIndex",
@@ -29,6 +30,8 @@ __all__ = [
 CELLS_WITH_TARGET: tuple[str, ...] = ("tn", "fn", "fp", "tp")
 CELLS_WITHOUT_TARGET: tuple[str, ...] = ("pn", "pp")
 
+# Rows counted at a time; larger frames are counted in chunks whose counts are merged.
+CHUNK_ROWS = 1 << 18
 # Above this many possible groups, find the present ones by sorting instead of a lookup table.
 _MAX_DENSE_CODES = 1 << 24
 
@@ -177,6 +180,7 @@ def count_groups(
     ----------
     frame : DataFrame or GroupIndex
         Holds the ``by`` columns (missing values already resolved), or their precomputed index.
+        A DataFrame longer than :data:`CHUNK_ROWS` is counted chunk by chunk.
     by : sequence of str
         Sensitive feature columns; several columns give intersectional groups.
     y_pred, y_true : ndarray of bool
@@ -188,6 +192,18 @@ def count_groups(
     -------
     GroupCounts
     """
+    if isinstance(frame, pd.DataFrame) and len(frame) > CHUNK_ROWS:
+        # Count in chunks and merge: the temporary arrays stay the size of one chunk.
+        return merge_counts(
+            count_groups(
+                frame.iloc[start : start + CHUNK_ROWS],
+                by,
+                y_pred[start : start + CHUNK_ROWS],
+                None if y_true is None else y_true[start : start + CHUNK_ROWS],
+                None if weight is None else weight[start : start + CHUNK_ROWS],
+            )
+            for start in range(0, len(frame), CHUNK_ROWS)
+        )
     index = frame if isinstance(frame, GroupIndex) else group_index(frame, by)
     n_groups = len(index.groups)
     cell = np.asarray(y_pred, dtype=np.int64)
