@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BATCH_ROWS", "groupings", "prepare_streamed", "streams"]
 
-BATCH_ROWS = 1 << 20
+BATCH_ROWS = 1 << 18
 # Distinct label values remembered to resolve and check the positive label after the pass.
 _MAX_LABELS = 10_000
 
