@@ -16,8 +16,8 @@ import pandas as pd
 
 __all__ = [
     "CELLS_WITHOUT_TARGET",
-    "CHUNK_ROWS",
     "CELLS_WITH_TARGET",
+    "CHUNK_ROWS",
     "GroupCounts",
     "GroupIndex",
     "count_groups",
