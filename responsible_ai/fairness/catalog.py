@@ -43,12 +43,13 @@ class GroupMetric:
 
     ``kind`` says where it comes from: ``rate`` (``numerator / denominator`` of confusion counts),
     ``mean_of`` (the average of other rates), ``scoring`` (selection rate of the decision "score
-    above the sample's median score"), ``score`` (needs the scores of each row).
+    above the sample's median score"), ``score`` (needs the scores of each row), ``regression``
+    (numeric predictions and outcomes, named by ``params.prediction`` / ``params.target``).
     """
 
     name: str
     label: str
-    kind: Literal["rate", "mean_of", "scoring", "score"]
+    kind: Literal["rate", "mean_of", "scoring", "score", "regression"]
     needs: frozenset[str]
     numerator: tuple[str, ...] = ()
     denominator: tuple[str, ...] = ()
@@ -58,7 +59,7 @@ class GroupMetric:
     @property
     def from_counts(self) -> bool:
         """Whether the value (and its bootstrap) derives from per-group counts alone."""
-        return self.kind != "score"
+        return self.kind not in ("score", "regression")
 
 
 _P = frozenset({"prediction"})
@@ -125,6 +126,27 @@ GROUP_METRICS: dict[str, GroupMetric] = {
             "score",
             _ST,
             description="mean predicted probability minus observed positive rate",
+        ),
+        GroupMetric(
+            "mean_prediction",
+            "mean prediction",
+            "regression",
+            frozenset(),
+            description="regression: mean predicted value (params.prediction)",
+        ),
+        GroupMetric(
+            "mean_absolute_error",
+            "MAE",
+            "regression",
+            frozenset(),
+            description="regression: mean absolute error (params.prediction, params.target)",
+        ),
+        GroupMetric(
+            "root_mean_squared_error",
+            "RMSE",
+            "regression",
+            frozenset(),
+            description="regression: root mean squared error (params.prediction, params.target)",
         ),
     )
 }
@@ -261,6 +283,14 @@ class DisparityParams(BaseModel):
     n_boot: int | None = Field(None, ge=0, le=100_000, description="Override fairness.n_boot.")
     confidence: float | None = Field(
         None, gt=0.0, lt=1.0, description="Override fairness.confidence."
+    )
+    prediction: str | None = Field(
+        None,
+        description="Regression metrics: the column of numeric predictions "
+        "(default: the score column).",
+    )
+    target: str | None = Field(
+        None, description="Regression metrics: the column of numeric outcomes."
     )
     n_bins: int = Field(10, ge=2, le=1000, description="Score bins of expected_calibration_error.")
 

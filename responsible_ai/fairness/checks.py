@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_PREDICTIONS",
     "NO_REFERENCE",
+    "NO_REGRESSION_COLUMN",
     "NO_ROWS_FOR_SCORES",
     "RATIO_UNDEFINED",
     "REFERENCE_NOT_FOUND",
@@ -39,6 +40,7 @@ NO_REFERENCE = (
 )
 RATIO_UNDEFINED = "{label}: the highest group rate is 0, so the ratio is undefined"
 TOO_FEW_GROUPS = "{label}: {found} group(s) with a defined value, {needed} needed"
+NO_REGRESSION_COLUMN = "regression metrics need params.{role}: the column of numeric {role}s"
 REFERENCE_NOT_FOUND = "the reference group {group!r} does not occur in the data"
 NO_ROWS_FOR_SCORES = (
     "{metric} needs each row's score, but this audit holds only per-group counts "
@@ -58,6 +60,8 @@ class Options:
     confidence: float
     correction: str
     n_bins: int
+    prediction: str | None = None
+    target: str | None = None
 
     @classmethod
     def of(cls, context: AuditContext, check: Check) -> Options:
@@ -77,6 +81,8 @@ class Options:
             confidence=pick("confidence"),
             correction=settings.correction,
             n_bins=params.n_bins,
+            prediction=params.prediction,
+            target=params.target,
         )
 
 
@@ -120,7 +126,7 @@ def _decision_of(context: AuditContext, disparity: Disparity) -> str:
     kinds = {GROUP_METRICS[name].kind for name in disparity.group_metrics}
     if "scoring" in kinds:
         return "scoring"
-    if kinds == {"score"} and context.data.y_pred is None:
+    if kinds <= {"score", "regression"} and context.data.y_pred is None:
         return "rows"
     return "prediction"
 
@@ -133,17 +139,46 @@ def _group_values(
     if spec.from_counts:
         overall = group_rate(counts.overall().cells, metric)[0]
         return group_rate(counts.cells, metric), float(overall)
-    from responsible_ai.fairness.scores import score_group_values
+    from responsible_ai.fairness.scores import regression_group_values, score_group_values
 
     data = context.data
     if data.frame is None or len(data.frame) == 0:
         raise ValueError(NO_ROWS_FOR_SCORES.format(metric=metric))
     index = index_for(context, by)
+    one = GroupIndex((), [()], np.zeros(len(index.codes), dtype=np.int64))
+    if spec.kind == "regression":
+        predicted = _numeric_column(context, options.prediction, "prediction")
+        assert predicted is not None  # required
+        actual = _numeric_column(context, options.target, "target", required=False)
+        values = regression_group_values(metric, index, predicted, actual, data.weight)
+        overall = regression_group_values(metric, one, predicted, actual, data.weight)
+        return values, float(overall[0])
     assert data.score is not None and data.y_true is not None  # guaranteed by MetricSpec.needs
     args = (data.score, data.y_true, data.weight, options.n_bins)
     values = score_group_values(metric, index, *args)
-    one = GroupIndex((), [()], np.zeros(len(index.codes), dtype=np.int64))
     return values, float(score_group_values(metric, one, *args)[0])
+
+
+def _numeric_column(
+    context: AuditContext, column: str | None, role: str, required: bool = True
+) -> np.ndarray | None:
+    """A regression check's numeric column (``params.prediction`` defaults to the score)."""
+    data = context.data
+    if column is None:
+        if role == "prediction" and data.score is not None:
+            return np.asarray(data.score, dtype=float)
+        if not required:
+            return None
+        raise ValueError(NO_REGRESSION_COLUMN.format(role=role))
+    if column not in data.frame.columns:
+        raise ValueError(f"params.{role} column {column!r} is not in the data")
+    values = data.frame[column]
+    if values.isna().any():
+        raise ValueError(f"params.{role} column {column!r} has missing values")
+    try:
+        return values.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"params.{role} column {column!r} must be numeric") from None
 
 
 def _reference_position(counts: GroupCounts, options: Options) -> int:
@@ -258,7 +293,7 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
         evidence["group_intervals"] = interval.pop("groups")
         evidence["interval"] = interval.get("interval")
     elif options.n_boot > 0:
-        evidence["interval_note"] = "no bootstrap interval for score-based metrics"
+        evidence["interval_note"] = "no bootstrap interval for score-based and regression metrics"
     evidence["significance"] = significance(
         counts,
         disparity,

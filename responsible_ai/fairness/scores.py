@@ -10,7 +10,7 @@ import numpy as np
 
 from responsible_ai.fairness.groups import GroupIndex
 
-__all__ = ["score_group_values", "scoring_decision"]
+__all__ = ["regression_group_values", "score_group_values", "scoring_decision"]
 
 
 def scoring_decision(score: np.ndarray) -> tuple[np.ndarray, float]:
@@ -91,3 +91,39 @@ def _roc_auc(index: GroupIndex, scores: np.ndarray, truth: np.ndarray, w: np.nda
             continue  # one class only: AUC is undefined
         values[g] = roc_auc_score(labels, scores[rows], sample_weight=w[rows])
     return values
+
+
+def regression_group_values(
+    metric: str,
+    index: GroupIndex,
+    predicted: np.ndarray,
+    actual: np.ndarray | None,
+    weight: np.ndarray | None = None,
+) -> np.ndarray:
+    """Mean prediction, MAE or RMSE of every group, from weighted sums per group.
+
+    Parameters
+    ----------
+    metric : {"mean_prediction", "mean_absolute_error", "root_mean_squared_error"}
+    index : GroupIndex
+    predicted, actual : ndarray of float
+        ``actual`` is not needed for ``mean_prediction``.
+    weight : ndarray of float, optional
+    """
+    n_groups = len(index.groups)
+    w = np.ones(len(predicted)) if weight is None else np.asarray(weight, dtype=float)
+    total = np.bincount(index.codes, weights=w, minlength=n_groups)
+    if metric == "mean_prediction":
+        term = predicted
+    elif actual is None:
+        raise ValueError(f"{metric} needs the numeric outcomes: set params.target")
+    elif metric == "mean_absolute_error":
+        term = np.abs(predicted - actual)
+    elif metric == "root_mean_squared_error":
+        term = (predicted - actual) ** 2
+    else:
+        raise ValueError(f"unknown regression metric {metric!r}")
+    sums = np.bincount(index.codes, weights=w * term, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(total > 0, sums / np.where(total > 0, total, 1), np.nan)
+    return np.sqrt(mean) if metric == "root_mean_squared_error" else mean

@@ -148,3 +148,24 @@ def test_every_fairness_metric_is_listed_by_rai_metrics(capsys: pytest.CaptureFi
     listed = capsys.readouterr().out
     for metric_id in DISPARITIES:
         assert f"{metric_id} " in listed
+
+
+def test_regression_without_a_target_column_says_which_param_to_set() -> None:
+    from responsible_ai.fairness.checks import NO_REGRESSION_COLUMN
+
+    data = pd.DataFrame({"group": ["a", "b"] * 10, "amount": np.arange(20.0)})
+    policy = {
+        "name": "r",
+        "data": {"sensitive": ["group"]},
+        "checks": [
+            {
+                "id": "mae",
+                "metric": "fairness.mean_absolute_error_difference",
+                "must": "<= 1",
+                "params": {"target": "amount"},
+            }
+        ],
+    }
+    (finding,) = audit(data, policy).checks
+    assert finding.status == "error"
+    assert NO_REGRESSION_COLUMN.format(role="prediction") in finding.message

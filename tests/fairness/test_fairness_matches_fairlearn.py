@@ -168,3 +168,52 @@ def test_compare_matches_fairlearn_to_overall_ratio_when_a_group_is_zero() -> No
     values = np.array([0.0, 0.5, 0.25])
     assert compare(values, "ratio", "to_overall", 0.4) == 0.0
     assert compare(values, "difference", "to_overall", 0.4) == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_regression_metrics_equal_fairlearn_and_scikit_learn(weighted: bool) -> None:
+    from sklearn.metrics import mean_absolute_error, mean_squared_error
+
+    frame, _, _, score, weight = german()
+    # Predict the credit amount from the score, to have a regression to audit.
+    data = frame.assign(predicted_amount=2000 + 3000 * score, w=weight)
+    metrics = ("mean_prediction", "mean_absolute_error", "root_mean_squared_error")
+    params = {"prediction": "predicted_amount", "target": "credit_amount"}
+    policy = {
+        "name": "regression",
+        "data": {"weight": "w" if weighted else None},
+        "checks": [
+            {
+                "id": m,
+                "metric": f"fairness.{m}_group_max",
+                "by": ["sex", "age_group"],
+                "must": ">= 0",
+                "params": params,
+            }
+            for m in metrics
+        ],
+    }
+    report = audit(data, policy)
+    kwargs = {"sample_weight": weight} if weighted else {}
+
+    def rmse(y_true, y_pred, sample_weight=None):
+        return math.sqrt(mean_squared_error(y_true, y_pred, sample_weight=sample_weight))
+
+    functions = {
+        "mean_prediction": flm.mean_prediction,
+        "mean_absolute_error": mean_absolute_error,
+        "root_mean_squared_error": rmse,
+    }
+    mf = flm.MetricFrame(
+        metrics=functions,
+        y_true=data["credit_amount"],
+        y_pred=data["predicted_amount"],
+        sensitive_features=data[["sex", "age_group"]],
+        sample_params={m: kwargs for m in metrics} if weighted else None,
+    )
+    for finding, name in zip(report.checks, metrics, strict=True):
+        assert finding.status == "pass", finding.message
+        assert finding.value == pytest.approx(mf.group_max()[name], rel=1e-12)
+        for row in finding.evidence["groups"]:
+            key = (row["values"]["sex"], row["values"]["age_group"])
+            assert row[name] == pytest.approx(mf.by_group.loc[key, name], rel=1e-12)
