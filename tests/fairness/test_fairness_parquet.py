@@ -15,7 +15,7 @@ from responsible_ai.fairness.groups import count_groups, merge_counts
 from responsible_ai.fairness.parquet import MISSING_COLUMN
 from responsible_ai.reference_models import train_reference_model
 
-POLICY = "policies/german-credit-lending.yaml"
+POLICY = str(Path(__file__).resolve().parents[2] / "policies" / "german-credit-lending.yaml")
 
 
 @cache
