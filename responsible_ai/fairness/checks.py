@@ -11,7 +11,12 @@ import numpy as np
 
 from responsible_ai.checker.findings import Measurement
 from responsible_ai.fairness.catalog import DISPARITIES, GROUP_METRICS, Disparity, DisparityParams
-from responsible_ai.fairness.evidence import excluded_groups, group_table, significance
+from responsible_ai.fairness.evidence import (
+    excluded_groups,
+    group_table,
+    impact_ratio_table,
+    significance,
+)
 from responsible_ai.fairness.groups import GroupCounts, GroupIndex, count_groups, group_index
 from responsible_ai.fairness.rates import compare, group_rate
 from responsible_ai.fairness.uncertainty import bootstrap_cells, percentile_interval
@@ -305,7 +310,13 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
         round(1 - options.confidence, 12),
     )
     if disparity.comparison == "ratio" and len(disparity.group_metrics) == 1:
-        evidence["impact_ratios"] = _impact_table(counts, values, disparity, eligible, reference)
+        evidence["impact_ratios"] = impact_ratio_table(
+            counts,
+            values[disparity.group_metrics[0]],
+            disparity.group_metrics[0],
+            eligible,
+            reference,
+        )
     return Measurement(
         result, evidence, interval=None if interval is None else interval.get("interval")
     )
@@ -330,50 +341,20 @@ def _bootstrap(
         rates = group_rate(replicates, name)
         usable = usable_of[name]
         anchor = group_rate(overall_cells, name)[:, 0] if reference is None else rates[:, reference]
-        per_component.append(
-            compare(rates[:, usable], disparity.comparison, options.method, anchor)
-        )
+        disparity_values = compare(rates[:, usable], disparity.comparison, options.method, anchor)
+        # A replicate where a compared group's rate is undefined (e.g. no positives were drawn)
+        # would compare fewer groups and look fairer: count it as undefined instead.
+        lost = np.isnan(rates[:, usable]).any(axis=-1) | np.isnan(anchor)
+        per_component.append(np.where(lost, np.nan, disparity_values))
         group_intervals[name] = {}
         for g, label in enumerate(counts.labels):
             found = percentile_interval(rates[:, g], options.confidence)
             group_intervals[name][label] = None if found is None else [found.low, found.high]
     stacked = np.vstack(per_component)
-    with np.errstate(invalid="ignore"):
-        worst = (
-            stacked.max(axis=0)
-            if disparity.comparison in ("difference", "group_max")
-            else stacked.min(axis=0)
-        )
+    worst = (
+        stacked.max(axis=0)
+        if disparity.comparison in ("difference", "group_max")
+        else stacked.min(axis=0)
+    )  # NaN in any component stays NaN
     found = percentile_interval(worst, options.confidence)
     return {"interval": None if found is None else found.to_dict(), "groups": group_intervals}
-
-
-def _impact_table(
-    counts: GroupCounts,
-    values: dict[str, np.ndarray],
-    disparity: Disparity,
-    eligible: np.ndarray,
-    reference: int | None,
-) -> list[dict[str, Any]]:
-    """The LL144 summary: group, count, rate, impact ratio (rate over the highest included rate)."""
-    name = disparity.group_metrics[0]
-    rates = values[name]
-    included = eligible & ~np.isnan(rates)
-    if reference is not None:
-        base = rates[reference]
-    else:
-        base = float(np.max(rates[included])) if included.any() else math.nan
-    table = []
-    for g, label in enumerate(counts.labels):
-        rate = float(rates[g])
-        ratio = rate / base if base and not math.isnan(base) and not math.isnan(rate) else None
-        table.append(
-            {
-                "group": label,
-                "count": int(counts.group_rows[g]),
-                name: None if math.isnan(rate) else rate,
-                "impact_ratio": ratio if eligible[g] else None,
-                "included": bool(included[g]),
-            }
-        )
-    return table

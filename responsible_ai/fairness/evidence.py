@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from responsible_ai.fairness.catalog import Disparity
     from responsible_ai.fairness.checks import Options
 
-__all__ = ["excluded_groups", "group_table", "significance"]
+__all__ = ["excluded_groups", "group_table", "impact_ratio_table", "significance"]
 
 
 def _clean(value: float) -> float | None:
@@ -140,3 +140,36 @@ def significance(
         row["adjusted_p_value"] = p_adjusted
         row["significant"] = bool(p_adjusted < alpha) if not math.isnan(p_adjusted) else None
     return {"correction": correction, "alpha": alpha, "tests": tests}
+
+
+def impact_ratio_table(
+    counts: GroupCounts,
+    rates: np.ndarray,
+    name: str,
+    eligible: np.ndarray,
+    reference: int | None,
+) -> list[dict[str, Any]]:
+    """The NYC LL144 summary: group, count, rate and impact ratio, for every group.
+
+    The impact ratio is the group's rate over the highest rate of the included groups (or over
+    the reference group's rate); excluded groups keep their count and rate, with no ratio.
+    """
+    included = eligible & ~np.isnan(rates)
+    if reference is not None:
+        base = float(rates[reference])
+    else:
+        base = float(np.max(rates[included])) if included.any() else math.nan
+    table = []
+    for g, label in enumerate(counts.labels):
+        rate = float(rates[g])
+        defined = base > 0 and not math.isnan(rate) and bool(eligible[g])
+        table.append(
+            {
+                "group": label,
+                "count": int(counts.group_rows[g]),
+                name: _clean(rate),
+                "impact_ratio": rate / base if defined else None,
+                "included": bool(included[g]),
+            }
+        )
+    return table
