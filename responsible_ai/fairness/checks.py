@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,8 +18,8 @@ from responsible_ai.fairness.evidence import (
     significance,
 )
 from responsible_ai.fairness.groups import GroupCounts, GroupIndex, count_groups, group_index
+from responsible_ai.fairness.intervals import Replicator, bootstrap_intervals
 from responsible_ai.fairness.rates import compare, group_rate
-from responsible_ai.fairness.uncertainty import bootstrap_cells, percentile_interval
 
 if TYPE_CHECKING:
     from responsible_ai.checker.context import AuditContext
@@ -46,6 +46,10 @@ NO_REFERENCE = (
 RATIO_UNDEFINED = "{label}: the highest group rate is 0, so the ratio is undefined"
 TOO_FEW_GROUPS = "{label}: {found} group(s) with a defined value, {needed} needed"
 NO_REGRESSION_COLUMN = "regression metrics need params.{role}: the column of numeric {role}s"
+NO_ROW_BOOTSTRAP = (
+    "no bootstrap interval: ROC AUC has none, and score or regression metrics skip it above "
+    "200 million rows x replicates (lower fairness.n_boot)"
+)
 REFERENCE_NOT_FOUND = "the reference group {group!r} does not occur in the data"
 NO_ROWS_FOR_SCORES = (
     "{metric} needs each row's score, but this audit holds only per-group counts "
@@ -138,30 +142,37 @@ def _decision_of(context: AuditContext, disparity: Disparity) -> str:
 
 def _group_values(
     context: AuditContext, counts: GroupCounts, by: list[str], metric: str, options: Options
-) -> tuple[np.ndarray, float]:
-    """Value of ``metric`` for each group and overall."""
+) -> tuple[np.ndarray, float, Replicator | None]:
+    """Value of ``metric`` for each group and overall, and how to bootstrap it from the rows.
+
+    Count-based metrics return no replicator: their bootstrap resamples the counts.
+    """
     spec = GROUP_METRICS[metric]
     if spec.from_counts:
         overall = group_rate(counts.overall().cells, metric)[0]
-        return group_rate(counts.cells, metric), float(overall)
-    from responsible_ai.fairness.scores import regression_group_values, score_group_values
+        return group_rate(counts.cells, metric), float(overall), None
+    from responsible_ai.fairness.scores import ROW_BOOTSTRAP_LIMIT, row_sums, score_group_values
 
     data = context.data
     if data.frame is None or len(data.frame) == 0:
         raise ValueError(NO_ROWS_FOR_SCORES.format(metric=metric))
     index = index_for(context, by)
-    one = GroupIndex((), [()], np.zeros(len(index.codes), dtype=np.int64))
+    weight = np.ones(len(index.codes)) if data.weight is None else data.weight
     if spec.kind == "regression":
-        predicted = _numeric_column(context, options.prediction, "prediction")
-        assert predicted is not None  # required
-        actual = _numeric_column(context, options.target, "target", required=False)
-        values = regression_group_values(metric, index, predicted, actual, data.weight)
-        overall = regression_group_values(metric, one, predicted, actual, data.weight)
-        return values, float(overall[0])
-    assert data.score is not None and data.y_true is not None  # guaranteed by MetricSpec.needs
-    args = (data.score, data.y_true, data.weight, options.n_bins)
-    values = score_group_values(metric, index, *args)
-    return values, float(score_group_values(metric, one, *args)[0])
+        values = _numeric_column(context, options.prediction, "prediction")
+        truth = _numeric_column(context, options.target, "target", required=False)
+    else:
+        values, truth = data.score, data.y_true
+    assert values is not None  # required columns, or guaranteed by MetricSpec.needs
+    sums = row_sums(metric, index, values, truth, options.n_bins)
+    if sums is None:  # ROC AUC: ranks, not sums; no interval
+        assert truth is not None
+        one = GroupIndex((), [()], np.zeros(len(index.codes), dtype=np.int64))
+        overall = score_group_values(metric, one, values, truth, weight)[0]
+        return score_group_values(metric, index, values, truth, weight), float(overall), None
+    group_values, overall = sums.values(weight)
+    affordable = len(index.codes) * options.n_boot <= ROW_BOOTSTRAP_LIMIT
+    return group_values, overall, (partial(sums.replicates, weight) if affordable else None)
 
 
 def _numeric_column(
@@ -198,12 +209,6 @@ def _reference_position(counts: GroupCounts, options: Options) -> int:
     raise ValueError(REFERENCE_NOT_FOUND.format(group=" / ".join(wanted)))
 
 
-def _seed(context: AuditContext, check: Check, by: list[str]) -> np.random.Generator:
-    # Each check gets its own stream, so adding or reordering checks leaves its interval unchanged.
-    salt = zlib.crc32(f"{check.id}|{'|'.join(by)}".encode())
-    return np.random.default_rng([context.seed, salt])
-
-
 def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Measurement:
     """Compare groups on the check's metric, with a bootstrap interval and significance tests.
 
@@ -225,11 +230,12 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
     components: dict[str, Any] = {}
     values: dict[str, np.ndarray] = {}
     usable_of: dict[str, np.ndarray] = {}
+    replicators: dict[str, Replicator | None] = {}
     undefined: list[str] = []
     reasons: list[str] = []
     for name in disparity.group_metrics:
         label = GROUP_METRICS[name].label
-        group_values, overall = _group_values(context, counts, by, name, options)
+        group_values, overall, replicators[name] = _group_values(context, counts, by, name, options)
         values[name] = group_values
         usable = eligible & ~np.isnan(group_values)
         if reference is not None:
@@ -292,13 +298,25 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
 
     combined = [c["value"] for c in components.values()]
     result = max(combined) if disparity.comparison in ("difference", "group_max") else min(combined)
-    interval = None
-    if options.n_boot > 0 and all(GROUP_METRICS[n].from_counts for n in disparity.group_metrics):
-        interval = _bootstrap(context, check, by, counts, disparity, options, usable_of, reference)
-        evidence["group_intervals"] = interval.pop("groups")
-        evidence["interval"] = interval.get("interval")
+    interval: dict[str, Any] | None = None
+    from_counts = all(GROUP_METRICS[n].from_counts for n in disparity.group_metrics)
+    if options.n_boot > 0 and (from_counts or all(replicators.values())):
+        found = bootstrap_intervals(
+            context,
+            check,
+            by,
+            counts,
+            disparity,
+            options,
+            usable_of,
+            reference,
+            None if from_counts else replicators,
+        )
+        evidence["group_intervals"] = found.pop("groups")
+        interval = found.get("interval")
+        evidence["interval"] = interval
     elif options.n_boot > 0:
-        evidence["interval_note"] = "no bootstrap interval for score-based and regression metrics"
+        evidence["interval_note"] = NO_ROW_BOOTSTRAP
     evidence["significance"] = significance(
         counts,
         disparity,
@@ -317,44 +335,4 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
             eligible,
             reference,
         )
-    return Measurement(
-        result, evidence, interval=None if interval is None else interval.get("interval")
-    )
-
-
-def _bootstrap(
-    context: AuditContext,
-    check: Check,
-    by: list[str],
-    counts: GroupCounts,
-    disparity: Disparity,
-    options: Options,
-    usable_of: dict[str, np.ndarray],
-    reference: int | None,
-) -> dict[str, Any]:
-    rng = _seed(context, check, by)
-    replicates = bootstrap_cells(counts, options.n_boot, rng)
-    overall_cells = {name: cells.sum(axis=-1, keepdims=True) for name, cells in replicates.items()}
-    per_component = []
-    group_intervals: dict[str, dict[str, Any]] = {}
-    for name in disparity.group_metrics:
-        rates = group_rate(replicates, name)
-        usable = usable_of[name]
-        anchor = group_rate(overall_cells, name)[:, 0] if reference is None else rates[:, reference]
-        disparity_values = compare(rates[:, usable], disparity.comparison, options.method, anchor)
-        # A replicate where a compared group's rate is undefined (e.g. no positives were drawn)
-        # would compare fewer groups and look fairer: count it as undefined instead.
-        lost = np.isnan(rates[:, usable]).any(axis=-1) | np.isnan(anchor)
-        per_component.append(np.where(lost, np.nan, disparity_values))
-        group_intervals[name] = {}
-        for g, label in enumerate(counts.labels):
-            found = percentile_interval(rates[:, g], options.confidence)
-            group_intervals[name][label] = None if found is None else [found.low, found.high]
-    stacked = np.vstack(per_component)
-    worst = (
-        stacked.max(axis=0)
-        if disparity.comparison in ("difference", "group_max")
-        else stacked.min(axis=0)
-    )  # NaN in any component stays NaN
-    found = percentile_interval(worst, options.confidence)
-    return {"interval": None if found is None else found.to_dict(), "groups": group_intervals}
+    return Measurement(result, evidence, interval=interval)

@@ -1,16 +1,35 @@
-"""Score-based group metrics: ROC AUC, calibration error, mean score; these need the rows.
+"""Score-based and regression group metrics; these need the rows.
 
-Calibration statistics are sums per (group, score bin), so they take one ``np.bincount``; ROC AUC
-ranks the scores within each group (scikit-learn's ``roc_auc_score``, with sample weights).
+All but ROC AUC are functions of weighted sums per (group, score bin): mean score, calibration gap,
+expected calibration error, mean prediction, MAE, RMSE. :class:`RowSums` holds what to sum and how
+to finish, so the value of each group and its bootstrap replicates (rows drawn ``Poisson(1)``
+times, one ``np.bincount`` per replicate and term) come from the same code. ROC AUC ranks the
+scores within each group (scikit-learn's ``roc_auc_score``, with sample weights) and has no
+bootstrap interval.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from responsible_ai.fairness.groups import GroupIndex
 
-__all__ = ["regression_group_values", "score_group_values", "scoring_decision"]
+__all__ = [
+    "ROW_BOOTSTRAP_LIMIT",
+    "RowSums",
+    "regression_group_values",
+    "row_sums",
+    "score_group_values",
+    "scoring_decision",
+]
+
+# Above this many (rows x replicates) the row bootstrap of score metrics is skipped (noted).
+ROW_BOOTSTRAP_LIMIT = 200_000_000
+
+Sums = dict[str, np.ndarray]
 
 
 def scoring_decision(score: np.ndarray) -> tuple[np.ndarray, float]:
@@ -24,6 +43,102 @@ def scoring_decision(score: np.ndarray) -> tuple[np.ndarray, float]:
     scores = np.asarray(score, dtype=float)
     median = float(np.median(scores))
     return scores > median, median
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
+        )
+
+
+@dataclass(frozen=True)
+class RowSums:
+    """A group metric computed from weighted sums of per-row ``terms`` per (group, bin).
+
+    ``finish`` maps sums of shape ``(..., groups, bins)`` to values of shape ``(..., groups)``.
+    """
+
+    key: np.ndarray
+    n_groups: int
+    n_bins: int
+    terms: dict[str, np.ndarray]
+    finish: Callable[[Sums], np.ndarray]
+
+    def _sum(self, weight: np.ndarray) -> Sums:
+        size = self.n_groups * self.n_bins
+        return {
+            name: np.bincount(self.key, weights=weight * term, minlength=size).reshape(
+                self.n_groups, self.n_bins
+            )
+            for name, term in self.terms.items()
+        }
+
+    def values(self, weight: np.ndarray) -> tuple[np.ndarray, float]:
+        """The value of each group, and of all rows together."""
+        sums = self._sum(weight)
+        overall = {name: s.sum(axis=0, keepdims=True) for name, s in sums.items()}
+        return self.finish(sums), float(self.finish(overall)[0])
+
+    def replicates(
+        self, weight: np.ndarray, n_boot: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Bootstrap replicates: values of shape ``(n_boot, groups)`` and overall ``(n_boot,)``."""
+        draws = [self._sum(weight * rng.poisson(1.0, len(self.key))) for _ in range(n_boot)]
+        sums = {name: np.stack([d[name] for d in draws]) for name in self.terms}
+        overall = {name: s.sum(axis=1, keepdims=True) for name, s in sums.items()}
+        return self.finish(sums), self.finish(overall)[:, 0]
+
+
+def row_sums(
+    metric: str,
+    index: GroupIndex,
+    values: np.ndarray,
+    truth: np.ndarray | None,
+    n_bins: int = 10,
+) -> RowSums | None:
+    """The :class:`RowSums` form of a metric; None for ROC AUC (not a sum).
+
+    ``values`` are the scores (score metrics) or the numeric predictions (regression); ``truth``
+    the outcome (boolean for scores, numeric for regression).
+    """
+    n_groups = len(index.groups)
+    x = np.asarray(values, dtype=float)
+    ones = np.ones(len(x))
+    y = None if truth is None else np.asarray(truth, dtype=float)
+    if metric in ("mean_score", "mean_prediction"):
+        return RowSums(
+            index.codes, n_groups, 1, {"n": ones, "x": x}, lambda s: _ratio(s["x"], s["n"])[..., 0]
+        )
+    if y is None:
+        raise ValueError(f"{metric} needs the outcomes: set params.target")
+    if metric == "calibration_gap":
+        terms = {"n": ones, "x": x, "y": y}
+        return RowSums(
+            index.codes, n_groups, 1, terms, lambda s: _ratio(s["x"] - s["y"], s["n"])[..., 0]
+        )
+    if metric == "mean_absolute_error":
+        terms = {"n": ones, "e": np.abs(x - y)}
+        return RowSums(index.codes, n_groups, 1, terms, lambda s: _ratio(s["e"], s["n"])[..., 0])
+    if metric == "root_mean_squared_error":
+        terms = {"n": ones, "e": (x - y) ** 2}
+        return RowSums(
+            index.codes, n_groups, 1, terms, lambda s: np.sqrt(_ratio(s["e"], s["n"])[..., 0])
+        )
+    if metric == "expected_calibration_error":
+        if x.min(initial=0.0) < 0 or x.max(initial=0.0) > 1:
+            raise ValueError("expected_calibration_error needs scores between 0 and 1")
+        bins = np.minimum((x * n_bins).astype(np.int64), n_bins - 1)
+        terms = {"n": ones, "x": x, "y": y}
+
+        def finish(s: Sums) -> np.ndarray:
+            # sum over bins of n_b * |mean score_b - observed_b|, over the group's n
+            return _ratio(np.abs(s["x"] - s["y"]).sum(axis=-1), s["n"].sum(axis=-1))
+
+        return RowSums(index.codes * n_bins + bins, n_groups, n_bins, terms, finish)
+    if metric == "roc_auc":
+        return None
+    raise ValueError(f"unknown score or regression metric {metric!r}")
 
 
 def score_group_values(
@@ -48,49 +163,12 @@ def score_group_values(
     n_bins : int
         Equal-width bins over [0, 1] for the expected calibration error.
     """
-    n_groups = len(index.groups)
     scores = np.asarray(score, dtype=float)
-    truth = np.asarray(y_true, dtype=float)
     w = np.ones(len(scores)) if weight is None else np.asarray(weight, dtype=float)
-    if metric == "roc_auc":
-        return _roc_auc(index, scores, truth, w)
-    if metric in ("mean_score", "calibration_gap"):
-        total = np.bincount(index.codes, weights=w, minlength=n_groups)
-        score_sum = np.bincount(index.codes, weights=w * scores, minlength=n_groups)
-        positives = np.bincount(index.codes, weights=w * truth, minlength=n_groups)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.where(total > 0, score_sum / total, np.nan)
-            observed = np.where(total > 0, positives / total, np.nan)
-        return mean if metric == "mean_score" else mean - observed
-    if metric == "expected_calibration_error":
-        if scores.min(initial=0.0) < 0 or scores.max(initial=0.0) > 1:
-            raise ValueError("expected_calibration_error needs scores between 0 and 1")
-        bins = np.minimum((scores * n_bins).astype(np.int64), n_bins - 1)
-        key = index.codes * n_bins + bins
-        size = n_groups * n_bins
-        total = np.bincount(key, weights=w, minlength=size).reshape(n_groups, n_bins)
-        score_sum = np.bincount(key, weights=w * scores, minlength=size).reshape(n_groups, n_bins)
-        positives = np.bincount(key, weights=w * truth, minlength=size).reshape(n_groups, n_bins)
-        group_total = total.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gap = np.abs(score_sum - positives)  # = n_b * |mean score_b - observed_b|
-            return np.where(group_total > 0, gap.sum(axis=1) / group_total, np.nan)
-    raise ValueError(f"unknown score metric {metric!r}")
-
-
-def _roc_auc(index: GroupIndex, scores: np.ndarray, truth: np.ndarray, w: np.ndarray) -> np.ndarray:
-    from sklearn.metrics import roc_auc_score
-
-    values = np.full(len(index.groups), np.nan)
-    order = np.argsort(index.codes, kind="stable")
-    bounds = np.searchsorted(index.codes[order], np.arange(len(index.groups) + 1))
-    for g in range(len(index.groups)):
-        rows = order[bounds[g] : bounds[g + 1]]
-        labels = truth[rows]
-        if labels.min(initial=1) == labels.max(initial=0):
-            continue  # one class only: AUC is undefined
-        values[g] = roc_auc_score(labels, scores[rows], sample_weight=w[rows])
-    return values
+    sums = row_sums(metric, index, scores, y_true, n_bins)
+    if sums is None:
+        return _roc_auc(index, scores, np.asarray(y_true, dtype=float), w)
+    return sums.values(w)[0]
 
 
 def regression_group_values(
@@ -110,20 +188,22 @@ def regression_group_values(
         ``actual`` is not needed for ``mean_prediction``.
     weight : ndarray of float, optional
     """
-    n_groups = len(index.groups)
     w = np.ones(len(predicted)) if weight is None else np.asarray(weight, dtype=float)
-    total = np.bincount(index.codes, weights=w, minlength=n_groups)
-    if metric == "mean_prediction":
-        term = predicted
-    elif actual is None:
-        raise ValueError(f"{metric} needs the numeric outcomes: set params.target")
-    elif metric == "mean_absolute_error":
-        term = np.abs(predicted - actual)
-    elif metric == "root_mean_squared_error":
-        term = (predicted - actual) ** 2
-    else:
-        raise ValueError(f"unknown regression metric {metric!r}")
-    sums = np.bincount(index.codes, weights=w * term, minlength=n_groups)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(total > 0, sums / np.where(total > 0, total, 1), np.nan)
-    return np.sqrt(mean) if metric == "root_mean_squared_error" else mean
+    sums = row_sums(metric, index, predicted, actual)
+    assert sums is not None
+    return sums.values(w)[0]
+
+
+def _roc_auc(index: GroupIndex, scores: np.ndarray, truth: np.ndarray, w: np.ndarray) -> np.ndarray:
+    from sklearn.metrics import roc_auc_score
+
+    values = np.full(len(index.groups), np.nan)
+    order = np.argsort(index.codes, kind="stable")
+    bounds = np.searchsorted(index.codes[order], np.arange(len(index.groups) + 1))
+    for g in range(len(index.groups)):
+        rows = order[bounds[g] : bounds[g + 1]]
+        labels = truth[rows]
+        if labels.min(initial=1) == labels.max(initial=0):
+            continue  # one class only: AUC is undefined
+        values[g] = roc_auc_score(labels, scores[rows], sample_weight=w[rows])
+    return values

@@ -8,7 +8,12 @@ import pytest
 
 from responsible_ai.auditing import audit
 from responsible_ai.checker.evaluate import NO_INTERVAL
-from responsible_ai.fairness.checks import NO_REFERENCE, RATIO_UNDEFINED, TOO_FEW_GROUPS
+from responsible_ai.fairness.checks import (
+    NO_REFERENCE,
+    NO_ROW_BOOTSTRAP,
+    RATIO_UNDEFINED,
+    TOO_FEW_GROUPS,
+)
 
 
 def frame(sizes: dict[str, tuple[int, int]]) -> pd.DataFrame:
@@ -169,3 +174,35 @@ def test_regression_without_a_target_column_says_which_param_to_set() -> None:
     (finding,) = audit(data, policy).checks
     assert finding.status == "error"
     assert NO_REGRESSION_COLUMN.format(role="prediction") in finding.message
+
+
+def test_score_metrics_get_row_bootstrap_intervals_and_auc_says_it_has_none() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.random(600) < 0.5
+    data = pd.DataFrame(
+        {
+            "group": np.repeat(["a", "b"], 300),
+            "truth": truth.astype(int),
+            "p": np.clip(0.5 + 0.3 * (truth - 0.5) + rng.normal(0, 0.15, 600), 0, 1),
+        }
+    )
+    policy = {
+        "name": "scores",
+        "data": {"target": "truth", "score": "p", "sensitive": ["group"]},
+        "checks": [
+            {
+                "id": "ece",
+                "metric": "fairness.expected_calibration_error_difference",
+                "must": "<= 0.5",
+                "decide_on": "interval",
+            },
+            {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.5"},
+        ],
+    }
+    first, auc = audit(data, policy).checks
+    again = audit(data, policy).checks[0]
+    assert first.status == "pass", first.message
+    assert first.interval == again.interval  # seeded
+    assert first.interval["low"] <= first.value <= first.interval["high"]
+    assert set(first.evidence["group_intervals"]["expected_calibration_error"]) == {"a", "b"}
+    assert auc.interval is None and auc.evidence["interval_note"] == NO_ROW_BOOTSTRAP
