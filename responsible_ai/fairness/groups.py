@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+# Re-exported: group metrics from these counts (the first cut defined it here).
+from responsible_ai.fairness.rates import group_rate
+
 __all__ = [
     "CELLS_WITHOUT_TARGET",
     "CELLS_WITH_TARGET",
@@ -23,6 +26,7 @@ __all__ = [
     "count_groups",
     "derive_cells",
     "group_index",
+    "group_rate",
     "merge_counts",
 ]
 
@@ -82,6 +86,10 @@ class GroupCounts:
     @property
     def weighted(self) -> bool:
         return not np.array_equal(self.weights, self.rows)
+
+    def total(self) -> dict[str, float]:
+        """The weighted counts of the whole data, by name (``n``, ``pp``, ``tp``, ...)."""
+        return {name: float(values.sum()) for name, values in self.cells.items()}
 
     def overall(self) -> GroupCounts:
         """The whole data as one group."""
