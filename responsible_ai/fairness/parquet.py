@@ -1,12 +1,12 @@
 """Fairness audits of Parquet files larger than memory: read in batches, count, merge the counts.
 
 ``audit()`` and ``rai check`` take this path on their own when the data is a ``.parquet`` file,
-every enabled check of the policy is a fairness metric, no model is given (the predictions are a
-column of the file) and the roles are column names. Only the columns the audit uses are read, one
-batch at a time; each batch is counted per group and the counts merged, so memory grows with the
-number of groups, not with the number of rows. The numbers equal those of an in-memory audit of the
-same file. Metrics that need each row's score (ROC AUC, calibration, the LL144 scoring rate) cannot
-be streamed: those checks are ``error`` findings that say so.
+every enabled check of the policy is a fairness metric computed from decision counts, no model is
+given (the predictions are a column of the file) and the roles are column names. Only the columns
+the audit uses are read, one batch at a time; each batch is counted per group and the counts
+merged, so memory grows with the number of groups, not with the number of rows. The numbers equal
+those of an in-memory audit of the same file. A policy with metrics that need each row (scores,
+regression, the LL144 scoring rate) or with other families is read into memory as a whole.
 """
 
 from __future__ import annotations
@@ -47,7 +47,17 @@ def streams(data: Any, policy: Policy, model: Any, roles_given: list[Any]) -> bo
     if any(role is not None and not isinstance(role, str) for role in roles_given):
         return False
     checks = [check for check in policy.checks if check.enabled]
-    return bool(checks) and all(check.metric.startswith("fairness.") for check in checks)
+    return bool(checks) and all(_from_prediction_counts(check.metric) for check in checks)
+
+
+def _from_prediction_counts(metric: str) -> bool:
+    """Whether a metric derives from the counts of decisions alone (not from rows or scores)."""
+    from responsible_ai.fairness.catalog import DISPARITIES, GROUP_METRICS
+
+    disparity = DISPARITIES.get(metric)
+    return disparity is not None and all(
+        GROUP_METRICS[name].kind in ("rate", "mean_of") for name in disparity.group_metrics
+    )
 
 
 def groupings(policy: Policy, sensitive: list[str]) -> list[list[str]]:

@@ -71,18 +71,33 @@ def test_merged_counts_equal_counts_of_the_whole() -> None:
     np.testing.assert_allclose(merged.weights, whole.weights, rtol=1e-12)
 
 
-def test_score_checks_cannot_stream_and_say_so(files: tuple[Path, Path]) -> None:
+def test_policies_with_score_checks_are_read_into_memory(files: tuple[Path, Path]) -> None:
     parquet, _ = files
     policy = {
         "name": "scores",
         "data": {"target": "credit", "positive_label": "good", "score": "duration"},
         "checks": [
-            {"id": "sr", "metric": "fairness.scoring_rate_ratio", "by": "sex", "must": ">= 0.8"}
+            {"id": "sr", "metric": "fairness.scoring_rate_ratio", "by": "sex", "must": ">= 0"}
         ],
     }
-    (finding,) = audit(parquet, policy, prediction="approved").checks
-    assert finding.status == "error"
-    assert "streamed Parquet" in finding.message
+    report = audit(parquet, policy)
+    assert "streamed" not in report.inputs["data"]
+    assert report.checks[0].status == "pass", report.checks[0].message
+
+
+def test_a_streamed_audit_cannot_compute_score_counts(files: tuple[Path, Path]) -> None:
+    from responsible_ai.checker.context import AuditContext
+    from responsible_ai.fairness.checks import NO_ROWS_FOR_SCORES, counts_for
+    from responsible_ai.fairness.parquet import prepare_streamed
+    from responsible_ai.policy.schema import DataRoles, Policy
+
+    parquet, _ = files
+    roles = DataRoles(prediction="approved", positive_label="good", sensitive=["age_group"])
+    data, _ = prepare_streamed(parquet, roles, [["age_group"]])
+    context = AuditContext(data, Policy(name="p"))
+    message = NO_ROWS_FOR_SCORES.format(metric="the scoring counts")
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        counts_for(context, ["age_group"], "scoring")
 
 
 def test_rai_check_on_parquet_exit_codes(
