@@ -1,23 +1,10 @@
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+from app_testing import APP
 from streamlit.testing.v1 import AppTest
-
-APP = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
-PAGES = [
-    "pages/overview.py",
-    "pages/fairness.py",
-    "pages/explanations.py",
-    "pages/privacy.py",
-    "pages/policy.py",
-    "pages/data_and_model.py",
-    "pages/review.py",
-    "pages/history.py",
-    "pages/download.py",
-]
 
 
 @pytest.fixture
@@ -37,32 +24,3 @@ def app(app_env) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def open_page(at: AppTest, page: str) -> AppTest:
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def raw_texts(at: AppTest) -> str:
-    """Every piece of text on the page as sent to the browser (Markdown source)."""
-    parts = []
-    for kind in (
-        "markdown",
-        "caption",
-        "error",
-        "warning",
-        "info",
-        "success",
-        "title",
-        "subheader",
-    ):
-        parts += [str(element.value) for element in getattr(at, kind)]
-    return "\n".join(parts)
-
-
-def texts(at: AppTest) -> str:
-    """Every piece of text on the page as a user reads it (Markdown escapes removed)."""
-    return re.sub(r"\\(.)", r"\1", raw_texts(at))

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import open_page, raw_texts, texts
+from app_testing import open_page, raw_texts, texts
 
 from responsible_ai.datasets import load_german_credit
 from responsible_ai.store import ReviewStore

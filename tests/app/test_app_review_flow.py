@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conftest import open_page, texts
+from app_testing import open_page, texts
 
 from responsible_ai.review import NO_EXPIRY, NO_JUSTIFICATION, Review, today_utc
 from responsible_ai.store import ReviewStore

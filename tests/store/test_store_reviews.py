@@ -68,8 +68,9 @@ def test_expired_waiver_no_longer_counts(store, failing_report):
     later = on_last_day + timedelta(days=1)
     assert effective_verdict(failing_report, reviews, today=later) == "fail"
     statuses = {e.finding.id: e for e in effective_findings(failing_report, reviews, later)}
-    assert statuses["four-fifths-rule[sex]"].status == "fail"
-    assert "expired on" in statuses["four-fifths-rule[sex]"].note
+    assert statuses["equal-opportunity-age"].status == "fail"
+    assert "expired on" in statuses["equal-opportunity-age"].note
+    assert statuses["four-fifths-rule[sex]"].status == "insufficient_evidence"
     state = run_review_state(failing_report, reviews, today=later)
     assert state.state == "approval lapsed"
     assert sorted(state.expired) == sorted(FAILING)
@@ -159,7 +160,7 @@ def test_rejection_is_recorded_and_latest_decision_wins(store, failing_report):
 def test_compare_runs_check_by_check(failing_report, passing_report):
     table = compare_runs(failing_report, passing_report).set_index("check")
     assert table.loc["four-fifths-rule[sex]", "change"] == "better"
-    assert table.loc["four-fifths-rule[sex]", "status_before"] == "fail"
+    assert table.loc["four-fifths-rule[sex]", "status_before"] == "insufficient_evidence"
     assert table.loc["four-fifths-rule[sex]", "status_after"] == "pass"
     back = compare_runs(passing_report, failing_report).set_index("check")
     assert back.loc["four-fifths-rule[sex]", "change"] == "worse"
