@@ -39,7 +39,10 @@ if interval:
     st.caption(f"95% confidence interval of the value: {interval[0]:.4g} – {interval[1]:.4g}")
 
 st.subheader("Groups")
-st.dataframe(table.to_frame(), hide_index=True, width="stretch")
+st.dataframe(table.to_frame(table.key_rates(finding)), hide_index=True, width="stretch")
+if len(table.rates) > len(table.key_rates(finding)):
+    with st.expander(f"All {len(table.rates)} group rates"):
+        st.dataframe(table.to_frame(), hide_index=True, width="stretch")
 if table.excluded:
     st.warning(
         "Excluded from the comparison (too small to compare reliably): "

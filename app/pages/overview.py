@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from common import STATUS_ICONS, code, current_run, md, run_id, store
 
-from responsible_ai.report.tables import checks_frame
+from responsible_ai.report.tables import checks_frame, value_interval
 from responsible_ai.report.text import format_value, ordered_findings
 from responsible_ai.review import effective_findings, run_review_state
 
@@ -52,9 +52,13 @@ for finding in attention:
             f"severity **{md(finding.severity)}** · {code(finding.metric)}"
             + (f" by {md(', '.join(finding.by))}" if finding.by else "")
         )
+        interval = value_interval(finding)
+        spread = f" (95% CI {interval[0]:.4g} – {interval[1]:.4g})" if interval else ""
         st.markdown(
-            f"Measured **{format_value(finding.value)}**; the policy requires {md(requirement)}."
+            f"Measured **{format_value(finding.value)}**{spread}; the policy requires "
+            f"{md(requirement)}."
         )
+        st.caption(md(finding.message))
         if item.note:
             st.markdown(f":violet[{md(item.note)}]")
         if finding.reference:

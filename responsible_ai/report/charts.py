@@ -40,7 +40,7 @@ def group_bars_svg(
     Groups excluded for being too small are drawn grey and marked. ``overall`` draws a dashed
     reference line at the rate of all rows.
     """
-    label_width, plot_width, row_height, top = 190, 380, 28, 44
+    label_width, plot_width, row_height, top = 190, 520, 28, 44
     width = label_width + plot_width + 70
     height = top + row_height * len(table.rows) + 44
     x0 = label_width

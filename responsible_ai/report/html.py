@@ -46,7 +46,8 @@ table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left;
          vertical-align: top; overflow-wrap: break-word; }
 th { background: #f6f8fa; font-weight: 600; white-space: nowrap; }
-td:first-child { white-space: nowrap; }
+table.groups td:first-child { white-space: nowrap; }
+table.checks td:last-child { font-size: 12px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .status { font-weight: 700; text-transform: uppercase; font-size: 12px; }
 .status.pass { color: var(--pass); } .status.fail, .status.error { color: var(--fail); }
@@ -105,13 +106,15 @@ def _group_section(finding: Finding) -> str:
     table = group_table(finding)
     if table is None:
         return ""
+    rates = table.key_rates(finding)
+    with_intervals = {r for r in rates if any(row.get(f"{r}_interval") for row in table.rows)}
     header = ["group", "n"]
-    for rate in table.rates:
-        header.append(rate_label(rate) + (" (95% CI)" if table.has_intervals else ""))
+    for rate in rates:
+        header.append(rate_label(rate) + (" (95% CI)" if rate in with_intervals else ""))
     body = []
     for row in table.rows:
         cells = [escape(row["group"]), escape(str(row["count"]))]
-        for rate in table.rates:
+        for rate in rates:
             value = escape(format_value(row.get(rate)))
             interval = row.get(f"{rate}_interval")
             if interval:

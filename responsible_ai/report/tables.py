@@ -119,17 +119,26 @@ class GroupTable:
     def has_intervals(self) -> bool:
         return any(row.get(f"{rate}_interval") for row in self.rows for rate in self.rates)
 
-    def to_frame(self) -> pd.DataFrame:
+    def key_rates(self, finding: Finding) -> list[str]:
+        """The rates worth a column: the usual six and those the check compares."""
+        compared = finding.evidence.get("group_metrics")
+        compared = [str(m) for m in compared] if isinstance(compared, list) else []
+        chart = metric_of_finding(finding)
+        wanted = set(GROUP_RATES) | set(compared) | ({chart} if chart else set())
+        return [rate for rate in self.rates if rate in wanted]
+
+    def to_frame(self, rates: list[str] | None = None) -> pd.DataFrame:
         """One row per group; intervals as ``"<label> 95% CI"`` text columns."""
         import pandas as pd
 
+        rates = self.rates if rates is None else rates
         with_intervals = {
-            rate for rate in self.rates if any(row.get(f"{rate}_interval") for row in self.rows)
+            rate for rate in rates if any(row.get(f"{rate}_interval") for row in self.rows)
         }
         records = []
         for row in self.rows:
             record: dict[str, Any] = {"group": row["group"], "count": row["count"]}
-            for rate in self.rates:
+            for rate in rates:
                 record[rate_label(rate)] = row.get(rate)
                 interval = row.get(f"{rate}_interval")
                 if rate in with_intervals:
