@@ -1,0 +1,372 @@
+"""Column transforms for releasing data: drop, mask, generalize, and record suppression.
+
+Each is a scikit-learn transformer that takes and returns a pandas DataFrame. Keyed
+pseudonymization lives in :mod:`responsible_ai.privacy.pseudonymize`, Mondrian k-anonymization in
+:mod:`responsible_ai.privacy.mondrian`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from responsible_ai.errors import InputError
+
+__all__ = [
+    "GENERALIZE_ONE_RULE",
+    "MISSING_COLUMNS",
+    "SUPPRESSION_OVER_BUDGET",
+    "ColumnDropper",
+    "Generalizer",
+    "Masker",
+    "RecordSuppressor",
+    "as_frame",
+    "require_columns",
+]
+
+MISSING_COLUMNS = "{action}: column(s) {columns} are not in the data (columns: {available})"
+GENERALIZE_ONE_RULE = (
+    "Generalizer needs exactly one of bin_width, bins, date, prefix, hierarchy; got {got}"
+)
+SUPPRESSION_OVER_BUDGET = (
+    "reaching k={k} on {qis} needs suppressing {count} record(s) ({share:.2%}), more than the "
+    "budget max_suppression={budget:g}; generalize the quasi-identifiers more (or use "
+    "k_anonymize), or raise the budget"
+)
+
+
+def as_frame(X: Any) -> pd.DataFrame:
+    """``X`` as a DataFrame; arrays get the column names ``x0``, ``x1``, ..."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise ValueError(f"Expected 2D array, got {array.ndim}D array instead")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], action: str) -> None:
+    """Raise :class:`InputError` naming the columns that ``frame`` lacks."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        available = ", ".join(map(str, list(frame.columns)[:12]))
+        raise InputError(
+            MISSING_COLUMNS.format(action=action, columns=", ".join(missing), available=available)
+        )
+
+
+class _ColumnTransformer(TransformerMixin, BaseEstimator):
+    def _fit_columns(self, X: Any, action: str) -> pd.DataFrame:
+        frame = as_frame(X)
+        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        columns = getattr(self, "columns", None)
+        self.columns_ = list(columns) if columns else list(frame.columns)
+        require_columns(frame, self.columns_, action)
+        return frame
+
+
+class ColumnDropper(_ColumnTransformer):
+    """Remove columns.
+
+    Parameters
+    ----------
+    columns : list of str
+        Columns to remove.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ColumnDropper(["name"]).fit_transform(pd.DataFrame({"name": ["Ann"], "n": [1]}))
+       n
+    0  1
+    """
+
+    def __init__(self, columns: list[str] | None = None) -> None:
+        self.columns = columns
+
+    def fit(self, X: Any, y: Any = None) -> ColumnDropper:
+        """Check that the columns exist."""
+        self._fit_columns(X, "drop")
+        return self
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        """Return ``X`` without the columns."""
+        check_is_fitted(self, "columns_")
+        frame = as_frame(X)
+        require_columns(frame, self.columns_, "drop")
+        return frame.drop(columns=self.columns_)
+
+
+class Masker(_ColumnTransformer):
+    """Hide all but the last characters of each value (``+1 212-555-8431`` -> ``**********8431``).
+
+    A value no longer than ``keep_last`` is masked whole, so no value is ever shown entirely.
+
+    Parameters
+    ----------
+    columns : list of str, optional
+        Columns to mask; default: every column.
+    keep_last : int, default 4
+        Characters left visible at the end.
+    mask_char : str, default "*"
+        The masking character.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> Masker(["phone"], keep_last=2).fit_transform(pd.DataFrame({"phone": ["555-0199"]}))
+          phone
+    0  ******99
+    """
+
+    def __init__(
+        self, columns: list[str] | None = None, keep_last: int = 4, mask_char: str = "*"
+    ) -> None:
+        self.columns = columns
+        self.keep_last = keep_last
+        self.mask_char = mask_char
+
+    def fit(self, X: Any, y: Any = None) -> Masker:
+        """Check the parameters and the columns."""
+        if not isinstance(self.keep_last, int) or self.keep_last < 0:
+            raise InputError(
+                "The 'keep_last' parameter of Masker must be an int >= 0. "
+                f"Got {self.keep_last!r} instead."
+            )
+        if not isinstance(self.mask_char, str) or len(self.mask_char) != 1:
+            raise InputError(
+                "The 'mask_char' parameter of Masker must be one character. "
+                f"Got {self.mask_char!r} instead."
+            )
+        self._fit_columns(X, "mask")
+        return self
+
+    def _mask(self, value: Any) -> Any:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        text = str(value)
+        keep = self.keep_last if len(text) > self.keep_last else 0
+        return self.mask_char * (len(text) - keep) + (text[len(text) - keep :] if keep else "")
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        """Return a copy of ``X`` with the columns masked; missing values stay missing."""
+        check_is_fitted(self, "columns_")
+        frame = as_frame(X)
+        require_columns(frame, self.columns_, "mask")
+        out = frame.copy()
+        for column in self.columns_:
+            out[column] = pd.array([self._mask(v) for v in out[column].tolist()], dtype="str")
+        return out
+
+
+def _interval(low: float, high: float) -> str:
+    def number(value: float) -> str:
+        return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+    return f"[{number(low)}, {number(high)})"
+
+
+class Generalizer(_ColumnTransformer):
+    """Coarsen one column by one rule: numeric bins, dates to month or year, a prefix, a hierarchy.
+
+    Parameters
+    ----------
+    column : str
+        The column to generalize.
+    bin_width : float, optional
+        Numbers to bins ``[lo, lo + width)`` aligned on multiples of the width.
+    bins : list of float, optional
+        Numbers to the bins between these increasing edges (``[a, b)``; the last is closed).
+    date : {"month", "year"}, optional
+        Dates to ``YYYY-MM`` or ``YYYY``.
+    prefix : int, optional
+        Keep this many leading characters and mask the rest (ZIP ``10080`` -> ``100**``).
+    hierarchy : dict, optional
+        Generalized value -> original values (``{"Married": ["Married-civ-spouse", ...]}``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> Generalizer("zip", prefix=3).fit_transform(pd.DataFrame({"zip": ["10080"]}))["zip"][0]
+    '100**'
+    """
+
+    def __init__(
+        self,
+        column: str = "",
+        bin_width: float | None = None,
+        bins: list[float] | None = None,
+        date: str | None = None,
+        prefix: int | None = None,
+        hierarchy: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.column = column
+        self.bin_width = bin_width
+        self.bins = bins
+        self.date = date
+        self.prefix = prefix
+        self.hierarchy = hierarchy
+
+    def fit(self, X: Any, y: Any = None) -> Generalizer:
+        """Check that exactly one rule is given and that the column exists."""
+        rules = {
+            name: getattr(self, name)
+            for name in ("bin_width", "bins", "date", "prefix", "hierarchy")
+            if getattr(self, name) is not None
+        }
+        if len(rules) != 1:
+            raise InputError(GENERALIZE_ONE_RULE.format(got=", ".join(rules) or "none"))
+        if self.date is not None and self.date not in ("month", "year"):
+            raise InputError(
+                "The 'date' parameter of Generalizer must be 'month' or 'year'. "
+                f"Got {self.date!r} instead."
+            )
+        frame = as_frame(X)
+        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.columns_ = [self.column] if self.column else [str(frame.columns[0])]
+        require_columns(frame, self.columns_, "generalize")
+        self.rule_ = next(iter(rules))
+        return self
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        """Return a copy of ``X`` with the column generalized; missing values stay missing."""
+        check_is_fitted(self, "rule_")
+        frame = as_frame(X)
+        require_columns(frame, self.columns_, "generalize")
+        column = self.columns_[0]
+        out = frame.copy()
+        series = out[column]
+        present = series.notna()
+        generalized = getattr(self, f"_by_{self.rule_}")(series[present], column)
+        values: list[Any] = [None] * len(series)
+        for position, value in zip(np.flatnonzero(present.to_numpy()), generalized, strict=True):
+            values[position] = value
+        out[column] = pd.array(values, dtype="str")
+        return out
+
+    def _numbers(self, series: pd.Series, column: str) -> np.ndarray:
+        numbers = pd.to_numeric(series, errors="coerce")
+        bad = numbers.isna()
+        if bad.any():
+            raise InputError(
+                f"generalize: column {column!r} must be numeric for bins; found values such as "
+                f"{series[bad].head(3).tolist()}"
+            )
+        return numbers.to_numpy(dtype=float)
+
+    def _by_bin_width(self, series: pd.Series, column: str) -> list[str]:
+        width = float(self.bin_width)  # type: ignore[arg-type]
+        low = np.floor(self._numbers(series, column) / width) * width
+        return [_interval(lo, lo + width) for lo in low.tolist()]
+
+    def _by_bins(self, series: pd.Series, column: str) -> list[str]:
+        edges = np.asarray(self.bins, dtype=float)
+        numbers = self._numbers(series, column)
+        outside = (numbers < edges[0]) | (numbers > edges[-1])
+        if outside.any():
+            raise InputError(
+                f"generalize: {int(outside.sum())} value(s) of {column!r} fall outside the bins "
+                f"[{edges[0]:g}, {edges[-1]:g}]; widen the first or last edge"
+            )
+        index = np.clip(np.searchsorted(edges, numbers, side="right") - 1, 0, len(edges) - 2)
+        return [_interval(edges[i], edges[i + 1]) for i in index.tolist()]
+
+    def _by_date(self, series: pd.Series, column: str) -> list[str]:
+        dates = pd.to_datetime(series, errors="coerce", format="mixed")
+        bad = dates.isna()
+        if bad.any():
+            raise InputError(
+                f"generalize: {int(bad.sum())} value(s) of {column!r} are not dates, such as "
+                f"{series[bad].head(3).tolist()}"
+            )
+        return dates.dt.strftime("%Y-%m" if self.date == "month" else "%Y").tolist()
+
+    def _by_prefix(self, series: pd.Series, column: str) -> list[str]:
+        keep = int(self.prefix)  # type: ignore[arg-type]
+        return [text[:keep] + "*" * max(len(text) - keep, 0) for text in series.astype(str)]
+
+    def _by_hierarchy(self, series: pd.Series, column: str) -> list[str]:
+        parent = {
+            str(v): group for group, members in (self.hierarchy or {}).items() for v in members
+        }
+        text = series.astype(str)
+        unmapped = sorted(set(text) - set(parent))
+        if unmapped:
+            raise InputError(
+                f"generalize: value(s) {unmapped[:5]} of {column!r} are in no group of the "
+                "hierarchy; add them to a group"
+            )
+        return [parent[v] for v in text]
+
+
+class RecordSuppressor(TransformerMixin, BaseEstimator):
+    """Remove the records of equivalence classes smaller than k, within a budget.
+
+    Unlike most transformers this one removes rows: the output keeps the index of the rows kept.
+
+    Parameters
+    ----------
+    quasi_identifiers : list of str, optional
+        Columns that define the equivalence classes; default: every column.
+    k : int, default 5
+        Smallest class size kept.
+    max_suppression : float, default 0.0
+        Largest share of records that may be removed; more raises :class:`InputError`.
+
+    Attributes
+    ----------
+    suppressed_ : int
+        Records removed from the data seen in ``fit``.
+    """
+
+    def __init__(
+        self, quasi_identifiers: list[str] | None = None, k: int = 5, max_suppression: float = 0.0
+    ) -> None:
+        self.quasi_identifiers = quasi_identifiers
+        self.k = k
+        self.max_suppression = max_suppression
+
+    def _keep(self, frame: pd.DataFrame) -> np.ndarray:
+        from responsible_ai.privacy.risk import equivalence_classes
+
+        qis = list(self.quasi_identifiers) if self.quasi_identifiers else list(frame.columns)
+        classes = equivalence_classes(frame, qis)
+        keep = np.bincount(classes)[classes] >= self.k
+        count = int((~keep).sum())
+        if count > self.max_suppression * len(frame):
+            raise InputError(
+                SUPPRESSION_OVER_BUDGET.format(
+                    k=self.k,
+                    qis=", ".join(map(str, qis)),
+                    count=count,
+                    share=count / len(frame),
+                    budget=self.max_suppression,
+                )
+            )
+        return keep
+
+    def fit(self, X: Any, y: Any = None) -> RecordSuppressor:
+        """Count the records that ``transform`` removes from ``X``."""
+        if not isinstance(self.k, int | np.integer) or self.k < 1:
+            raise InputError(
+                "The 'k' parameter of RecordSuppressor must be an int >= 1. "
+                f"Got {self.k!r} instead."
+            )
+        frame = as_frame(X)
+        self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        self.suppressed_ = int((~self._keep(frame)).sum())
+        return self
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        """Return the records of ``X`` whose class has at least k records."""
+        check_is_fitted(self, "suppressed_")
+        frame = as_frame(X)
+        return frame.loc[self._keep(frame)]
