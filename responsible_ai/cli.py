@@ -58,7 +58,7 @@ def _write_output(path: str, content: str) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from responsible_ai.audit import audit
+    from responsible_ai.auditing import audit
 
     fmt = args.format
     if fmt is None:

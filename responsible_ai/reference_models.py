@@ -21,7 +21,7 @@ followed by ``skops.io.load(path, trusted=...)`` after reviewing the listed type
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 import pandas as pd
@@ -178,12 +178,14 @@ def save_reference_model(name: str, out_dir: Path | None = None, random_state: i
     directory = Path(out_dir) if out_dir is not None else sample_data_dir() / "models"
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{name}.skops"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".skops.tmp", dir=directory)
-    os.close(fd)
+    # A unique temporary name in the same directory (so os.replace is atomic). The file is created
+    # by skops itself rather than tempfile.mkstemp so that it gets the usual umask permissions
+    # instead of 0600.
+    tmp = directory / f".{name}.{os.getpid()}.{secrets.token_hex(8)}.skops.tmp"
     try:
-        sio.dump(pipeline, tmp_name)
-        os.replace(tmp_name, target)
+        sio.dump(pipeline, tmp)
+        os.replace(tmp, target)
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return target

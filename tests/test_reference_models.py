@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +128,9 @@ def test_save_reference_model_round_trip(
     path = save_reference_model(name, out_dir=tmp_path / "models")
     assert path == tmp_path / "models" / f"{name}.skops"
     assert sorted(p.name for p in path.parent.iterdir()) == [f"{name}.skops"]  # no temp files
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
     loaded = _load_skops(path)
     # The saved model was trained separately from the fixture: identical predictions also show
     # that training is deterministic.
@@ -143,8 +148,6 @@ def test_save_reference_model_default_dir(tmp_path: Path, monkeypatch: pytest.Mo
     assert path == tmp_path / "models" / "people.skops"
     # Overwriting an existing file works too.
     assert save_reference_model("people") == path
-    assert (
-        _load_skops(path)
-        .predict(load_sample("people").data[["annual_income", "years_employed"]])
-        .size
-    )
+    ds = load_sample("people")
+    assert set(_load_skops(path).predict(ds.data[ds.features])) == {"yes", "no"}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["people.skops"]

@@ -77,25 +77,30 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
     components: dict[str, Any] = {}
     undefined: list[str] = []
     values: list[float] = []
+    reasons: list[str] = []
     for name in disparity.group_metrics:
+        label = GROUP_METRICS[name].label
         rates = group_rate(counts.cells, name)
         usable = eligible & ~np.isnan(rates)
         undefined += [
-            f"{GROUP_METRICS[name].label} of {label}"
-            for label, ok, rate in zip(counts.labels, eligible, rates, strict=True)
+            f"{label} of {group}"
+            for group, ok, rate in zip(counts.labels, eligible, rates, strict=True)
             if ok and math.isnan(rate)
         ]
         if usable.sum() < 2:
             components[name] = {"value": None, "groups_compared": int(usable.sum())}
+            reasons.append(f"{label}: {int(usable.sum())} group(s) with a defined value")
             values.append(math.nan)
             continue
-        labels = np.asarray(counts.labels, dtype=object)[usable]
+        groups = np.asarray(counts.labels, dtype=object)[usable]
         used = rates[usable]
         value = _compare(used, disparity.comparison)
+        if math.isnan(value):
+            reasons.append(f"{label}: the highest group rate is 0, so the ratio is undefined")
         components[name] = {
             "value": _clean(value),
-            "highest": {"group": labels[int(used.argmax())], "value": float(used.max())},
-            "lowest": {"group": labels[int(used.argmin())], "value": float(used.min())},
+            "highest": {"group": groups[int(used.argmax())], "value": float(used.max())},
+            "lowest": {"group": groups[int(used.argmin())], "value": float(used.min())},
             "groups_compared": int(usable.sum()),
         }
         values.append(value)
@@ -110,14 +115,7 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
         "excluded_groups": excluded,
         "undefined": undefined,
     }
-    if any(math.isnan(v) for v in values):
-        reasons = [
-            f"{GROUP_METRICS[name].label}: {c['groups_compared']} group(s) with a defined value"
-            for name, c in components.items()
-            if c["value"] is None
-        ]
-        if not reasons:
-            reasons = ["the highest group rate is 0, so the ratio is undefined"]
+    if reasons:
         reason = "; ".join(reasons)
         if excluded:
             reason += f" (excluded below min_group_size={min_size}: {', '.join(excluded)})"
