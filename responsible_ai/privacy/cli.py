@@ -82,7 +82,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         raise InputError(BAD_OUTPUT.format(path=output))
     if Path(args.data).resolve() == output.resolve():
         raise InputError(SAME_FILE.format(path=output))
-    from responsible_ai.audit import audit
+    from responsible_ai.auditing import audit
     from responsible_ai.policy.loader import load_policy
     from responsible_ai.privacy.pipeline import anonymize, read_data
 

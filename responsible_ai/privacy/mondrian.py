@@ -51,9 +51,9 @@ class _Dimension:
             order: list[str] = []
             for group, members in (hierarchy or {}).items():
                 self.groups[frozenset(str(m) for m in members)] = group
-                order.extend(str(m) for m in members if str(m) not in order)
-            extra = [v for v in present if v not in order]
-            self.values = np.array([*order, *extra, "(missing)"], dtype=object)
+                order.extend(str(m) for m in members)
+            ordered = list(dict.fromkeys([*order, *present, "(missing)"]))
+            self.values = np.array(ordered, dtype=object)
         self.index = {v: i for i, v in enumerate(self.values.tolist())}
         # The domain counts the values that occur, missing included when it occurs.
         self.domain = int(series.nunique(dropna=False))
