@@ -95,7 +95,7 @@ ANJANA_RUNNER = textwrap.dedent(
 
 def prepared_adult() -> pd.DataFrame:
     """Adult with missing categories as "(missing)" and a row id to align outputs."""
-    frame = load_adult().data[QUASI_IDENTIFIERS + ["income"]].copy()
+    frame = load_adult().data[[*QUASI_IDENTIFIERS, "income"]].copy()
     for column in QUASI_IDENTIFIERS[1:]:
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "(missing)")
     frame["row_id"] = range(len(frame))
