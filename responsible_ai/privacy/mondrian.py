@@ -18,11 +18,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from responsible_ai.errors import InputError
+from responsible_ai.privacy.transforms import InvalidInputError, as_frame
 
 __all__ = ["SUPPRESSION_OVER_BUDGET", "TOO_FEW_RECORDS", "MondrianAnonymizer"]
 
 TOO_FEW_RECORDS = (
-    "cannot reach {what}: the data has {n} usable record(s); lower the requirement or add data"
+    "cannot reach {what} with {n} sample(s) (usable records); lower the requirement or add data"
 )
 SUPPRESSION_OVER_BUDGET = (
     "{count} record(s) ({share:.2%}) have a missing numeric quasi-identifier and would have to "
@@ -194,14 +195,6 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
             if not ok:
                 raise InputError(_PARAMETER.format(name=name, what=what, value=value))
 
-    def _frame(self, X: Any) -> pd.DataFrame:
-        if isinstance(X, pd.DataFrame):
-            return X
-        array = np.asarray(X)
-        if array.ndim != 2:
-            raise ValueError(f"Expected 2D array, got {array.ndim}D array instead")
-        return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
-
     def fit(self, X: Any, y: Any = None) -> MondrianAnonymizer:
         """Partition the records of ``X``; returns ``self``."""
         self._fit(X)
@@ -219,7 +212,7 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
         data.
         """
         check_is_fitted(self, "leaves_")
-        frame = self._frame(X)
+        frame = as_frame(X, self, fitted=True)
         missing = [c for c in self.quasi_identifiers_ if c not in frame.columns]
         if missing:
             raise InputError(f"quasi-identifier column(s) {', '.join(missing)} are not in the data")
@@ -248,9 +241,7 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
 
     def _fit(self, X: Any) -> tuple[pd.DataFrame, np.ndarray]:
         self._check_params()
-        frame = self._frame(X)
-        if len(frame) == 0:
-            raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+        frame = as_frame(X, self)
         self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
         self.n_features_in_ = frame.shape[1]
         qis = list(self.quasi_identifiers) if self.quasi_identifiers else list(frame.columns)
@@ -277,7 +268,7 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
         sens_codes = [s[rows].astype(np.int64) for s in sens]
         what = f"k={self.k}" + (f", l={self.l}" if self.l else "")
         if len(rows) < self.k or (self.l and any(len(np.unique(s)) < self.l for s in sens_codes)):
-            raise InputError(TOO_FEW_RECORDS.format(what=what, n=len(rows)))
+            raise InvalidInputError(TOO_FEW_RECORDS.format(what=what, n=len(rows)))
         partitioner = _Partitioner(codes[rows].astype(np.int32), sens_codes, self.k, self.l, self.t)
         if not partitioner.admissible_root():
             raise InputError(f"cannot reach t={self.t}: check the sensitive attributes")

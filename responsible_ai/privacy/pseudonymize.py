@@ -76,7 +76,7 @@ class Pseudonymizer(TransformerMixin, BaseEstimator):
                 "The 'length' parameter of Pseudonymizer must be an int in the range [16, 64]. "
                 f"Got {self.length!r} instead."
             )
-        frame = as_frame(X)
+        frame = as_frame(X, self)
         self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
         self.n_features_in_ = frame.shape[1]
         self.columns_ = list(self.columns) if self.columns else list(frame.columns)
@@ -87,7 +87,7 @@ class Pseudonymizer(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> pd.DataFrame:
         """Return a copy of ``X`` whose columns hold pseudonyms; missing values stay missing."""
         check_is_fitted(self, "key_id_")
-        frame = as_frame(X)
+        frame = as_frame(X, self, fitted=True)
         require_columns(frame, self.columns_, "pseudonymize")
         key = load_key(self.key_env, self.key_file)
         if key_id(key) != self.key_id_:

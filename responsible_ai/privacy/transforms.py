@@ -23,8 +23,10 @@ __all__ = [
     "SUPPRESSION_OVER_BUDGET",
     "ColumnDropper",
     "Generalizer",
+    "InvalidInputError",
     "Masker",
     "RecordSuppressor",
+    "SparseInputError",
     "as_frame",
     "require_columns",
 ]
@@ -40,14 +42,54 @@ SUPPRESSION_OVER_BUDGET = (
 )
 
 
-def as_frame(X: Any) -> pd.DataFrame:
-    """``X`` as a DataFrame; arrays get the column names ``x0``, ``x1``, ..."""
+class InvalidInputError(InputError, ValueError):
+    """Data a transformer cannot work on (a ValueError too, as scikit-learn expects)."""
+
+
+class SparseInputError(InputError, TypeError):
+    """Sparse matrices are not supported (a TypeError too, as scikit-learn expects)."""
+
+
+def as_frame(X: Any, estimator: Any = None, fitted: bool = False) -> pd.DataFrame:
+    """``X`` as a DataFrame; arrays get the column names ``x0``, ``x1``, ...
+
+    Refuses sparse, one-dimensional, complex and empty input with scikit-learn's messages, and,
+    once ``fitted``, an array whose number of columns differs from the one seen in ``fit``.
+    """
+    name = type(estimator).__name__ if estimator is not None else "this transformer"
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise SparseInputError(
+            f"{name} does not support sparse input; pass a dense array or a DataFrame"
+        )
     if isinstance(X, pd.DataFrame):
-        return X
-    array = np.asarray(X)
-    if array.ndim != 2:
-        raise ValueError(f"Expected 2D array, got {array.ndim}D array instead")
-    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+        frame = X
+    else:
+        array = np.asarray(X)
+        if array.ndim != 2:
+            raise InvalidInputError(
+                f"Expected 2D array, got {array.ndim}D array instead. Reshape your data either "
+                "using array.reshape(-1, 1) if your data has a single feature or "
+                "array.reshape(1, -1) if it contains a single sample."
+            )
+        if np.iscomplexobj(array):
+            raise InvalidInputError("Complex data not supported")
+        if fitted and estimator is not None and array.shape[1] != estimator.n_features_in_:
+            raise InvalidInputError(
+                f"X has {array.shape[1]} features, but {name} is expecting "
+                f"{estimator.n_features_in_} features as input."
+            )
+        frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+    if frame.shape[1] == 0:
+        raise InvalidInputError(
+            f"Found array with 0 feature(s) (shape={frame.shape}) while a minimum of 1 is "
+            f"required by {name}."
+        )
+    if len(frame) == 0:
+        raise InvalidInputError(
+            f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of 1 is "
+            f"required by {name}."
+        )
+    return frame
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], action: str) -> None:
@@ -62,7 +104,7 @@ def require_columns(frame: pd.DataFrame, columns: list[str], action: str) -> Non
 
 class _ColumnTransformer(TransformerMixin, BaseEstimator):
     def _fit_columns(self, X: Any, action: str) -> pd.DataFrame:
-        frame = as_frame(X)
+        frame = as_frame(X, self)
         self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
         self.n_features_in_ = frame.shape[1]
         columns = getattr(self, "columns", None)
@@ -98,7 +140,7 @@ class ColumnDropper(_ColumnTransformer):
     def transform(self, X: Any) -> pd.DataFrame:
         """Return ``X`` without the columns."""
         check_is_fitted(self, "columns_")
-        frame = as_frame(X)
+        frame = as_frame(X, self, fitted=True)
         require_columns(frame, self.columns_, "drop")
         return frame.drop(columns=self.columns_)
 
@@ -157,7 +199,7 @@ class Masker(_ColumnTransformer):
     def transform(self, X: Any) -> pd.DataFrame:
         """Return a copy of ``X`` with the columns masked; missing values stay missing."""
         check_is_fitted(self, "columns_")
-        frame = as_frame(X)
+        frame = as_frame(X, self, fitted=True)
         require_columns(frame, self.columns_, "mask")
         out = frame.copy()
         for column in self.columns_:
@@ -227,7 +269,7 @@ class Generalizer(_ColumnTransformer):
                 "The 'date' parameter of Generalizer must be 'month' or 'year'. "
                 f"Got {self.date!r} instead."
             )
-        frame = as_frame(X)
+        frame = as_frame(X, self)
         self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
         self.n_features_in_ = frame.shape[1]
         self.columns_ = [self.column] if self.column else [str(frame.columns[0])]
@@ -238,7 +280,7 @@ class Generalizer(_ColumnTransformer):
     def transform(self, X: Any) -> pd.DataFrame:
         """Return a copy of ``X`` with the column generalized; missing values stay missing."""
         check_is_fitted(self, "rule_")
-        frame = as_frame(X)
+        frame = as_frame(X, self, fitted=True)
         require_columns(frame, self.columns_, "generalize")
         column = self.columns_[0]
         out = frame.copy()
@@ -359,7 +401,7 @@ class RecordSuppressor(TransformerMixin, BaseEstimator):
                 "The 'k' parameter of RecordSuppressor must be an int >= 1. "
                 f"Got {self.k!r} instead."
             )
-        frame = as_frame(X)
+        frame = as_frame(X, self)
         self.feature_names_in_ = np.asarray([str(c) for c in frame.columns], dtype=object)
         self.n_features_in_ = frame.shape[1]
         self.suppressed_ = int((~self._keep(frame)).sum())
@@ -368,5 +410,5 @@ class RecordSuppressor(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> pd.DataFrame:
         """Return the records of ``X`` whose class has at least k records."""
         check_is_fitted(self, "suppressed_")
-        frame = as_frame(X)
+        frame = as_frame(X, self, fitted=True)
         return frame.loc[self._keep(frame)]
