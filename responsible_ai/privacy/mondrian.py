@@ -236,7 +236,7 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
         out = frame.loc[kept].copy()
         leaves = leaf_of[kept]
         for position, dim in enumerate(self.dimensions_):
-            out[dim.name] = pd.array(self._labels[position][leaves], dtype="str")
+            out[dim.name] = self._labels[position].take(leaves)
         return out
 
     def _fit(self, X: Any) -> tuple[pd.DataFrame, np.ndarray]:
@@ -288,7 +288,7 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
             columns.append(labels)
             penalty += float((cost * sizes).sum())
         leaves = [list(labels) for labels in zip(*columns, strict=False)]
-        self._labels = [np.array(labels, dtype=object) for labels in columns]
+        self._labels = [pd.array(labels, dtype="str") for labels in columns]
         self.leaves_ = leaves
         self.classes_ = len(leaves)
         self.suppressed_ = dropped
