@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -11,19 +14,48 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from responsible_ai.cli import main
 from responsible_ai.report import report_json_schema
 
 LENDING = "policies/german-credit-lending.yaml"
 
 
 def rai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "responsible_ai.cli", *args],
-        cwd=cwd,
+    """Run the CLI in-process (fast); exit code, stdout and stderr as a subprocess would give."""
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:
+                code = int(exit_.code or 0)
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+def test_console_script_in_a_real_process(root: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "responsible_ai.cli",
+            "check",
+            "missing.csv",
+            "--policy",
+            LENDING,
+            "--prediction",
+            "credit",
+        ],
+        cwd=root,
         capture_output=True,
         text=True,
         timeout=120,
     )
+    assert result.returncode == 2
+    assert result.stderr == "rai: error: data file not found: missing.csv\n"
 
 
 @pytest.fixture(scope="module")
