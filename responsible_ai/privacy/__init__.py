@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from responsible_ai.privacy.detect import detect_identifiers
+    from responsible_ai.privacy.generalize import Generalizer
     from responsible_ai.privacy.keys import key_id, load_key
     from responsible_ai.privacy.mondrian import MondrianAnonymizer
     from responsible_ai.privacy.pipeline import Anonymization, anonymize, build_transformers
@@ -21,12 +22,7 @@ if TYPE_CHECKING:
         l_diversity,
         t_closeness,
     )
-    from responsible_ai.privacy.transforms import (
-        ColumnDropper,
-        Generalizer,
-        Masker,
-        RecordSuppressor,
-    )
+    from responsible_ai.privacy.transforms import ColumnDropper, Masker, RecordSuppressor
 
 __all__ = [
     "Anonymization",
@@ -63,7 +59,7 @@ _LAZY = {
     "l_diversity": "responsible_ai.privacy.risk",
     "t_closeness": "responsible_ai.privacy.risk",
     "ColumnDropper": "responsible_ai.privacy.transforms",
-    "Generalizer": "responsible_ai.privacy.transforms",
+    "Generalizer": "responsible_ai.privacy.generalize",
     "Masker": "responsible_ai.privacy.transforms",
     "RecordSuppressor": "responsible_ai.privacy.transforms",
 }

@@ -12,6 +12,7 @@ import pandas as pd
 from responsible_ai.errors import InputError
 from responsible_ai.inputs import read_table
 from responsible_ai.policy.schema import Policy
+from responsible_ai.privacy.generalize import Generalizer
 from responsible_ai.privacy.mondrian import MondrianAnonymizer
 from responsible_ai.privacy.pseudonymize import Pseudonymizer
 from responsible_ai.privacy.settings import (
@@ -22,7 +23,7 @@ from responsible_ai.privacy.settings import (
     PseudonymizeSpec,
     SuppressSpec,
 )
-from responsible_ai.privacy.transforms import ColumnDropper, Generalizer, Masker, RecordSuppressor
+from responsible_ai.privacy.transforms import ColumnDropper, Masker, RecordSuppressor
 
 __all__ = [
     "NO_TRANSFORMS",
@@ -82,6 +83,7 @@ class Anonymization:
     frame: pd.DataFrame
     steps: list[dict[str, Any]] = field(default_factory=list)
     records_in: int = 0
+    information_loss: dict[str, float] | None = None
 
     @property
     def suppressed(self) -> int:
@@ -98,6 +100,13 @@ class Anonymization:
             details = ", ".join(f"{k}={v}" for k, v in step.items() if k != "kind")
             lines.append(f"transform {number}: {step['kind']} ({details})")
         lines.append(f"records: {self.records_in} in, {len(self.frame)} out")
+        if self.information_loss is not None:
+            loss = self.information_loss
+            lines.append(
+                f"information loss on the quasi-identifiers: NCP {loss['ncp']:.4f} "
+                f"(0 = none, 1 = all), discernibility {loss['discernibility']:.4g}, "
+                f"average class size {loss['average_class_size']:.1f}"
+            )
         return lines
 
 
@@ -205,6 +214,11 @@ def anonymize(data: pd.DataFrame, policy: Policy, key_file: str | None = None) -
         frame = transformer.fit_transform(frame)
         steps.append(_describe(spec, transformer))
     result = Anonymization(frame=frame, steps=steps, records_in=len(data))
+    qis = list(policy.privacy.quasi_identifiers)
+    if qis and len(frame) and all(c in data.columns and c in frame.columns for c in qis):
+        from responsible_ai.privacy.risk import information_loss
+
+        result.information_loss = information_loss(data, frame, qis)
     budget = policy.privacy.max_suppression
     if result.suppressed > budget * len(data):
         raise InputError(

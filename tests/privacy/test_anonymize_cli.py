@@ -133,3 +133,19 @@ def test_identifiers_command(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     for column in DIRECT:
         assert column in printed
+
+
+def test_parquet_release_records_the_key_id_not_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    from responsible_ai.privacy import key_id
+
+    monkeypatch.setenv("RAI_PSEUDONYMIZATION_KEY", KEY)
+    out = tmp_path / "people.parquet"
+    assert main(["anonymize", str(PEOPLE), "--policy", str(GDPR), "--output", str(out)]) == 0
+    metadata = pq.read_schema(out).metadata
+    assert metadata[b"rai.key_ids"].decode() == key_id(KEY.encode())
+    assert KEY.encode() not in out.read_bytes()
+    assert len(pd.read_parquet(out)) == 4980

@@ -9,11 +9,8 @@ import pytest
 
 from responsible_ai.errors import InputError
 from responsible_ai.privacy import ColumnDropper, Generalizer, Masker, RecordSuppressor
-from responsible_ai.privacy.transforms import (
-    GENERALIZE_ONE_RULE,
-    MISSING_COLUMNS,
-    SUPPRESSION_OVER_BUDGET,
-)
+from responsible_ai.privacy.generalize import GENERALIZE_ONE_RULE
+from responsible_ai.privacy.transforms import MISSING_COLUMNS, SUPPRESSION_OVER_BUDGET
 
 PEOPLE = pd.DataFrame(
     {
