@@ -126,7 +126,10 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
     k : int, default 5
         Smallest equivalence class size.
     l : int, optional
-        Distinct sensitive values every class must hold (distinct l-diversity).
+        l-diversity every class must reach, measured as ``l_diversity`` says.
+    l_diversity : {"distinct", "entropy"}, default "distinct"
+        ``distinct``: at least l distinct sensitive values per class; ``entropy``: the exponential
+        of the entropy of each class's sensitive values at least l (a stronger requirement).
     t : float, optional
         Largest earth mover's distance between a class's sensitive distribution and the table's.
     sensitive_attributes : list of str, optional
@@ -165,10 +168,12 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
         sensitive_attributes: list[str] | None = None,
         max_suppression: float = 0.0,
         hierarchies: dict[str, dict[str, list[str]]] | None = None,
+        l_diversity: str = "distinct",
     ) -> None:
         self.quasi_identifiers = quasi_identifiers
         self.k = k
         self.l = l
+        self.l_diversity = l_diversity
         self.t = t
         self.sensitive_attributes = sensitive_attributes
         self.max_suppression = max_suppression
@@ -184,6 +189,12 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
                 "None or >= 1",
             ),
             ("t", self.t, self.t is None or 0 < float(self.t) <= 1, "None or a float in (0, 1]"),
+            (
+                "l_diversity",
+                self.l_diversity,
+                self.l_diversity in ("distinct", "entropy"),
+                "'distinct' or 'entropy'",
+            ),
             (
                 "max_suppression",
                 self.max_suppression,
@@ -266,12 +277,18 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
         rows = np.flatnonzero(usable)
         sens = [pd.factorize(frame[c].astype(object), use_na_sentinel=False)[0] for c in sensitive]
         sens_codes = [s[rows].astype(np.int64) for s in sens]
-        what = f"k={self.k}" + (f", l={self.l}" if self.l else "")
-        if len(rows) < self.k or (self.l and any(len(np.unique(s)) < self.l for s in sens_codes)):
+        what = f"k={self.k}" + (f", {self.l_diversity} l={self.l}" if self.l else "")
+        entropy = self.l_diversity == "entropy"
+        root_ok = not self.l or all(
+            _diversity(np.bincount(s)[None, :], entropy)[0] >= self.l - 1e-9 for s in sens_codes
+        )
+        if len(rows) < self.k or (self.l and not root_ok):
             raise InvalidInputError(TOO_FEW_RECORDS.format(what=what, n=len(rows)))
         # Narrow codes make the per-partition copies cheaper (most of the time is spent there).
         narrow = np.int16 if codes.max(initial=0) < np.iinfo(np.int16).max else np.int32
-        partitioner = _Partitioner(codes[rows].astype(narrow), sens_codes, self.k, self.l, self.t)
+        partitioner = _Partitioner(
+            codes[rows].astype(narrow), sens_codes, self.k, self.l, self.t, entropy
+        )
         if not partitioner.admissible_root():
             raise InputError(f"cannot reach t={self.t}: check the sensitive attributes")
         tree, leaf_rows = partitioner.run()
@@ -296,6 +313,17 @@ class MondrianAnonymizer(TransformerMixin, BaseEstimator):
         return frame, leaf_of
 
 
+def _diversity(counts: np.ndarray, entropy: bool) -> np.ndarray:
+    """l of each row of sensitive-value counts: distinct values, or exp(entropy)."""
+    if not entropy:
+        return np.asarray((counts > 0).sum(axis=1), dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = counts / np.maximum(totals, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(shares > 0, shares * np.log(shares), 0.0)
+    return np.asarray(np.exp(-terms.sum(axis=1)))
+
+
 class _Partitioner:
     """The recursive splitting, on integer codes; ``run`` returns the cut tree and the leaves."""
 
@@ -306,7 +334,9 @@ class _Partitioner:
         k: int,
         l: int | None,  # noqa: E741
         t: float | None,
+        entropy: bool = False,
     ) -> None:
+        self.entropy = entropy
         self.codes = codes
         self.sensitive = sensitive
         self.k = k
@@ -344,7 +374,9 @@ class _Partitioner:
                 cum = np.cumsum(table, axis=0)[:-1]
                 rest = table.sum(axis=0) - cum
                 if self.l:
-                    valid &= ((cum > 0).sum(axis=1) >= self.l) & ((rest > 0).sum(axis=1) >= self.l)
+                    low_l = self.l - 1e-9
+                    valid &= _diversity(cum, self.entropy) >= low_l
+                    valid &= _diversity(rest, self.entropy) >= low_l
                 if self.t:
                     valid &= self._closeness_ok(cum, which) & self._closeness_ok(rest, which)
                 if not valid.any():

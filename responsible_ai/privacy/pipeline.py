@@ -148,6 +148,7 @@ def build_transformers(policy: Policy, key_file: str | None = None) -> list[tupl
                 quasi_identifiers=qis,
                 k=_required(spec.k or privacy.k, "k", "k_anonymize"),
                 l=spec.l or privacy.l,
+                l_diversity=privacy.l_diversity,
                 t=spec.t or privacy.t,
                 sensitive_attributes=spec.sensitive_attributes
                 or list(privacy.sensitive_attributes),

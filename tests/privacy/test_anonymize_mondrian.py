@@ -121,3 +121,18 @@ def test_too_few_records() -> None:
 def test_parameter_errors_read_like_scikit_learn(params: dict, name: str) -> None:
     with pytest.raises(InputError, match=f"The '{name}.*' parameter of MondrianAnonymizer must be"):
         MondrianAnonymizer(**params).fit(pd.DataFrame({"a": [1, 2, 3]}))
+
+
+def test_entropy_l_diversity_is_enforced() -> None:
+    from responsible_ai.privacy import l_diversity
+
+    rng = np.random.default_rng(2)
+    ages = rng.integers(18, 90, 600)
+    ill = np.where(ages < 40, rng.choice(["a", "b", "c"], 600), rng.choice(["a", "b"], 600))
+    table = pd.DataFrame({"age": ages, "ill": ill})
+    model = MondrianAnonymizer(["age"], k=5, l=2, l_diversity="entropy",
+                               sensitive_attributes=["ill"])  # fmt: skip
+    released = model.fit_transform(table)
+    assert l_diversity(released, ["age"], "ill")["entropy"] >= 2 - 1e-9
+    distinct_only = MondrianAnonymizer(["age"], k=5, l=2, sensitive_attributes=["ill"])
+    assert l_diversity(distinct_only.fit_transform(table), ["age"], "ill")["entropy"] < 2
