@@ -44,6 +44,9 @@ OVER_BUDGET = (
 )
 
 
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
 def read_data(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a table for release, keeping codes with leading zeros (ZIP codes, ids) as text.
 
@@ -58,10 +61,8 @@ def read_data(path: str | os.PathLike[str]) -> pd.DataFrame:
         values = text[column].dropna()
         if values.empty or values.str.match(r"^[-+]?0\d").any():
             continue
-        numbers = pd.to_numeric(values, errors="coerce")
-        if numbers.notna().all():
-            converted = pd.to_numeric(text[column])
-            text[column] = converted
+        if values.str.fullmatch(_NUMBER).all():
+            text[column] = pd.to_numeric(text[column])
     return text
 
 
