@@ -16,6 +16,10 @@ EXIT_PASS, EXIT_FAIL = 0, 1
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".pq")
 BAD_OUTPUT = "cannot write {path}: the output must end in .csv or .parquet"
 SAME_FILE = "the output {path} is the input file; write the release to another file"
+NO_CHECKS = (
+    "policy {name!r} has no enabled checks, so nothing would show the release is safe; add "
+    "checks such as privacy.k_anonymity or privacy.direct_identifier_columns"
+)
 
 
 def add_commands(subparsers: Any) -> None:
@@ -87,6 +91,8 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     from responsible_ai.privacy.pipeline import anonymize, read_data
 
     loaded = load_policy(args.policy)
+    if not any(check.enabled for check in loaded.policy.checks):
+        raise InputError(NO_CHECKS.format(name=loaded.policy.name))
     frame = read_data(args.data)
     result = anonymize(frame, loaded.policy, key_file=args.key_file)
     if len(result.frame) == 0:

@@ -149,3 +149,16 @@ def test_parquet_release_records_the_key_id_not_the_key(
     assert metadata[b"rai.key_ids"].decode() == key_id(KEY.encode())
     assert KEY.encode() not in out.read_bytes()
     assert len(pd.read_parquet(out)) == 4980
+
+
+def test_a_policy_without_checks_proves_nothing_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from responsible_ai.privacy.cli import NO_CHECKS
+
+    policy = tmp_path / "no-checks.yaml"
+    policy.write_text("name: no-checks\ntransforms:\n  - {kind: drop, columns: [email]}\n")
+    out = tmp_path / "out.csv"
+    assert main(["anonymize", str(PEOPLE), "--policy", str(policy), "--output", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == f"rai: error: {NO_CHECKS.format(name='no-checks')}"
+    assert not out.exists()
