@@ -87,6 +87,10 @@ _STREET = re.compile(
 _PERSON_NAME = re.compile(r"^[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’.-]*){1,3}$")
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$|^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _HEX_TOKEN = re.compile(r"^[0-9a-f]{16,64}$")
+# A generalized range such as "1950-1959" (two numbers of the same length, in order) is no phone.
+_RANGE = re.compile(r"^(\d{1,6})\s?-\s?(\d{1,6})$")
+# Kinds whose patterns are specific enough that one full match is evidence of a leak.
+_STRONG = frozenset({"email", "iban", "payment_card", "national_id", "ip_address"})
 
 
 def _digits(text: str) -> str:
@@ -99,6 +103,9 @@ def _is_card(text: str) -> bool:
 
 def _is_phone(text: str) -> bool:
     if not _PHONE.match(text):
+        return False
+    bounds = _RANGE.match(text)
+    if bounds and len(bounds[1]) == len(bounds[2]) and int(bounds[1]) <= int(bounds[2]):
         return False
     count = len(_digits(text))
     separated = text.startswith("+") or bool(re.search(r"[\s().-]", text))
@@ -223,6 +230,16 @@ def _judge_column(name: str, series: pd.Series, sample_size: int, random_state: 
             matched,
             sampled,
             f"{how}: {matched} of {sampled} sampled values look like {best.replace('_', ' ')}",
+        )
+    if best in _STRONG:
+        return _row(
+            name,
+            best,
+            0.5 + 0.5 * share,
+            matched,
+            sampled,
+            f"values: {matched} of {sampled} sampled values are a whole "
+            f"{best.replace('_', ' ')} (some left in clear?)",
         )
     if by_name is not None:
         return _row(

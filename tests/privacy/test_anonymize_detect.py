@@ -83,3 +83,17 @@ def test_not_a_frame_is_an_input_error(bad: object) -> None:
 def test_sample_size_must_be_positive(people: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="sample_size must be a positive integer"):
         detect_identifiers(people, sample_size=0)
+
+
+def test_a_few_identifiers_left_among_pseudonyms_are_caught() -> None:
+    values = ["0123456789abcdef0123456789abcdef"] * 9 + ["ann@example.org"]
+    found = detect_identifiers(pd.DataFrame({"contact": values}))
+    assert found["kind"].tolist() == ["email"]
+    assert found["confidence"][0] >= 0.5
+
+
+def test_generalized_year_ranges_are_not_phone_numbers() -> None:
+    frame = pd.DataFrame({"born": ["1950-1959", "1960-1969"] * 5, "tel": ["555-1234"] * 10})
+    found = detect_identifiers(frame).set_index("column")
+    assert found.loc["tel", "kind"] == "phone" and found.loc["tel", "confidence"] >= 0.5
+    assert found.loc["born", "kind"] != "phone" and found.loc["born", "confidence"] < 0.5
