@@ -230,7 +230,10 @@ def write_results(rows: list[dict], path: Path, repeats: int) -> None:
         "NCP (normalized certainty penalty, 0 = no loss, 1 = all lost; suppressed records count "
         "1) and discernibility (sum of squared class sizes + suppressed x rows; lower is better) "
         "are computed for both by `responsible_ai.privacy.information_loss` from the original "
-        "values each released class spans. k is recounted independently on the released file.",
+        "values each released class spans. k is recounted independently (`anonymity_summary`) "
+        "on each released table. Hierarchies: anjana climbs age bands of 5, 10, 20 years then "
+        "`*`, and for categories the same groups our Mondrian uses (native_country: "
+        "United-States / Other), then `*`.",
         "",
         "| tool | k | time (s) | k recounted | classes | suppressed | NCP | discernibility |",
         "|---|---|---|---|---|---|---|---|",
