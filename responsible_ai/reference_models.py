@@ -32,6 +32,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from responsible_ai.datasets import SAMPLE_DATASETS, SampleDataset, load_sample, sample_data_dir
 
@@ -41,6 +42,8 @@ __all__ = [
     "save_reference_model",
     "train_reference_model",
 ]
+
+_FIT_OPENMP_THREADS = 1
 
 
 def _split_columns(dataset: SampleDataset) -> tuple[list[str], list[str]]:
@@ -145,11 +148,20 @@ def train_reference_model(name: str, random_state: int = 0) -> tuple[Pipeline, S
     tuple of (sklearn.pipeline.Pipeline, SampleDataset)
         The fitted pipeline and the data set it was trained on. German credit and people are
         fitted on all rows, adult on its ``train`` split (see :func:`reference_training_rows`).
+
+    Notes
+    -----
+    Fitting uses a single OpenMP thread (the result is the same with more threads; it is only
+    more predictable in time on a busy machine).
     """
     dataset = load_sample(name)
     pipeline = build_reference_model(dataset, random_state=random_state)
     rows = dataset.data.loc[reference_training_rows(dataset)]
-    pipeline.fit(rows[dataset.features], rows[dataset.target])
+    # One OpenMP thread: the models are small (adult takes a few seconds), and on a busy machine
+    # with few cores OpenMP's spin-waiting threads can make multi-threaded fitting of
+    # HistGradientBoostingClassifier many times slower. The fitted model does not depend on it.
+    with threadpool_limits(limits=_FIT_OPENMP_THREADS, user_api="openmp"):
+        pipeline.fit(rows[dataset.features], rows[dataset.target])
     return pipeline, dataset
 
 

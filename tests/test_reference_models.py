@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import skops.io as sio
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from responsible_ai.datasets import SAMPLE_DATA_ENV, SampleDataset, load_sample
 from responsible_ai.reference_models import (
@@ -29,6 +31,14 @@ def _inputs(ds: SampleDataset) -> pd.DataFrame:
     """Rows to predict on: the test split for adult (to keep the tests fast), else everything."""
     data = ds.data[ds.data["split"] == "test"] if ds.name == "adult" else ds.data
     return data[ds.features]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _single_openmp_thread() -> Iterator[None]:
+    # Predicting with HistGradientBoostingClassifier is OpenMP-parallel; on a busy machine with
+    # few cores one thread is much faster than several spin-waiting ones.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
 
 
 @pytest.fixture(scope="module")

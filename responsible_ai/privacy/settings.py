@@ -91,6 +91,19 @@ class PrivacySettings(Strict):
         description="Detections at or above this confidence count as direct identifier columns.",
     )
 
+    # Differential privacy (responsible_ai.privacy.dp): the budget of DP releases.
+    epsilon_budget: float | None = Field(
+        None,
+        gt=0,
+        description="Cap on the total epsilon spent on one dataset, over every DP release "
+        "recorded in the budget ledger. Unset: DP releases are refused.",
+    )
+    ledger: str | None = Field(
+        None,
+        description="Budget ledger: a SQLite file path or an SQLAlchemy URL. Default: env "
+        "RAI_LEDGER_URL, else $RAI_HOME/ledger.sqlite (RAI_HOME default ~/.responsible-ai).",
+    )
+
     @field_validator("quasi_identifiers", "sensitive_attributes", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
