@@ -20,8 +20,6 @@ followed by ``skops.io.load(path, trusted=...)`` after reviewing the listed type
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +32,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from responsible_ai._atomic import write_bytes_atomic
 from responsible_ai.datasets import SAMPLE_DATASETS, SampleDataset, load_sample, sample_data_dir
 
 __all__ = [
@@ -189,15 +188,4 @@ def save_reference_model(name: str, out_dir: Path | None = None, random_state: i
     pipeline, _ = train_reference_model(name, random_state=random_state)
     directory = Path(out_dir) if out_dir is not None else sample_data_dir() / "models"
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{name}.skops"
-    # A unique temporary name in the same directory (so os.replace is atomic). The file is created
-    # by skops itself rather than tempfile.mkstemp so that it gets the usual umask permissions
-    # instead of 0600.
-    tmp = directory / f".{name}.{os.getpid()}.{secrets.token_hex(8)}.skops.tmp"
-    try:
-        sio.dump(pipeline, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    return write_bytes_atomic(directory / f"{name}.skops", sio.dumps(pipeline))
