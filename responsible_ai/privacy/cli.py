@@ -98,6 +98,9 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     if len(result.frame) == 0:
         raise InputError("the transforms left no records; nothing to release")
     report = audit(result.frame.reset_index(drop=True), loaded)
+    from responsible_ai.hashing import sha256_file
+
+    report.data_notes.append(f"source data: {args.data} (sha256 {sha256_file(args.data)})")
     report.data_notes.extend(result.notes())
     if result.key_ids:
         report.data_notes.append(f"pseudonymization key id: {', '.join(result.key_ids)}")

@@ -46,6 +46,9 @@ def test_gdpr_release_of_people(
     # Rows change only by the reported suppression, and k is what the report says.
     assert len(released) == len(original) - 20
     assert "records: 5000 in, 4980 out" in report["data_notes"]
+    from responsible_ai.hashing import sha256_file
+
+    assert f"source data: {PEOPLE} (sha256 {sha256_file(PEOPLE)})" in report["data_notes"]
     recount = released.groupby(["birth_date", "zip_code", "sex"]).size().min()
     k_check = next(c for c in report["checks"] if c["id"] == "k-at-least-2")
     assert recount == k_check["value"] >= 2
