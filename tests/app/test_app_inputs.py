@@ -146,3 +146,23 @@ def test_script_column_name_shows_as_text(app, decisions_csv):
             # Markdown reaches the browser only with every tag character escaped.
             assert not re.search(r"(?<!\\)<(script|b>)", element.value), element.value
     assert "\\<script\\>alert\\(1\\)\\</script\\>" in raw_texts(open_page(at, "pages/overview.py"))
+
+
+def test_privacy_page_finds_the_identifiers_of_an_upload(app):
+    from responsible_ai.datasets import sample_data_dir
+
+    at = open_page(app, "pages/data_and_model.py")
+    _upload(at, "people.csv", (sample_data_dir() / "people.csv").read_bytes())
+    at.radio(key="source").set_value("A column of the data").run()
+    at.selectbox(key="prediction").set_value("loan_approved").run()
+    at.selectbox(key="positive").set_value("yes").run()
+    at.multiselect(key="sensitive").set_value(["sex"]).run()
+    at.selectbox(key="policy_choice").set_value("eeoc-four-fifths.yaml").run()
+    at.button(key="audit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    at = open_page(at, "pages/privacy.py")
+    found = at.dataframe[0].value.set_index("column")
+    assert {"email", "phone", "national_id"} <= set(found.index)
+    at.multiselect[0].set_value(["zip_code", "birth_date", "sex"]).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["k (smallest group)"] == "1"  # birth date and zip code single people out
