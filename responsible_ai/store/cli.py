@@ -16,6 +16,7 @@ from typing import Any
 __all__ = ["add_commands", "app_script", "streamlit_command"]
 
 APP_SCRIPT_ENV = "RAI_APP_SCRIPT"
+DEFAULT_PORT = 8501
 
 
 def app_script() -> Path:
@@ -72,18 +73,38 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("streamlit") is None:
         raise InputError("the review app needs Streamlit: pip install -e '.[app]'")
-    env = dict(os.environ)
     if args.store_url:
-        env["RAI_STORE_URL"] = args.store_url
-    command = streamlit_command(args.port, args.address, args.headless)
-    os.environ.update(env)
+        os.environ["RAI_STORE_URL"] = args.store_url
+    port = args.port or DEFAULT_PORT
+    # Streamlit itself always runs headless: otherwise, on a first run, it stops to ask for an
+    # e-mail address on the terminal. The browser is opened here once the server answers.
+    command = streamlit_command(port, args.address, headless=True)
     # Audit the sample while the server starts, so that the first page finds it ready.
     threading.Thread(target=_warm_sample, name="rai-warm-sample", daemon=True).start()
+    if not args.headless:
+        threading.Thread(
+            target=_open_browser, args=(port,), name="rai-open-browser", daemon=True
+        ).start()
     from streamlit.web import cli as streamlit_cli
 
     # Run Streamlit in this process (its own signal handling stops the server cleanly).
     streamlit_cli.main(args=command[3:], prog_name="streamlit")
     return 0
+
+
+def _open_browser(port: int) -> None:
+    import time
+    import urllib.request
+    import webbrowser
+
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://localhost:{port}/_stcore/health", timeout=1)
+        except OSError:
+            time.sleep(0.1)
+            continue
+        webbrowser.open(f"http://localhost:{port}/")
+        return
 
 
 def _warm_sample() -> None:
@@ -143,7 +164,7 @@ def add_commands(subparsers: Any) -> None:
         description="Start the Streamlit review app. It opens on the German credit sample "
         "audited with policies/german-credit-lending.yaml.",
     )
-    app.add_argument("--port", type=int, help="port to serve on (default 8501)")
+    app.add_argument("--port", type=int, help=f"port to serve on (default {DEFAULT_PORT})")
     app.add_argument("--address", help="address to bind (default: all interfaces)")
     app.add_argument("--headless", action="store_true", help="do not open a browser")
     app.add_argument("--store-url", help="SQLAlchemy URL of the review store (RAI_STORE_URL)")
