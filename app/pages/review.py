@@ -18,6 +18,9 @@ st.title("Review")
 reviews = store().reviews(number)
 state = run_review_state(report, reviews)
 st.caption(f"Run {number} · {md(run.label)} · verdict {report.verdict.upper()}")
+recorded = st.session_state.pop("review_recorded", None)
+if recorded:
+    st.success(recorded)
 left, middle, right = st.columns(3)
 left.metric("Review", state.state)
 middle.metric("Verdict after waivers", state.effective_verdict.upper())
@@ -42,9 +45,10 @@ with decide, st.form("decision", clear_on_submit=False):
         st.session_state["reviewer"] = reviewer
         stored = attempt(lambda: store().add_review(Review(number, decision, reviewer, comment)))
         if stored is not None:
-            st.success(
+            st.session_state["review_recorded"] = (
                 f"Recorded review #{stored.seq}: {stored.decision} by {md(stored.reviewer)}."
             )
+            st.rerun()
 
 waivable = [f.id for f in ordered_findings(report) if f.status in WAIVABLE]
 with waive:
@@ -87,10 +91,11 @@ with waive:
                     )
                 )
                 if stored is not None:
-                    st.success(
+                    st.session_state["review_recorded"] = (
                         f"Recorded review #{stored.seq}: {md(check)} waived until "
                         f"{stored.expires_on}."
                     )
+                    st.rerun()
 
 st.subheader("Reviews of this run")
 reviews = store().reviews(number)
