@@ -1,9 +1,12 @@
 """How strongly a model feature is associated with a sensitive feature, on a 0 to 1 scale.
 
 The measure follows the types: Cramer's V (bias-corrected, Bergsma 2013) for two categorical
-columns, the correlation ratio (eta) for a numeric and a categorical column, and the absolute
-Spearman correlation for two numeric columns. All three are 0 for independence and 1 for a
-deterministic relation, so one threshold serves them all.
+columns, the absolute Spearman correlation for two numeric columns, and for a numeric feature and
+a categorical sensitive column the larger of the correlation ratio (eta) and the uncertainty
+coefficient (mutual information of the binned feature with the sensitive column, over the
+sensitive column's entropy). Eta misses a relation that is not a shift in means, such as
+``age_group`` derived from ``age`` by a threshold; the uncertainty coefficient catches it. All are
+0 for independence and 1 for a deterministic relation, so one threshold serves them all.
 """
 
 from __future__ import annotations
@@ -11,7 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["association", "correlation_ratio", "cramers_v", "is_numeric", "spearman"]
+__all__ = [
+    "association",
+    "correlation_ratio",
+    "cramers_v",
+    "is_numeric",
+    "spearman",
+    "uncertainty_coefficient",
+]
 
 # A numeric column with this few distinct values is treated as categorical (codes, counts).
 _FEW_VALUES = 10
@@ -58,6 +68,22 @@ def correlation_ratio(numeric: pd.Series, categories: pd.Series) -> float:
     return float(min(1.0, np.sqrt(between / total)))
 
 
+def uncertainty_coefficient(numeric: pd.Series, categories: pd.Series, bins: int = 20) -> float:
+    """Share of the categories' entropy that the numeric column, in quantile bins, explains."""
+    from sklearn.metrics import mutual_info_score
+
+    values = pd.to_numeric(numeric, errors="coerce")
+    keep = values.notna()
+    labels = categories[keep].astype(object).fillna("(missing)").astype(str).to_numpy()
+    if keep.sum() < 2 or len(set(labels)) < 2:
+        return 0.0
+    binned = pd.qcut(values[keep].rank(method="first"), q=bins, labels=False, duplicates="drop")
+    coarse = values[keep].to_numpy() if values.nunique() <= bins else binned.to_numpy()
+    shares = pd.Series(labels).value_counts(normalize=True).to_numpy()
+    entropy = float(-(shares * np.log(shares)).sum())
+    return float(min(1.0, mutual_info_score(labels, coarse) / entropy))
+
+
 def spearman(a: pd.Series, b: pd.Series) -> float:
     """Absolute Spearman rank correlation of two numeric columns (rows missing either dropped)."""
     both = pd.DataFrame(
@@ -75,7 +101,11 @@ def association(feature: pd.Series, sensitive: pd.Series) -> tuple[float, str]:
     if feature_numeric and sensitive_numeric:
         return spearman(feature, sensitive), "spearman"
     if feature_numeric:
-        return correlation_ratio(feature, sensitive), "correlation_ratio"
+        eta = correlation_ratio(feature, sensitive)
+        uncertainty = uncertainty_coefficient(feature, sensitive)
+        if uncertainty > eta:
+            return uncertainty, "uncertainty_coefficient"
+        return eta, "correlation_ratio"
     if sensitive_numeric:
         return correlation_ratio(sensitive, feature), "correlation_ratio"
     return cramers_v(feature, sensitive), "cramers_v"
