@@ -48,6 +48,7 @@ _PROBABILITY_TREES = {
 _TREE_MODULES = ("sklearn.", "lightgbm", "xgboost")
 _CHUNK = 2000
 _AGNOSTIC_BACKGROUND = 50
+_ORDERS = 10
 
 
 @dataclass
@@ -207,13 +208,16 @@ def _exact(
     expected = explainer.expected_value
 
     def compute(frame: pd.DataFrame) -> Attribution:
-        matrix = _dense(transform(frame[features]))
+        prepared = transform(frame[features])
+        matrix = _dense(prepared)
         parts = _chunks(values_of, matrix, len(matrix))
         raw = np.concatenate(
             [np.stack(p, axis=-1) if isinstance(p, list) else np.asarray(p) for p in parts]
         )
         values, base = _pick(raw, expected, index, n_classes)
-        output = _output(estimator, matrix, space, index, n_classes)
+        # The estimator's own input type (a DataFrame when it was fitted on one).
+        given = prepared if isinstance(prepared, pd.DataFrame) else matrix
+        output = _output(estimator, given, space, index, n_classes)
         return Attribution(_to_sources(values, sources, features), base, output)
 
     label = _space_label(space, positive_label if positive_label is not None else "", n_classes)
@@ -263,8 +267,6 @@ def _agnostic(
     why: str,
     random_state: int,
 ) -> Explainer:
-    import shap
-
     index, n_classes = _class_index(model, positive_label)
     space = "probability" if n_classes and hasattr(model, "predict_proba") else "prediction"
     codes = _Codes(background[features])
@@ -275,23 +277,28 @@ def _agnostic(
     def predict(matrix: np.ndarray) -> np.ndarray:
         return _output(model, codes.decode(matrix), space, index, n_classes)
 
-    masker = shap.maskers.Independent(codes.encode(summary), max_samples=len(summary))
-    explainer = shap.PermutationExplainer(predict, masker, seed=random_state)
-    evaluations = max(500, 2 * (2 * len(features) + 1))
+    from responsible_ai.explain._permutation import permutation_shap
+
+    summary_codes = codes.encode(summary)
 
     def compute(frame: pd.DataFrame) -> Attribution:
         matrix = codes.encode(frame[features])
         parts = _chunks(
-            lambda chunk: explainer(chunk, max_evals=evaluations, silent=True), matrix, len(matrix)
+            lambda chunk: permutation_shap(
+                predict, chunk, summary_codes, orders=_ORDERS, random_state=random_state
+            ),
+            matrix,
+            len(matrix),
         )
-        values = np.concatenate([np.asarray(p.values) for p in parts])
-        base = float(np.ravel(parts[0].base_values)[0])
+        values = np.concatenate([p[0] for p in parts])
+        base = parts[0][1]
         output = _output(model, frame[features], space, index, n_classes)
         return Attribution(values, base, output)
 
     reason = (
         f"{why}: model-agnostic permutation SHAP on the original columns, with "
-        f"{len(summary)} background rows (approximate values; additivity still holds)"
+        f"{len(summary)} background rows and {_ORDERS} feature orders per row (approximate "
+        f"values; additivity still holds)"
     )
     label = _space_label(space, positive_label if positive_label is not None else "", n_classes)
     return Explainer("PermutationExplainer", reason, label, features, compute)
