@@ -53,9 +53,9 @@ def cramers_v(a: pd.Series, b: pd.Series) -> float:
 
 def correlation_ratio(numeric: pd.Series, categories: pd.Series) -> float:
     """Correlation ratio eta: share of the numeric column's spread explained by the categories."""
-    values = pd.to_numeric(numeric, errors="coerce")
-    keep = values.notna()
-    values = values[keep].to_numpy(dtype=float)
+    measured = pd.to_numeric(numeric, errors="coerce")
+    keep = measured.notna()
+    values = measured[keep].to_numpy(dtype=float)
     groups = categories[keep].astype(object).fillna("(missing)")
     if len(values) < 2:
         return 0.0

@@ -88,11 +88,11 @@ def _trace(transformer: Any, names: list[str]) -> tuple[list[str], list[int]] | 
             return None
         return out_names, origin
     try:
-        out = [str(n) for n in transformer.get_feature_names_out(names)]
+        produced = [str(n) for n in transformer.get_feature_names_out(names)]
     except Exception:
         return None
-    positions = _match(out, list(names))
-    return None if positions is None else (out, positions)
+    matched = _match(produced, list(names))
+    return None if matched is None else (produced, matched)
 
 
 def source_columns(preprocessor: Any, features: list[str]) -> list[str] | None:

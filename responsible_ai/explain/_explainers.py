@@ -100,7 +100,7 @@ def _chunks(function: Callable[[Any], Any], data: Any, rows: int) -> list[Any]:
     if len(starts) > 1 and sys.stderr.isatty():
         from tqdm.auto import tqdm
 
-        starts = tqdm(starts, desc="explaining", unit="chunk", leave=False)  # type: ignore[assignment]
+        starts = tqdm(starts, desc="explaining", unit="chunk", leave=False)
     return [function(data[start : start + _CHUNK]) for start in starts]
 
 
