@@ -160,10 +160,12 @@ def _space_label(space: str, positive_label: Any, n_classes: int) -> str:
 
 
 def _to_sources(values: np.ndarray, sources: list[str], features: list[str]) -> np.ndarray:
-    summed = np.zeros((values.shape[0], len(features)))
-    positions = np.asarray([features.index(s) for s in sources], dtype=int)
-    np.add.at(summed.T, positions, values.T)
-    return summed
+    """Sum the attributions of encoded columns into their source columns."""
+    if sources == features:
+        return values
+    membership = np.zeros((len(sources), len(features)))
+    membership[np.arange(len(sources)), [features.index(s) for s in sources]] = 1.0
+    return values @ membership
 
 
 def _exact(
