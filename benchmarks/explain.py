@@ -193,8 +193,8 @@ def to_markdown(results: list[dict[str, Any]], command: str, seconds: float) -> 
         "(bootstrap intervals, group gaps, proxies over all 50,000 rows). *shap, same algorithm*: "
         "the same exact explainer called directly. *shap default*: as the shap documentation "
         "shows. Slow shap paths are timed on the first N rows (in brackets) and reported as rows "
-        "per second. *ours, full* is measured for the first size only. Models are fitted on the last "
-        f"{FIT_ROWS:,} rows (fitting is not measured) and explain the first rows.",
+        "per second. *ours, full* is measured for the first size only. Models are fitted on the "
+        f"last {FIT_ROWS:,} rows (fitting is not measured) and explain the first rows.",
         "",
         "| model | rows | our explainer | ours, SHAP only | ours, full explain() "
         "| shap, same algorithm (N) | shap default (N) | shap default is | ours / same "
