@@ -92,3 +92,18 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 def test_missing_model_file_exits_2(capsys):
     assert main(["explain", DATA, "--model", "nowhere.skops"]) == 2
     assert "model file not found" in capsys.readouterr().err
+
+
+def test_catalogue_and_command_module_stay_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, responsible_ai.explain.catalog, responsible_ai.explain.cli; "
+        "heavy = [m for m in ('shap', 'matplotlib', 'pandas', 'numpy') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
