@@ -67,10 +67,14 @@ def make_data(rows: int = 50_000, seed: int = 0) -> tuple[pd.DataFrame, pd.DataF
     return frame, coded
 
 
-def _seconds(function: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
+def _seconds(function: Callable[[], Any], repeats: int = 1) -> float:
+    """Best of ``repeats`` wall-clock timings (the least disturbed by other jobs)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def _rate(rows: int, seconds: float) -> float:
@@ -131,7 +135,8 @@ def run(quick: bool, cap: int, agnostic_cap: int, fit_rows: int) -> list[dict[st
             row: dict[str, Any] = {"model": name, "rows": size}
             # Warm up both sides on a few rows first: first calls pay one-off import costs.
             ours_only(r=rows.iloc[:10])
-            row["ours_shap"] = _rate(size, _seconds(ours_only))
+            repeats = 2 if size <= 1000 else 1
+            row["ours_shap"] = _rate(size, _seconds(ours_only, repeats))
             attribution = box["attribution"]
             row["explainer"] = box["explainer"].name
             row["additivity"] = float(
@@ -155,7 +160,7 @@ def run(quick: bool, cap: int, agnostic_cap: int, fit_rows: int) -> list[dict[st
             else:
                 same = lambda m=model, x=X.iloc[:n_same]: shap.TreeExplainer(m).shap_values(x)  # noqa: E731
             same()
-            row["shap_same"] = _rate(n_same, _seconds(same))
+            row["shap_same"] = _rate(n_same, _seconds(same, repeats))
             row["shap_same_rows"] = n_same
             if is_pipeline:
                 n = min(size, agnostic_cap)
@@ -215,6 +220,14 @@ def to_markdown(results: list[dict[str, Any]], command: str, seconds: float) -> 
             f"{r['ours_shap'] / r['shap_default']:,.1f}x | {r['additivity']:.1e} |"
         )
     lines += [
+        "",
+        "Reading the figures: *ours* and *shap, same algorithm* run the same shap code (TreeSHAP "
+        "in C++, or the linear formula); ours also picks the explainer, converts the frame, sums "
+        "encoded columns into their sources and computes the model's own output to verify "
+        "additivity: a fixed cost of a few milliseconds, visible only where shap itself takes "
+        "about a millisecond (logistic regression on 1,000 rows). Runs of 1,000 rows are the "
+        "best of two; the rest single runs, so differences of tens of percent between the two "
+        "are within the noise of the shared machine.",
         "",
         "Our values are exact on every row above (additivity error at rounding level): the "
         "pipeline is explained by TreeSHAP on its final step and the one-hot columns are summed "
