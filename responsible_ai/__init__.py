@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from responsible_ai.audit import audit
+    from responsible_ai.auditing import audit
     from responsible_ai.errors import InputError, PolicyError, RAIError, UntrustedModelError
     from responsible_ai.models import load_model
     from responsible_ai.policy import Policy, load_policy
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "audit": "responsible_ai.audit",
+    "audit": "responsible_ai.auditing",
     "InputError": "responsible_ai.errors",
     "PolicyError": "responsible_ai.errors",
     "RAIError": "responsible_ai.errors",

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from responsible_ai._modules import module_exists as _module_exists
 
 __all__ = ["main"]
 
@@ -58,7 +59,7 @@ def _write_output(path: str, content: str) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from responsible_ai.audit import audit
+    from responsible_ai.auditing import audit
 
     fmt = args.format
     if fmt is None:
@@ -215,7 +216,7 @@ def _parser() -> argparse.ArgumentParser:
     reference.set_defaults(handler=_cmd_reference_models)
 
     for module in _COMMAND_MODULES:
-        if importlib.util.find_spec(module) is not None:
+        if _module_exists(module):
             importlib.import_module(module).add_commands(commands)
     return parser
 

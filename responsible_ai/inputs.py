@@ -92,7 +92,9 @@ def _same_kind(a: Any, b: Any) -> bool:
     return _kind(a) == _kind(b)
 
 
-def _resolve_positive_label(label: Any, values: pd.Series, column: str) -> Any:
+def _resolve_positive_label(
+    label: Any, values: pd.Series, column: str, must_occur: bool = True
+) -> Any:
     observed = [_python(v) for v in values.dropna().unique().tolist()]
     if label is None:
         if observed and set(observed) <= {0, 1}:
@@ -110,6 +112,8 @@ def _resolve_positive_label(label: Any, values: pd.Series, column: str) -> Any:
             f"positive_label {label!r} ({type(label).__name__}) does not occur in column "
             f"{column!r}, whose values are {type(found).__name__}: write positive_label: {found!r}"
         )
+    if not must_occur:
+        return label  # decisions may all be negative; the label need not occur in them
     raise InputError(
         f"positive_label {label!r} does not occur in column {column!r}; its values are "
         f"{_describe(sorted(observed, key=str))}"
@@ -192,7 +196,9 @@ def prepare(
     label_column = roles.target or roles.prediction
     positive = roles.positive_label
     if label_column is not None:
-        positive = _resolve_positive_label(positive, frame[label_column], label_column)
+        positive = _resolve_positive_label(
+            positive, frame[label_column], label_column, must_occur=roles.target is not None
+        )
     roles = roles.model_copy(update={"positive_label": positive})
 
     y_true = None

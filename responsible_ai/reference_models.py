@@ -20,8 +20,6 @@ followed by ``skops.io.load(path, trusted=...)`` after reviewing the listed type
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +30,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
+from responsible_ai._atomic import write_bytes_atomic
 from responsible_ai.datasets import SAMPLE_DATASETS, SampleDataset, load_sample, sample_data_dir
 
 __all__ = [
@@ -41,6 +41,8 @@ __all__ = [
     "save_reference_model",
     "train_reference_model",
 ]
+
+_FIT_OPENMP_THREADS = 1
 
 
 def _split_columns(dataset: SampleDataset) -> tuple[list[str], list[str]]:
@@ -145,11 +147,20 @@ def train_reference_model(name: str, random_state: int = 0) -> tuple[Pipeline, S
     tuple of (sklearn.pipeline.Pipeline, SampleDataset)
         The fitted pipeline and the data set it was trained on. German credit and people are
         fitted on all rows, adult on its ``train`` split (see :func:`reference_training_rows`).
+
+    Notes
+    -----
+    Fitting uses a single OpenMP thread (the result is the same with more threads; it is only
+    more predictable in time on a busy machine).
     """
     dataset = load_sample(name)
     pipeline = build_reference_model(dataset, random_state=random_state)
     rows = dataset.data.loc[reference_training_rows(dataset)]
-    pipeline.fit(rows[dataset.features], rows[dataset.target])
+    # One OpenMP thread: the models are small (adult takes a few seconds), and on a busy machine
+    # with few cores OpenMP's spin-waiting threads can make multi-threaded fitting of
+    # HistGradientBoostingClassifier many times slower. The fitted model does not depend on it.
+    with threadpool_limits(limits=_FIT_OPENMP_THREADS, user_api="openmp"):
+        pipeline.fit(rows[dataset.features], rows[dataset.target])
     return pipeline, dataset
 
 
@@ -177,13 +188,4 @@ def save_reference_model(name: str, out_dir: Path | None = None, random_state: i
     pipeline, _ = train_reference_model(name, random_state=random_state)
     directory = Path(out_dir) if out_dir is not None else sample_data_dir() / "models"
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{name}.skops"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".skops.tmp", dir=directory)
-    os.close(fd)
-    try:
-        sio.dump(pipeline, tmp_name)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+    return write_bytes_atomic(directory / f"{name}.skops", sio.dumps(pipeline))

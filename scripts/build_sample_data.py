@@ -546,7 +546,9 @@ def build_people(seed: int = PEOPLE_SEED, n: int = PEOPLE_ROWS) -> pd.DataFrame:
         seen_emails.add(email)
         emails.append(email)
 
-    # Phone numbers use the 555 exchange (reserved for fiction in North America).
+    # Phone numbers use the 555 exchange, which is not normally assigned to subscribers in North
+    # America (555-0100..0199 are formally reserved for fiction; 10,000 lines per area code are
+    # needed here for unique numbers).
     phones: list[str] = []
     seen_phones: set[str] = set()
     for region in regions:
@@ -620,7 +622,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})"
     )

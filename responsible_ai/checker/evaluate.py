@@ -9,7 +9,7 @@ from responsible_ai.checker.findings import Finding, Measurement
 from responsible_ai.checker.registry import MetricSpec, get_metric
 from responsible_ai.policy.schema import Check, Policy, severity_rank
 
-__all__ = ["evaluate", "verdict_of"]
+__all__ = ["NO_INTERVAL", "evaluate", "verdict_of"]
 
 _NEEDS_HINT = {
     "target": "a target column (data.target in the policy, or --target)",
@@ -87,15 +87,58 @@ def _run(
         finding.message = f"cannot compute: {type(exc).__name__}: {exc}"
         return finding
     finding.evidence = measurement.evidence
+    finding.interval = measurement.interval
     if measurement.value is None:
         finding.message = measurement.undefined_reason or "the metric is undefined on this data"
         return finding
     finding.value = float(measurement.value)
-    holds = check.must.holds(finding.value)
     blocking = severity_rank(check.severity) >= severity_rank(context.policy.fail_on)
+    if check.decide_on == "interval":
+        return _decide_on_interval(finding, check, measurement.interval, blocking)
+    holds = check.must.holds(finding.value)
     finding.status = "pass" if holds else ("fail" if blocking else "warn")
     relation = "meets" if holds else "does not meet"
     finding.message = f"value {finding.value:.4g} {relation} {check.must}"
+    return finding
+
+
+NO_INTERVAL = (
+    "cannot decide on the interval: {metric} gave no confidence interval here "
+    "(set fairness.n_boot above 0, or decide_on: value)"
+)
+
+
+def _decide_on_interval(
+    finding: Finding, check: Check, interval: dict[str, Any] | None, blocking: bool
+) -> Finding:
+    """Pass when the whole interval meets the condition, fail when none of it does."""
+    finding.decide_on = "interval"
+    low = None if interval is None else interval.get("low")
+    high = None if interval is None else interval.get("high")
+    if low is None or high is None:
+        finding.status = "error"
+        finding.message = NO_INTERVAL.format(metric=check.metric)
+        return finding
+    must = check.must
+    inside = low <= must.threshold <= high
+    if must.operator == "==":
+        all_hold, none_hold = low == high == must.threshold, not inside
+    elif must.operator == "!=":
+        all_hold, none_hold = not inside, low == high == must.threshold
+    else:  # monotone conditions: the endpoints decide for the whole interval
+        all_hold = must.holds(low) and must.holds(high)
+        none_hold = not must.holds(low) and not must.holds(high)
+    level = f"{interval.get('confidence', 0):.0%}" if interval else ""
+    span = f"{level} interval [{low:.4g}, {high:.4g}] (value {finding.value:.4g})"
+    if all_hold:
+        finding.status = "pass"
+        finding.message = f"the whole {span} meets {must}"
+    elif none_hold:
+        finding.status = "fail" if blocking else "warn"
+        finding.message = f"the whole {span} violates {must}"
+    else:
+        finding.status = "insufficient_evidence"
+        finding.message = f"the {span} straddles {must}: more data is needed to decide"
     return finding
 
 

@@ -35,6 +35,9 @@ class Measurement:
     value: float | None
     evidence: dict[str, Any] = field(default_factory=dict)
     undefined_reason: str | None = None
+    interval: dict[str, Any] | None = None
+    """Confidence interval of ``value``: ``low``, ``high``, ``confidence`` (and how it was made);
+    a check with ``decide_on: interval`` decides on it."""
 
 
 @dataclass
@@ -53,6 +56,8 @@ class Finding:
     reference: str | None = None
     rationale: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    interval: dict[str, Any] | None = None
+    decide_on: str = "value"
 
     def to_dict(self) -> dict[str, Any]:
         value = None if self.value is None or math.isnan(self.value) else float(self.value)
@@ -69,6 +74,8 @@ class Finding:
             "reference": self.reference,
             "rationale": self.rationale,
             "evidence": finite(self.evidence),
+            "interval": finite(self.interval),
+            "decide_on": self.decide_on,
         }
 
     @classmethod

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from responsible_ai._modules import module_exists as _module_exists
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -92,7 +93,7 @@ def _ensure_loaded() -> None:
     global _loaded
     if not _loaded:
         for module in _CATALOGUES:
-            if importlib.util.find_spec(module) is not None:
+            if _module_exists(module):
                 importlib.import_module(module)
         _loaded = True
 

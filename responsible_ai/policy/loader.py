@@ -223,6 +223,8 @@ def _validate(data: dict[str, Any], locations: dict[Path_, Location], source: st
         policy = Policy.model_validate(data)
     except ValidationError as error:
         for problem in error.errors():
+            if not problem["loc"] and "is used twice" in problem["msg"]:
+                continue  # already reported with its line by _duplicate_check_ids
             path = _schema_path(problem["loc"], data)
             file, line = _nearest(path, locations, source)
             issues.append(PolicyIssue(file, line, _dotted(path), _message(problem)))

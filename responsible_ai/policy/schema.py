@@ -148,6 +148,12 @@ class Check(_Strict):
         BeforeValidator(_to_condition),
         WithJsonSchema({"type": "string", "pattern": _CONDITION.pattern}),
     ] = Field(description='Operator and threshold, such as ">= 0.8".')
+    decide_on: Literal["value", "interval"] = Field(
+        "value",
+        description="'value': the measured value must meet `must`. 'interval': pass only when "
+        "the whole confidence interval meets it, fail when the whole interval violates it, "
+        "otherwise insufficient_evidence.",
+    )
     severity: Severity = "high"
     reference: str | None = Field(None, description="Law, standard or guideline behind the check.")
     rationale: str | None = Field(None, description="Why the check exists, for the reviewer.")

@@ -38,6 +38,22 @@ def _group_table(groups: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _impact_ratio_table(rows: list[dict[str, Any]]) -> list[str]:
+    rate = next((k for k in ("selection_rate", "scoring_rate") if k in rows[0]), None)
+    lines = [
+        f"| group | count | {rate or 'rate'} | impact ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        excluded = "" if row.get("included", True) else " (excluded)"
+        lines.append(
+            f"| {_cell(row['group'])}{excluded} | {row.get('count', '')} | "
+            f"{format_value(row.get(rate) if rate else None)} | "
+            f"{format_value(row.get('impact_ratio'))} |"
+        )
+    return lines
+
+
 def render_markdown(report: Report) -> str:
     policy = report.policy
     icon = "✅" if report.passed else "❌"
@@ -67,9 +83,16 @@ def render_markdown(report: Report) -> str:
         groups = f.evidence.get("groups")
         if groups:
             lines += ["", *_group_table(groups)]
-        excluded = f.evidence.get("excluded_groups")
-        if excluded:
-            lines += ["", f"Excluded (below min_group_size): {_cell(', '.join(excluded))}"]
+        ratios = f.evidence.get("impact_ratios")
+        if ratios:
+            lines += ["", *_impact_ratio_table(ratios)]
+        exclusions = f.evidence.get("exclusions") or [
+            {"group": group, "reason": "below min_group_size"}
+            for group in f.evidence.get("excluded_groups", [])
+        ]
+        if exclusions:
+            lines += ["", "Excluded from the comparison:", ""]
+            lines += [f"- {_cell(e['group'])}: {_cell(e.get('reason', ''))}" for e in exclusions]
     if report.data_notes:
         lines += ["", "## Data notes", ""] + [f"- {_cell(note)}" for note in report.data_notes]
     inputs = report.inputs

@@ -41,10 +41,11 @@ def render_text(report: Report) -> str:
         f"{policy.get('name')} {policy.get('version', '')}: {report.verdict.upper()} ({counts})",
     ]
     width = max((len(f.id) for f in report.checks), default=10)
+    status_width = max((len(f.status) for f in report.checks), default=4)
     for finding in ordered_findings(report):
         lines.append(
-            f"  {finding.status.upper():<8} {finding.severity:<8} {finding.id:<{width}}  "
-            f"{finding.message}"
+            f"  {finding.status.upper():<{status_width}} {finding.severity:<8} "
+            f"{finding.id:<{width}}  {finding.message}"
         )
     for note in report.data_notes:
         lines.append(f"  note: {note}")

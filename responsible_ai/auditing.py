@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,13 @@ def audit(
     if seed is not None:
         active = active.model_copy(update={"seed": seed})
 
+    from responsible_ai.fairness.parquet import streams
+
+    if streams(data, active, model, [prediction, target, score]):
+        given = {"prediction": prediction, "target": target, "score": score}
+        given |= {"sensitive": sensitive, "positive_label": positive_label}
+        return _audit_streamed(Path(str(data)), loaded, active, given, started)
+
     data_path: Path | None = None
     if isinstance(data, str | os.PathLike):
         data_path = Path(data)
@@ -119,7 +126,38 @@ def audit(
         model_path=model_path,
         group_columns=_grouping_columns(active),
     )
+    return _report(AuditContext(prepared, active), loaded, started)
+
+
+def _audit_streamed(
+    path: Path, loaded: LoadedPolicy, active: Policy, given: dict[str, Any], started: float
+) -> Report:
+    """A fairness-only audit of a Parquet file: per-group counts from batches (see
+    :mod:`responsible_ai.fairness.parquet`)."""
+    from responsible_ai.fairness.parquet import groupings, prepare_streamed
+
+    overrides: dict[str, Any] = {
+        role: given[role] for role in ("prediction", "target", "score") if given[role] is not None
+    }
+    if given["sensitive"] is not None:
+        sensitive = given["sensitive"]
+        overrides["sensitive"] = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    if given["positive_label"] is not None:
+        overrides["positive_label"] = given["positive_label"]
+    roles = active.data.model_copy(update=overrides)
+    prepared, counts = prepare_streamed(path, roles, groupings(active, list(roles.sensitive)))
     context = AuditContext(prepared, active)
+    for key, value in counts.items():
+        context.cached(key, _constant(value))
+    return _report(context, loaded, started)
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _report(context: AuditContext, loaded: LoadedPolicy, started: float) -> Report:
+    prepared, active = context.data, context.policy
     findings = evaluate(context)
     return Report(
         verdict=verdict_of(findings, active),

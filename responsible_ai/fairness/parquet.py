@@ -1,0 +1,241 @@
+"""Fairness audits of Parquet files larger than memory: read in batches, count, merge the counts.
+
+``audit()`` and ``rai check`` take this path on their own when the data is a ``.parquet`` file,
+every enabled check of the policy is a fairness metric computed from decision counts, no model is
+given (the predictions are a column of the file) and the roles are column names. Only the columns
+the audit uses are read, one batch at a time; each batch is counted per group and the counts
+merged, so memory grows with the number of groups, not with the number of rows. The numbers equal
+those of an in-memory audit of the same file. A policy with metrics that need each row (scores,
+regression, the LL144 scoring rate) or with other families is read into memory as a whole.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from responsible_ai.errors import InputError
+from responsible_ai.fairness.groups import GroupCounts, count_groups, merge_counts
+from responsible_ai.inputs import MISSING_GROUP, AuditData, _resolve_positive_label
+
+if TYPE_CHECKING:
+    from responsible_ai.policy.schema import DataRoles, Policy
+
+__all__ = ["BATCH_ROWS", "groupings", "prepare_streamed", "streams"]
+
+BATCH_ROWS = 1 << 18
+# Distinct label values remembered to resolve and check the positive label after the pass.
+_MAX_LABELS = 10_000
+
+MISSING_LABEL = "{role} column {column!r} has missing value(s); drop or fill those rows"
+NEGATIVE_WEIGHT = "weight column {column!r} has negative values"
+MISSING_COLUMN = "{role} column {column!r} is not in {path}{hint}"
+NOT_PARQUET = "cannot read {path} as parquet: {error}"
+
+
+def streams(data: Any, policy: Policy, model: Any, roles_given: list[Any]) -> bool:
+    """Whether an audit of ``data`` should stream its counts from a Parquet file."""
+    if not isinstance(data, str | os.PathLike) or model is not None:
+        return False
+    if Path(data).suffix.lower() not in (".parquet", ".pq"):
+        return False
+    if any(role is not None and not isinstance(role, str) for role in roles_given):
+        return False
+    checks = [check for check in policy.checks if check.enabled]
+    return bool(checks) and all(_from_prediction_counts(check.metric) for check in checks)
+
+
+def _from_prediction_counts(metric: str) -> bool:
+    """Whether a metric derives from the counts of decisions alone (not from rows or scores)."""
+    from responsible_ai.fairness.catalog import DISPARITIES, GROUP_METRICS
+
+    disparity = DISPARITIES.get(metric)
+    return disparity is not None and all(
+        GROUP_METRICS[name].kind in ("rate", "mean_of") for name in disparity.group_metrics
+    )
+
+
+def groupings(policy: Policy, sensitive: list[str]) -> list[list[str]]:
+    """Every ``by`` the policy's checks group by, as ``evaluate`` expands them."""
+    found: list[list[str]] = []
+    for check in policy.checks:
+        if not check.enabled:
+            continue
+        bys = [check.by_columns] if check.by_columns is not None else [[c] for c in sensitive]
+        found += [by for by in bys if by not in found]
+    return found
+
+
+def _batches(path: Path, roles: dict[str, list[str]], batch_rows: int) -> Iterator[pd.DataFrame]:
+    import difflib
+
+    import pyarrow.parquet as pq
+
+    try:
+        file = pq.ParquetFile(path)
+    except Exception as exc:
+        raise InputError(NOT_PARQUET.format(path=path, error=exc)) from exc
+    present = list(file.schema_arrow.names)
+    for role, wanted in roles.items():
+        for column in wanted:
+            if column not in present:
+                close = difflib.get_close_matches(column, present, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise InputError(
+                    MISSING_COLUMN.format(role=role, column=column, path=path, hint=hint)
+                )
+    columns = list(dict.fromkeys(c for wanted in roles.values() for c in wanted))
+    for batch in file.iter_batches(batch_size=batch_rows, columns=columns):
+        yield batch.to_pandas()
+
+
+def prepare_streamed(
+    path: str | os.PathLike[str],
+    roles: DataRoles,
+    bys: list[list[str]],
+    batch_rows: int | None = None,
+) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
+    """Count every grouping of a Parquet file in one pass over its batches.
+
+    Returns
+    -------
+    data : AuditData
+        With an empty ``frame`` (the file's columns, no rows) and zero-length role arrays.
+    counts : dict
+        Per-run cache entries ``("fairness.counts", by, "prediction") -> GroupCounts``.
+    """
+    from responsible_ai.hashing import sha256_file
+
+    batch_rows = batch_rows or BATCH_ROWS
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"data file not found: {file}")
+    if roles.prediction is None:
+        raise InputError(
+            "a streamed Parquet audit needs a prediction column (data.prediction or "
+            "--prediction); give a model only with data that fits in memory"
+        )
+    sensitive = list(dict.fromkeys(c for by in bys for c in by))
+    extra = [roles.target, roles.prediction, roles.weight, roles.score]
+    columns = list(dict.fromkeys([*sensitive, *(c for c in extra if c is not None)]))
+    label_column = roles.target or roles.prediction
+    label = roles.positive_label
+    seen: dict[str, set[Any]] = {roles.prediction: set()}
+    if roles.target is not None:
+        seen[roles.target] = set()
+    parts: dict[tuple[str, ...], GroupCounts | None] = {tuple(by): None for by in bys}
+    rows = dropped = batches = 0
+    missing_groups: dict[str, int] = {}
+    wanted = {"sensitive": sensitive}
+    for role in ("target", "prediction", "weight", "score"):
+        wanted[role] = [c for c in [getattr(roles, role)] if c is not None]
+    for batch in _batches(file, wanted, batch_rows):
+        batches += 1
+        for column, values in seen.items():
+            if len(values) < _MAX_LABELS:
+                values.update(
+                    v.item() if isinstance(v, np.generic) else v
+                    for v in batch[column].dropna().unique()
+                )
+        batch, dropped_here = _resolve_missing(
+            batch, sensitive, roles.missing_sensitive, missing_groups
+        )
+        dropped += dropped_here
+        rows += len(batch)
+        if len(batch) == 0:
+            continue
+        y_pred = _label_array(batch, roles.prediction, "prediction", label)
+        y_true = _label_array(batch, roles.target, "target", label) if roles.target else None
+        weight = _weights(batch, roles.weight)
+        for by in bys:
+            counts = count_groups(batch, by, y_pred, y_true, weight)
+            previous = parts[tuple(by)]
+            parts[tuple(by)] = counts if previous is None else merge_counts([previous, counts])
+    if rows == 0:
+        raise InputError(f"{file} has no rows to audit")
+    assert label_column is not None
+    observed = pd.Series(sorted(seen[label_column], key=str), dtype=object)
+    positive = _resolve_positive_label(
+        label, observed, label_column, must_occur=roles.target is not None
+    )
+    if roles.target is not None and not seen[roles.prediction] & seen[roles.target]:
+        raise InputError(
+            f"prediction column {roles.prediction!r} shares no value with target "
+            f"{roles.target!r}; both must use the same labels"
+        )
+    notes = [
+        f"streamed from Parquet in {batches} batch(es) of up to {batch_rows} rows: "
+        "per-group counts only"
+    ]
+    for column, count in missing_groups.items():
+        verb = (
+            "dropped" if roles.missing_sensitive == "drop" else "grouped as " + repr(MISSING_GROUP)
+        )
+        notes.append(f"{count} row(s) with a missing value in sensitive feature {column!r} {verb}")
+    empty = pd.DataFrame(columns=columns)
+    data = AuditData(
+        frame=empty,
+        roles=roles.model_copy(update={"positive_label": positive}),
+        y_true=np.zeros(0, dtype=bool) if roles.target else None,
+        y_pred=np.zeros(0, dtype=bool),
+        score=np.zeros(0) if roles.score else None,
+        weight=np.zeros(0) if roles.weight else None,
+        notes=notes,
+        source={
+            "path": str(file),
+            "sha256": sha256_file(file),
+            "rows": rows + dropped,
+            "columns": len(columns),
+            "streamed": True,
+        },
+    )
+    cache: dict[Hashable, GroupCounts] = {
+        ("fairness.counts", by, "prediction"): counts
+        for by, counts in parts.items()
+        if counts is not None
+    }
+    return data, cache
+
+
+def _resolve_missing(
+    batch: pd.DataFrame, columns: list[str], policy: str, counted: dict[str, int]
+) -> tuple[pd.DataFrame, int]:
+    dropped = 0
+    for column in columns:
+        missing = batch[column].isna()
+        count = int(missing.sum())
+        if not count:
+            continue
+        counted[column] = counted.get(column, 0) + count
+        if policy == "drop":
+            batch = batch.loc[~missing]
+            dropped += count
+        else:
+            batch[column] = batch[column].astype(object).where(~missing, MISSING_GROUP)
+    return batch, dropped
+
+
+def _label_array(batch: pd.DataFrame, column: str, role: str, label: Any) -> np.ndarray:
+    values = batch[column]
+    if values.isna().any():
+        raise InputError(MISSING_LABEL.format(role=role, column=column))
+    return (values == (1 if label is None else label)).to_numpy(dtype=bool)
+
+
+def _weights(batch: pd.DataFrame, column: str | None) -> np.ndarray | None:
+    if column is None:
+        return None
+    try:
+        weight = batch[column].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"weight column {column!r} must be numeric") from None
+    if np.isnan(weight).any():
+        raise InputError(MISSING_LABEL.format(role="weight", column=column))
+    if (weight < 0).any():
+        raise InputError(NEGATIVE_WEIGHT.format(column=column))
+    return weight

@@ -1,0 +1,209 @@
+"""Score-based and regression group metrics; these need the rows.
+
+All but ROC AUC are functions of weighted sums per (group, score bin): mean score, calibration gap,
+expected calibration error, mean prediction, MAE, RMSE. :class:`RowSums` holds what to sum and how
+to finish, so the value of each group and its bootstrap replicates (rows drawn ``Poisson(1)``
+times, one ``np.bincount`` per replicate and term) come from the same code. ROC AUC ranks the
+scores within each group (scikit-learn's ``roc_auc_score``, with sample weights) and has no
+bootstrap interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from responsible_ai.fairness.groups import GroupIndex
+
+__all__ = [
+    "ROW_BOOTSTRAP_LIMIT",
+    "RowSums",
+    "regression_group_values",
+    "row_sums",
+    "score_group_values",
+    "scoring_decision",
+]
+
+# Above this many (rows x replicates) the row bootstrap of score metrics is skipped (noted).
+ROW_BOOTSTRAP_LIMIT = 200_000_000
+
+Sums = dict[str, np.ndarray]
+
+
+def scoring_decision(score: np.ndarray) -> tuple[np.ndarray, float]:
+    """Whether each score is above the sample's median score (NYC LL144 "scoring rate").
+
+    Returns
+    -------
+    above : ndarray of bool
+    median : float
+    """
+    scores = np.asarray(score, dtype=float)
+    median = float(np.median(scores))
+    return scores > median, median
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
+        )
+
+
+@dataclass(frozen=True)
+class RowSums:
+    """A group metric computed from weighted sums of per-row ``terms`` per (group, bin).
+
+    ``finish`` maps sums of shape ``(..., groups, bins)`` to values of shape ``(..., groups)``.
+    """
+
+    key: np.ndarray
+    n_groups: int
+    n_bins: int
+    terms: dict[str, np.ndarray]
+    finish: Callable[[Sums], np.ndarray]
+
+    def _sum(self, weight: np.ndarray) -> Sums:
+        size = self.n_groups * self.n_bins
+        return {
+            name: np.bincount(self.key, weights=weight * term, minlength=size).reshape(
+                self.n_groups, self.n_bins
+            )
+            for name, term in self.terms.items()
+        }
+
+    def values(self, weight: np.ndarray) -> tuple[np.ndarray, float]:
+        """The value of each group, and of all rows together."""
+        sums = self._sum(weight)
+        overall = {name: s.sum(axis=0, keepdims=True) for name, s in sums.items()}
+        return self.finish(sums), float(self.finish(overall)[0])
+
+    def replicates(
+        self, weight: np.ndarray, n_boot: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Bootstrap replicates: values of shape ``(n_boot, groups)`` and overall ``(n_boot,)``."""
+        draws = [self._sum(weight * rng.poisson(1.0, len(self.key))) for _ in range(n_boot)]
+        sums = {name: np.stack([d[name] for d in draws]) for name in self.terms}
+        overall = {name: s.sum(axis=1, keepdims=True) for name, s in sums.items()}
+        return self.finish(sums), self.finish(overall)[:, 0]
+
+
+def row_sums(
+    metric: str,
+    index: GroupIndex,
+    values: np.ndarray,
+    truth: np.ndarray | None,
+    n_bins: int = 10,
+) -> RowSums | None:
+    """The :class:`RowSums` form of a metric; None for ROC AUC (not a sum).
+
+    ``values`` are the scores (score metrics) or the numeric predictions (regression); ``truth``
+    the outcome (boolean for scores, numeric for regression).
+    """
+    n_groups = len(index.groups)
+    x = np.asarray(values, dtype=float)
+    ones = np.ones(len(x))
+    y = None if truth is None else np.asarray(truth, dtype=float)
+    if metric in ("mean_score", "mean_prediction"):
+        return RowSums(
+            index.codes, n_groups, 1, {"n": ones, "x": x}, lambda s: _ratio(s["x"], s["n"])[..., 0]
+        )
+    if y is None:
+        raise ValueError(f"{metric} needs the outcomes: set params.target")
+    if metric == "calibration_gap":
+        terms = {"n": ones, "x": x, "y": y}
+        return RowSums(
+            index.codes, n_groups, 1, terms, lambda s: _ratio(s["x"] - s["y"], s["n"])[..., 0]
+        )
+    if metric == "mean_absolute_error":
+        terms = {"n": ones, "e": np.abs(x - y)}
+        return RowSums(index.codes, n_groups, 1, terms, lambda s: _ratio(s["e"], s["n"])[..., 0])
+    if metric == "root_mean_squared_error":
+        terms = {"n": ones, "e": (x - y) ** 2}
+        return RowSums(
+            index.codes, n_groups, 1, terms, lambda s: np.sqrt(_ratio(s["e"], s["n"])[..., 0])
+        )
+    if metric == "expected_calibration_error":
+        if x.min(initial=0.0) < 0 or x.max(initial=0.0) > 1:
+            raise ValueError("expected_calibration_error needs scores between 0 and 1")
+        bins = np.minimum((x * n_bins).astype(np.int64), n_bins - 1)
+        terms = {"n": ones, "x": x, "y": y}
+
+        def finish(s: Sums) -> np.ndarray:
+            # sum over bins of n_b * |mean score_b - observed_b|, over the group's n
+            return _ratio(np.abs(s["x"] - s["y"]).sum(axis=-1), s["n"].sum(axis=-1))
+
+        return RowSums(index.codes * n_bins + bins, n_groups, n_bins, terms, finish)
+    if metric == "roc_auc":
+        return None
+    raise ValueError(f"unknown score or regression metric {metric!r}")
+
+
+def score_group_values(
+    metric: str,
+    index: GroupIndex,
+    score: np.ndarray,
+    y_true: np.ndarray,
+    weight: np.ndarray | None = None,
+    n_bins: int = 10,
+) -> np.ndarray:
+    """The value of a score-based metric for every group; NaN where undefined.
+
+    Parameters
+    ----------
+    metric : {"roc_auc", "expected_calibration_error", "mean_score", "calibration_gap"}
+    index : GroupIndex
+        The group of each row.
+    score : ndarray of float
+        Predicted probability of the positive label.
+    y_true : ndarray of bool
+    weight : ndarray of float, optional
+    n_bins : int
+        Equal-width bins over [0, 1] for the expected calibration error.
+    """
+    scores = np.asarray(score, dtype=float)
+    w = np.ones(len(scores)) if weight is None else np.asarray(weight, dtype=float)
+    sums = row_sums(metric, index, scores, y_true, n_bins)
+    if sums is None:
+        return _roc_auc(index, scores, np.asarray(y_true, dtype=float), w)
+    return sums.values(w)[0]
+
+
+def regression_group_values(
+    metric: str,
+    index: GroupIndex,
+    predicted: np.ndarray,
+    actual: np.ndarray | None,
+    weight: np.ndarray | None = None,
+) -> np.ndarray:
+    """Mean prediction, MAE or RMSE of every group, from weighted sums per group.
+
+    Parameters
+    ----------
+    metric : {"mean_prediction", "mean_absolute_error", "root_mean_squared_error"}
+    index : GroupIndex
+    predicted, actual : ndarray of float
+        ``actual`` is not needed for ``mean_prediction``.
+    weight : ndarray of float, optional
+    """
+    w = np.ones(len(predicted)) if weight is None else np.asarray(weight, dtype=float)
+    sums = row_sums(metric, index, predicted, actual)
+    assert sums is not None
+    return sums.values(w)[0]
+
+
+def _roc_auc(index: GroupIndex, scores: np.ndarray, truth: np.ndarray, w: np.ndarray) -> np.ndarray:
+    from sklearn.metrics import roc_auc_score
+
+    values = np.full(len(index.groups), np.nan)
+    order = np.argsort(index.codes, kind="stable")
+    bounds = np.searchsorted(index.codes[order], np.arange(len(index.groups) + 1))
+    for g in range(len(index.groups)):
+        rows = order[bounds[g] : bounds[g + 1]]
+        labels = truth[rows]
+        if labels.min(initial=1) == labels.max(initial=0):
+            continue  # one class only: AUC is undefined
+        values[g] = roc_auc_score(labels, scores[rows], sample_weight=w[rows])
+    return values

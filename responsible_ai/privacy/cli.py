@@ -1,0 +1,136 @@
+"""``rai anonymize`` (and ``rai identifiers``): release data only when the policy's checks pass.
+
+Standard library only at the top, so that ``rai --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_commands"]
+
+EXIT_PASS, EXIT_FAIL = 0, 1
+OUTPUT_SUFFIXES = (".csv", ".parquet", ".pq")
+BAD_OUTPUT = "cannot write {path}: the output must end in .csv or .parquet"
+SAME_FILE = "the output {path} is the input file; write the release to another file"
+NO_CHECKS = (
+    "policy {name!r} has no enabled checks, so nothing would show the release is safe; add "
+    "checks such as privacy.k_anonymity or privacy.direct_identifier_columns"
+)
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``anonymize`` and ``identifiers`` to the ``rai`` command line."""
+    anonymize = subparsers.add_parser(
+        "anonymize",
+        help="apply a policy's transforms and write the result only if its checks pass",
+        description="Apply the policy's transforms (drop, mask, pseudonymize, generalize, "
+        "suppress, k_anonymize) in order, run the policy's checks on the result, and write "
+        "OUTPUT only if they pass (exit 0); otherwise write nothing and exit 1. The "
+        "pseudonymization key comes from the environment variable named by privacy.key_env "
+        "(default RAI_PSEUDONYMIZATION_KEY) or a key file; it is never printed.",
+    )
+    anonymize.add_argument("data", help="CSV or Parquet file to anonymize")
+    anonymize.add_argument("--policy", required=True, help="policy YAML file with transforms")
+    anonymize.add_argument(
+        "--output", required=True, metavar="OUT", help="where to write the release (.csv/.parquet)"
+    )
+    anonymize.add_argument(
+        "--report", metavar="REPORT", help="also write the report (.json, .md, .xml, .txt)"
+    )
+    anonymize.add_argument(
+        "--key-file", metavar="PATH", help="file holding the pseudonymization key (>= 32 bytes)"
+    )
+    anonymize.set_defaults(handler=_cmd_anonymize)
+
+    identifiers = subparsers.add_parser(
+        "identifiers",
+        help="list the columns that look like direct identifiers or personal data",
+    )
+    identifiers.add_argument("data", help="CSV or Parquet file")
+    identifiers.add_argument("--sample-size", type=int, default=1000, help="values per column")
+    identifiers.set_defaults(handler=_cmd_identifiers)
+
+
+def _write_table(frame: Any, path: Path, metadata: dict[str, str]) -> None:
+    from responsible_ai._atomic import write_bytes_atomic, write_text_atomic
+
+    if path.suffix.lower() == ".csv":
+        write_text_atomic(path, frame.to_csv(index=False))
+        return
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {
+            **(table.schema.metadata or {}),
+            **{f"rai.{k}".encode(): v.encode() for k, v in metadata.items()},
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    write_bytes_atomic(path, buffer.getvalue())
+
+
+def _cmd_anonymize(args: argparse.Namespace) -> int:
+    from responsible_ai.errors import InputError
+
+    output = Path(args.output)
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(BAD_OUTPUT.format(path=output))
+    if Path(args.data).resolve() == output.resolve():
+        raise InputError(SAME_FILE.format(path=output))
+    from responsible_ai.auditing import audit
+    from responsible_ai.policy.loader import load_policy
+    from responsible_ai.privacy.pipeline import anonymize, read_data
+
+    loaded = load_policy(args.policy)
+    if not any(check.enabled for check in loaded.policy.checks):
+        raise InputError(NO_CHECKS.format(name=loaded.policy.name))
+    frame = read_data(args.data)
+    result = anonymize(frame, loaded.policy, key_file=args.key_file)
+    if len(result.frame) == 0:
+        raise InputError("the transforms left no records; nothing to release")
+    report = audit(result.frame.reset_index(drop=True), loaded)
+    from responsible_ai.hashing import sha256_file
+
+    report.data_notes.append(f"source data: {args.data} (sha256 {sha256_file(args.data)})")
+    report.data_notes.extend(result.notes())
+    if result.key_ids:
+        report.data_notes.append(f"pseudonymization key id: {', '.join(result.key_ids)}")
+    if args.report:
+        from responsible_ai._atomic import write_text_atomic
+
+        fmt = {".md": "md", ".xml": "junit", ".txt": "text"}.get(
+            Path(args.report).suffix.lower(), "json"
+        )
+        write_text_atomic(args.report, report.render(fmt))
+    sys.stdout.write(report.to_text())
+    if not report.passed:
+        print(f"checks failed: nothing written to {output}")
+        return EXIT_FAIL
+    metadata = {"policy": loaded.policy.name, "key_ids": ",".join(result.key_ids)}
+    _write_table(result.frame, output, metadata)
+    print(f"wrote {len(result.frame)} records to {output} ({result.suppressed} suppressed)")
+    return EXIT_PASS
+
+
+def _cmd_identifiers(args: argparse.Namespace) -> int:
+    from responsible_ai.errors import InputError
+    from responsible_ai.privacy.detect import detect_identifiers
+    from responsible_ai.privacy.pipeline import read_data
+
+    if args.sample_size < 1:
+        raise InputError(f"--sample-size must be a positive integer; got {args.sample_size}")
+    table = detect_identifiers(read_data(args.data), sample_size=args.sample_size)
+    if table.empty:
+        print("no direct identifiers found")
+        return EXIT_PASS
+    sys.stdout.write(table.to_string(index=False) + "\n")
+    return EXIT_PASS
