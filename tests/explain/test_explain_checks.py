@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from responsible_ai.audit import audit
+from responsible_ai import audit
 from responsible_ai.datasets import load_german_credit
 from responsible_ai.explain import explanation as explanation_module
 from responsible_ai.reference_models import train_reference_model
