@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from responsible_ai.explain._association import association
 
-__all__ = ["global_importance", "group_attribution", "group_gaps", "proxy_table"]
+__all__ = [
+    "global_importance",
+    "group_attribution",
+    "group_gaps",
+    "plain",
+    "proxy_table",
+    "records",
+]
 
 
 def _bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -139,3 +149,23 @@ def proxy_table(
     table = pd.DataFrame(rows, columns=columns)
     order = ["association", "importance", "feature"]
     return table.sort_values(order, ascending=[False, False, True]).reset_index(drop=True)
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready Python values: numpy scalars unwrapped, NaN and infinities as None."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a table as JSON-ready dicts."""
+    return [plain(row) for row in table.to_dict("records")]

@@ -9,8 +9,8 @@ import pandas as pd
 
 from responsible_ai.checker.findings import Measurement
 from responsible_ai.explain._association import association
-from responsible_ai.explain._tables import group_gaps
-from responsible_ai.explain.explanation import Explanation, _records, explain
+from responsible_ai.explain._tables import group_gaps, records
+from responsible_ai.explain.explanation import Explanation, explain
 
 if TYPE_CHECKING:
     from responsible_ai.checker.context import AuditContext
@@ -80,7 +80,7 @@ def sensitive_attribution_share(
     direct = [f for f in exp.features if f in exp.sensitive]
     evidence = _about(exp) | {
         "sensitive_features_in_model": direct,
-        "global_importance": _records(exp.global_importance),
+        "global_importance": records(exp.global_importance),
     }
     if math.isnan(share):
         return Measurement(None, evidence, "every SHAP value is 0: the model output is constant")
@@ -155,7 +155,7 @@ def group_attribution_gap(context: AuditContext, check: Check, by: list[str]) ->
         "highest_group": top["highest_group"],
         "lowest_group": top["lowest_group"],
         "group_sizes": {str(k): int(v) for k, v in groups.iloc[:, 0].value_counts().items()},
-        "gaps": _records(gaps.drop(columns="sensitive")),
+        "gaps": records(gaps.drop(columns="sensitive")),
         "group_mean_shap": {
             str(group): {f: float(v) for f, v in row.items()} for group, row in means.iterrows()
         },
@@ -171,6 +171,6 @@ def additivity_error(context: AuditContext, check: Check, by: list[str] | None) 
     evidence = _about(exp) | {
         "expected_value": exp.expected_value,
         "negative_decisions": int(reasons["row"].nunique()),
-        "reasons_shown": _records(shown),
+        "reasons_shown": records(shown),
     }
     return Measurement(exp.additivity_error, evidence)

@@ -21,7 +21,9 @@ from responsible_ai.explain._tables import (
     global_importance,
     group_attribution,
     group_gaps,
+    plain,
     proxy_table,
+    records,
 )
 
 # Through the policy package: importing explain.settings first would be a circular import.
@@ -192,25 +194,6 @@ def explain(
         "confidence": confidence,
     }
     return Explanation(explainer, frame, picked, sensitive, positive_label, settings, model)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready Python values: numpy scalars unwrapped, NaN and infinities as None."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_plain(row) for row in table.to_dict("records")]
 
 
 class Explanation:
@@ -394,7 +377,7 @@ class Explanation:
 
     def to_dict(self, top: int = _DEFAULTS.top_reasons) -> dict[str, Any]:
         """Everything as JSON-ready data: what ``rai explain --output`` writes."""
-        return _plain(
+        return plain(
             {
                 "explainer": {
                     "name": self.explainer_name,
@@ -410,10 +393,10 @@ class Explanation:
                 "rows_total": self.rows_total,
                 "settings": self.settings,
                 "sensitive_attribution_share": self.sensitive_attribution_share,
-                "global_importance": _records(self.global_importance),
-                "group_attribution": _records(self.group_attribution),
-                "group_gaps": _records(self.group_gaps),
-                "proxies": _records(self.proxies),
-                "reasons": _records(self.reasons_table(top=top)),
+                "global_importance": records(self.global_importance),
+                "group_attribution": records(self.group_attribution),
+                "group_gaps": records(self.group_gaps),
+                "proxies": records(self.proxies),
+                "reasons": records(self.reasons_table(top=top)),
             }
         )
