@@ -36,8 +36,10 @@ def test_explain_prints_and_writes_json(model_file, tmp_path, capsys):
             str(output),
         ]
     )
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert code == 0
+    assert captured.err == ""  # no progress bar when stderr is not a terminal
     assert "LinearExplainer" in printed and "status" in printed
     assert "proxies (association >= 0.5): 1" in printed
     data = json.loads(output.read_text())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
 from sklearn.impute import SimpleImputer
@@ -108,3 +110,20 @@ def test_features_are_required_when_the_model_has_no_names():
     assert NO_FEATURES.startswith("cannot tell")
     exp = explain(bare, frame, ["sex"], features=["x"])
     assert list(exp.values.columns) == ["x"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    width=st.integers(1, 6),
+    orders=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_permutation_shap_is_additive_for_any_function(width, orders, seed):
+    rng = np.random.default_rng(seed)
+    rows, background = rng.normal(size=(3, width)), rng.normal(size=(7, width))
+
+    def bumpy(x: np.ndarray) -> np.ndarray:
+        return np.sin(x).prod(axis=1) + np.maximum(x, 0).sum(axis=1) ** 2
+
+    values, base = permutation_shap(bumpy, rows, background, orders=orders, random_state=seed)
+    np.testing.assert_allclose(values.sum(axis=1) + base, bumpy(rows), atol=1e-9)
