@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from responsible_ai.policy._base import Strict
 
 __all__ = ["ExplainSettings"]
 
 
 class ExplainSettings(Strict):
-    """Settings of the explanation family (sample size, proxy threshold, ...)."""
+    """Settings of the explanation family: how many rows to explain, proxy threshold, intervals."""
+
+    sample_size: int = Field(
+        1000,
+        ge=10,
+        description="Rows to explain, sampled per sensitive group (stratified, seeded); all rows "
+        "when the data has fewer.",
+    )
+    min_rows_per_group: int = Field(
+        30,
+        ge=1,
+        description="Every sensitive group gets at least this many rows in the sample (or all of "
+        "its rows if it has fewer).",
+    )
+    proxy_threshold: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="A model feature whose association with a sensitive feature (Cramer's V, "
+        "correlation ratio or |Spearman|, 0 to 1) reaches this value is flagged as a proxy.",
+    )
+    background_size: int = Field(
+        200,
+        ge=10,
+        description="Rows summarizing the data for linear and model-agnostic explainers.",
+    )
+    bootstrap: int = Field(
+        200, ge=20, description="Bootstrap resamples for the intervals of importances and gaps."
+    )
+    confidence: float = Field(
+        0.95, gt=0.5, lt=1.0, description="Confidence level of the bootstrap intervals."
+    )
+    top_reasons: int = Field(
+        4, ge=1, le=20, description="Principal reasons listed for each negative decision."
+    )
