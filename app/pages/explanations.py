@@ -108,7 +108,9 @@ with record:
         reasons = attempt(lambda: explanation.reasons(row_index, top=4))
         if reasons is not None:
             st.markdown("**Principal reasons for this decision**")
-            st.dataframe(reasons, hide_index=True, width="stretch")
+            # Values of different features share one column: show them as text.
+            shown = reasons.astype({"value": str}) if "value" in reasons else reasons
+            st.dataframe(shown, hide_index=True, width="stretch")
     figure = attempt(lambda: explanation.plot_waterfall(row_index))
     if figure is not None:
         _figure(figure)

@@ -56,3 +56,17 @@ def test_download_offers_every_format(app):
         "Markdown report (.md)",
         "JUnit XML (.xml)",
     ]
+
+
+def test_explanations_page_shows_importance_groups_proxies_and_reasons(app):
+    at = open_page(app, "pages/explanations.py")
+    tables = [element.value for element in at.dataframe]
+    importance, groups, proxies, reasons = tables[:4]
+    assert {"feature", "mean_abs_shap", "ci_low", "ci_high"} <= set(importance.columns)
+    assert "sex" not in set(importance["feature"])  # the reference model does not see sex
+    assert {"sensitive", "group", "feature"} <= set(groups.columns)
+    flagged = proxies[proxies["is_proxy"]]
+    assert ("age", "age_group") in set(zip(flagged["feature"], flagged["sensitive"], strict=True))
+    assert "stand in for a sensitive feature" in texts(at)
+    assert list(reasons["rank"]) == [1, 2, 3, 4]
+    assert len(at.image) == 3  # importance bars, group comparison, the record's waterfall

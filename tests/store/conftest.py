@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from responsible_ai.auditing import audit
 from responsible_ai.datasets import load_german_credit
 from responsible_ai.report.model import Report
 from responsible_ai.store import ReviewStore
+
+LENDING = Path(__file__).with_name("lending-fairness.yaml")
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +19,7 @@ def failing_report() -> Report:
     approved = german["credit"].where(german["age_group"] != "under 25", "bad")
     report = audit(
         german.assign(approved=approved),
-        "policies/german-credit-lending.yaml",
+        str(LENDING),
         prediction="approved",
     )
     assert report.verdict == "fail"
