@@ -10,7 +10,6 @@ import json
 import os
 import random
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,14 @@ from sqlalchemy.orm import Session
 
 from responsible_ai.errors import InputError
 from responsible_ai.review import Review, validate_review
-from responsible_ai.store.chain import GENESIS, review_hash, sha256_text
+from responsible_ai.store.chain import (
+    CHAINED_FIELDS,
+    GENESIS,
+    ChainCheck,
+    review_hash,
+    sha256_text,
+    verify_chain,
+)
 from responsible_ai.store.tables import Base, FindingRow, ReviewRow, RunRow
 
 if TYPE_CHECKING:
@@ -45,21 +51,6 @@ def rai_home() -> Path:
 def default_store_url() -> str:
     """``$RAI_STORE_URL``, or the SQLite file ``store.sqlite`` under :func:`rai_home`."""
     return os.environ.get(STORE_URL_ENV) or f"sqlite:///{rai_home() / 'store.sqlite'}"
-
-
-@dataclass(frozen=True)
-class ChainCheck:
-    """Outcome of :meth:`ReviewStore.verify`.
-
-    ``problem`` names the first broken record (None when the chain is intact); ``head`` is the
-    hash of the last review, worth keeping elsewhere to detect removal of the newest records.
-    """
-
-    ok: bool
-    runs: int
-    reviews: int
-    head: str
-    problem: str | None = None
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -337,72 +328,12 @@ class ReviewStore:
     def verify(self) -> ChainCheck:
         """Check the review chain and the stored reports; name the first broken record."""
         with Session(self.engine) as session:
-            runs = {row.id: row for row in session.scalars(select(RunRow)).all()}
-            reviews = session.scalars(select(ReviewRow).order_by(ReviewRow.seq)).all()
-        for run in runs.values():
-            if sha256_text(run.report_json) != run.report_sha256:
-                return ChainCheck(
-                    False,
-                    len(runs),
-                    len(reviews),
-                    "",
-                    f"run {run.id}: its stored report was changed after it was written "
-                    f"(SHA-256 differs)",
-                )
-        previous = GENESIS
-        for position, row in enumerate(reviews, start=1):
-            name = f"review #{row.seq} (run {row.run_id}, {row.decision} by {row.reviewer})"
-            if row.seq != position:
-                missing = position if row.seq > position else row.seq
-                return ChainCheck(
-                    False,
-                    len(runs),
-                    len(reviews),
-                    previous,
-                    f"review #{missing} is missing: the chain jumps to #{row.seq} "
-                    f"(a record was deleted)",
-                )
-            if row.prev_hash != previous:
-                return ChainCheck(
-                    False,
-                    len(runs),
-                    len(reviews),
-                    previous,
-                    f"{name}: does not link to the review before it (a record was deleted, "
-                    f"inserted or edited)",
-                )
-            record = {
-                column: getattr(row, column)
-                for column in (
-                    "seq",
-                    "run_id",
-                    "report_sha256",
-                    "check_id",
-                    "decision",
-                    "reviewer",
-                    "comment",
-                    "justification",
-                    "expires_on",
-                    "created_at",
-                    "prev_hash",
-                )
+            runs = {
+                row.id: (row.report_json, row.report_sha256)
+                for row in session.scalars(select(RunRow)).all()
             }
-            if review_hash(record) != row.hash:
-                return ChainCheck(
-                    False,
-                    len(runs),
-                    len(reviews),
-                    previous,
-                    f"{name}: its content does not match its hash (edited after it was written)",
-                )
-            signed = runs.get(row.run_id)
-            if signed is None or signed.report_sha256 != row.report_sha256:
-                return ChainCheck(
-                    False,
-                    len(runs),
-                    len(reviews),
-                    previous,
-                    f"{name}: the report it signed is missing or was replaced",
-                )
-            previous = row.hash
-        return ChainCheck(True, len(runs), len(reviews), previous)
+            reviews = [
+                {column: getattr(row, column) for column in (*CHAINED_FIELDS, "hash")}
+                for row in session.scalars(select(ReviewRow).order_by(ReviewRow.seq)).all()
+            ]
+        return verify_chain(runs, reviews)
