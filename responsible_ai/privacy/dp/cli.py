@@ -40,6 +40,21 @@ def _writable(path: str) -> None:
         raise InputError(f"cannot write the release to {path}: choose a writable file path")
 
 
+def _release_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of ``release`` that come from the command line."""
+    return {
+        "model": args.model,
+        "prediction": args.prediction,
+        "target": args.target,
+        "sensitive": args.sensitive,
+        "positive_label": _label(args.positive_label) if args.positive_label else None,
+        "trust_model": args.trust_model,
+        "dataset": args.dataset,
+        "ledger": args.ledger,
+        "who": args.who,
+    }
+
+
 def _cmd_release(args: argparse.Namespace) -> int:
     from responsible_ai._atomic import write_text_atomic
     from responsible_ai.privacy.dp.ledger import BudgetExceededError
@@ -53,19 +68,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
         raise InputError("rai release needs --output OUT.json (or --dry-run to only price it)")
     _writable(args.output)
     try:
-        result = release(
-            args.data,
-            args.policy,
-            model=args.model,
-            prediction=args.prediction,
-            target=args.target,
-            sensitive=args.sensitive,
-            positive_label=_label(args.positive_label) if args.positive_label else None,
-            trust_model=args.trust_model,
-            dataset=args.dataset,
-            ledger=args.ledger,
-            who=args.who,
-        )
+        result = release(args.data, args.policy, **_release_options(args))
     except BudgetExceededError as refused:
         print(f"rai: refused: {refused}", file=sys.stderr)
         return EXIT_FAIL
@@ -85,20 +88,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
 def _dry_run(args: argparse.Namespace) -> int:
     from responsible_ai.privacy.dp.releases import release
 
-    plan = release(
-        args.data,
-        args.policy,
-        model=args.model,
-        prediction=args.prediction,
-        target=args.target,
-        sensitive=args.sensitive,
-        positive_label=_label(args.positive_label) if args.positive_label else None,
-        trust_model=args.trust_model,
-        dataset=args.dataset,
-        ledger=args.ledger,
-        who=args.who,
-        dry_run=True,
-    )
+    plan = release(args.data, args.policy, dry_run=True, **_release_options(args))
     for op in plan.operations:
         print(f"  {op['operation']:<40} {op['mechanism']:<26} epsilon {op['epsilon']:g}")
     spent = plan.budget - plan.remaining - plan.epsilon
