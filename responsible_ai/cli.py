@@ -48,11 +48,11 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _csv_list(text: str) -> list[str]:
+def csv_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def _label(text: str) -> Any:
+def label_from_text(text: str) -> Any:
     """Read a label as YAML would (``1`` is a number, ``good`` is text), like in a policy file."""
     import yaml
 
@@ -82,7 +82,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         target=args.target,
         score=args.score,
         sensitive=args.sensitive,
-        positive_label=_label(args.positive_label) if args.positive_label is not None else None,
+        positive_label=label_from_text(args.positive_label)
+        if args.positive_label is not None
+        else None,
         trust_model=args.trust_model,
         seed=args.seed,
     )
@@ -181,7 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--prediction", metavar="COL", help="column holding the decisions")
     check.add_argument("--target", metavar="COL", help="column holding the true outcome")
     check.add_argument("--score", metavar="COL", help="column holding predicted probabilities")
-    check.add_argument("--sensitive", metavar="COL,...", type=_csv_list, help="sensitive features")
+    check.add_argument("--sensitive", metavar="COL,...", type=csv_list, help="sensitive features")
     check.add_argument("--positive-label", metavar="VALUE", help="the favourable outcome")
     check.add_argument(
         "--trust-model",

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from responsible_ai.cli import csv_list
+
 __all__ = ["NO_SENSITIVE_NOTE", "add_commands"]
 
 NO_SENSITIVE_NOTE = (
@@ -15,10 +17,6 @@ NO_SENSITIVE_NOTE = (
     "no group attributions and no proxies"
 )
 _SHOWN = 10
-
-
-def _csv_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def add_commands(subparsers: Any) -> None:
@@ -32,7 +30,7 @@ def add_commands(subparsers: Any) -> None:
     )
     parser.add_argument("data", help="CSV or Parquet file")
     parser.add_argument("--model", required=True, help=".skops model file")
-    parser.add_argument("--sensitive", metavar="COL,...", type=_csv_list, help="sensitive columns")
+    parser.add_argument("--sensitive", metavar="COL,...", type=csv_list, help="sensitive columns")
     parser.add_argument("--policy", help="policy YAML: data roles and its explain: settings")
     parser.add_argument(
         "--rows", type=int, help="rows to explain (stratified sample; default 1000)"

@@ -9,20 +9,9 @@ import argparse
 import sys
 from typing import Any
 
+from responsible_ai.cli import EXIT_FAIL, EXIT_PASS, csv_list, label_from_text
+
 __all__ = ["add_commands"]
-
-EXIT_PASS, EXIT_FAIL = 0, 1
-
-
-def _csv_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def _label(text: str) -> Any:
-    import yaml
-
-    value = yaml.safe_load(text)
-    return value if isinstance(value, str | int | float | bool) else text
 
 
 def _writable(path: str) -> None:
@@ -40,6 +29,21 @@ def _writable(path: str) -> None:
         raise InputError(f"cannot write the release to {path}: choose a writable file path")
 
 
+def _release_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of ``release`` that come from the command line."""
+    return {
+        "model": args.model,
+        "prediction": args.prediction,
+        "target": args.target,
+        "sensitive": args.sensitive,
+        "positive_label": label_from_text(args.positive_label) if args.positive_label else None,
+        "trust_model": args.trust_model,
+        "dataset": args.dataset,
+        "ledger": args.ledger,
+        "who": args.who,
+    }
+
+
 def _cmd_release(args: argparse.Namespace) -> int:
     from responsible_ai._atomic import write_text_atomic
     from responsible_ai.privacy.dp.ledger import BudgetExceededError
@@ -53,19 +57,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
         raise InputError("rai release needs --output OUT.json (or --dry-run to only price it)")
     _writable(args.output)
     try:
-        result = release(
-            args.data,
-            args.policy,
-            model=args.model,
-            prediction=args.prediction,
-            target=args.target,
-            sensitive=args.sensitive,
-            positive_label=_label(args.positive_label) if args.positive_label else None,
-            trust_model=args.trust_model,
-            dataset=args.dataset,
-            ledger=args.ledger,
-            who=args.who,
-        )
+        result = release(args.data, args.policy, **_release_options(args))
     except BudgetExceededError as refused:
         print(f"rai: refused: {refused}", file=sys.stderr)
         return EXIT_FAIL
@@ -85,20 +77,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
 def _dry_run(args: argparse.Namespace) -> int:
     from responsible_ai.privacy.dp.releases import release
 
-    plan = release(
-        args.data,
-        args.policy,
-        model=args.model,
-        prediction=args.prediction,
-        target=args.target,
-        sensitive=args.sensitive,
-        positive_label=_label(args.positive_label) if args.positive_label else None,
-        trust_model=args.trust_model,
-        dataset=args.dataset,
-        ledger=args.ledger,
-        who=args.who,
-        dry_run=True,
-    )
+    plan = release(args.data, args.policy, dry_run=True, **_release_options(args))
     for op in plan.operations:
         print(f"  {op['operation']:<40} {op['mechanism']:<26} epsilon {op['epsilon']:g}")
     spent = plan.budget - plan.remaining - plan.epsilon
@@ -167,9 +146,7 @@ def add_commands(subparsers: Any) -> None:
     source.add_argument("--model", help=".skops model file (for release.fairness)")
     source.add_argument("--prediction", metavar="COL", help="column holding the decisions")
     release.add_argument("--target", metavar="COL", help="column holding the true outcome")
-    release.add_argument(
-        "--sensitive", metavar="COL,...", type=_csv_list, help="sensitive features"
-    )
+    release.add_argument("--sensitive", metavar="COL,...", type=csv_list, help="sensitive features")
     release.add_argument("--positive-label", metavar="VALUE", help="the favourable outcome")
     release.add_argument("--trust-model", action="store_true", help="allow pickle/joblib models")
     release.add_argument("--dataset", metavar="ID", help="ledger key (default: data SHA-256)")
