@@ -9,19 +9,19 @@ st.set_page_config(page_title="responsible-ai review", page_icon="⚖️", layou
 
 PAGES = {
     "Audit": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/fact_check:", default=True),
-        st.Page("pages/fairness.py", title="Fairness", icon=":material/balance:"),
-        st.Page("pages/explanations.py", title="Explanations", icon=":material/insights:"),
-        st.Page("pages/privacy.py", title="Privacy", icon=":material/shield_person:"),
+        st.Page("views/overview.py", title="Overview", icon=":material/fact_check:", default=True),
+        st.Page("views/fairness.py", title="Fairness", icon=":material/balance:"),
+        st.Page("views/explanations.py", title="Explanations", icon=":material/insights:"),
+        st.Page("views/privacy.py", title="Privacy", icon=":material/shield_person:"),
     ],
     "Inputs": [
-        st.Page("pages/policy.py", title="Policy", icon=":material/policy:"),
-        st.Page("pages/data_and_model.py", title="Data and model", icon=":material/upload_file:"),
+        st.Page("views/policy.py", title="Policy", icon=":material/policy:"),
+        st.Page("views/data_and_model.py", title="Data and model", icon=":material/upload_file:"),
     ],
     "Sign-off": [
-        st.Page("pages/review.py", title="Review", icon=":material/gavel:"),
-        st.Page("pages/history.py", title="History", icon=":material/history:"),
-        st.Page("pages/download.py", title="Download", icon=":material/download:"),
+        st.Page("views/review.py", title="Review", icon=":material/gavel:"),
+        st.Page("views/history.py", title="History", icon=":material/history:"),
+        st.Page("views/download.py", title="Download", icon=":material/download:"),
     ],
 }
 

@@ -9,15 +9,15 @@ from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
 PAGES = [
-    "pages/overview.py",
-    "pages/fairness.py",
-    "pages/explanations.py",
-    "pages/privacy.py",
-    "pages/policy.py",
-    "pages/data_and_model.py",
-    "pages/review.py",
-    "pages/history.py",
-    "pages/download.py",
+    "views/overview.py",
+    "views/fairness.py",
+    "views/explanations.py",
+    "views/privacy.py",
+    "views/policy.py",
+    "views/data_and_model.py",
+    "views/review.py",
+    "views/history.py",
+    "views/download.py",
 ]
 
 

@@ -33,7 +33,7 @@ def _upload(at, name, content, mime="text/csv"):
 
 
 def test_upload_with_prediction_column_audits_and_stores_a_run(app, decisions_csv):
-    at = open_page(app, "pages/data_and_model.py")
+    at = open_page(app, "views/data_and_model.py")
     _upload(at, "decisions.csv", decisions_csv)
     assert "decisions.csv" in texts(at) and "1,000 rows" in texts(at)
     at.radio(key="source").set_value("A column of the data").run()
@@ -48,11 +48,11 @@ def test_upload_with_prediction_column_audits_and_stores_a_run(app, decisions_cs
     runs = ReviewStore().runs()
     assert list(runs["run"]) == [2, 1] and runs.loc[0, "label"] == "decisions.csv"
 
-    at = open_page(at, "pages/overview.py")
+    at = open_page(at, "views/overview.py")
     assert "four-fifths-rule[sex]" in texts(at)  # fails only with these decisions
-    at = open_page(at, "pages/explanations.py")
+    at = open_page(at, "views/explanations.py")
     assert "no model to explain" in texts(at)
-    at = open_page(at, "pages/history.py")
+    at = open_page(at, "views/history.py")
     compare = at.dataframe[-1].value.set_index("check")
     assert compare.loc["four-fifths-rule[sex]", "change"] == "worse"
 
@@ -66,13 +66,13 @@ def test_upload_with_prediction_column_audits_and_stores_a_run(app, decisions_cs
     ],
 )
 def test_bad_data_file_gives_one_clear_error(app, name, content, message):
-    at = open_page(app, "pages/data_and_model.py")
+    at = open_page(app, "views/data_and_model.py")
     _upload(at, name, content)
     assert len(at.error) == 1 and message in at.error[0].value
 
 
 def test_pickled_model_is_refused_unless_trusted(app, decisions_csv, monkeypatch):
-    at = open_page(app, "pages/data_and_model.py")
+    at = open_page(app, "views/data_and_model.py")
     _upload(at, "decisions.csv", decisions_csv)
     payload = pickle.dumps({"not": "a model"})
     at.file_uploader(key="model_file").set_value(("model.pkl", payload, "application/octet-stream"))
@@ -84,13 +84,13 @@ def test_pickled_model_is_refused_unless_trusted(app, decisions_csv, monkeypatch
 
 def test_upload_over_the_size_limit_is_refused(app, monkeypatch):
     monkeypatch.setenv("RAI_MAX_UPLOAD_MB", "1")
-    at = open_page(app, "pages/data_and_model.py")
+    at = open_page(app, "views/data_and_model.py")
     _upload(at, "big.csv", b"a,b\n" + b"1,2\n" * 300_000)
     assert "over the upload limit of 1 MB" in at.error[0].value
 
 
 def test_missing_column_names_the_column_and_the_fix(app, decisions_csv):
-    at = open_page(app, "pages/data_and_model.py")
+    at = open_page(app, "views/data_and_model.py")
     frame = pd.read_csv(io.BytesIO(decisions_csv)).drop(columns=["credit"])
     _upload(at, "no_target.csv", frame.to_csv(index=False).encode())
     at.radio(key="source").set_value("A column of the data").run()
@@ -104,7 +104,7 @@ def test_missing_column_names_the_column_and_the_fix(app, decisions_csv):
 
 
 def test_policy_edit_validates_live_and_reruns(app):
-    at = open_page(app, "pages/policy.py")
+    at = open_page(app, "views/policy.py")
     assert "The policy is valid." in texts(at)
     area = at.text_area[0]
     original = area.value
@@ -121,7 +121,7 @@ def test_policy_edit_validates_live_and_reruns(app):
 
 
 def test_malformed_yaml_names_the_line(app):
-    at = open_page(app, "pages/policy.py")
+    at = open_page(app, "views/policy.py")
     at.text_area[0].input("name: x\nchecks: [\n").run()
     assert "invalid YAML" in at.error[0].value
     assert not at.exception
@@ -130,7 +130,7 @@ def test_malformed_yaml_names_the_line(app):
 def test_script_column_name_shows_as_text(app, decisions_csv):
     frame = pd.read_csv(io.BytesIO(decisions_csv)).rename(columns={"sex": SCRIPT})
     frame[SCRIPT] = frame[SCRIPT].map({"female": "<b>f</b>", "male": "m"})
-    at = open_page(app, "pages/data_and_model.py")
+    at = open_page(app, "views/data_and_model.py")
     _upload(at, "<i>x</i>.csv", frame.to_csv(index=False).encode())
     at.radio(key="source").set_value("A column of the data").run()
     at.selectbox(key="prediction").set_value("approved").run()
@@ -140,18 +140,18 @@ def test_script_column_name_shows_as_text(app, decisions_csv):
     at.selectbox(key="policy_choice").set_value("eeoc-four-fifths.yaml").run()
     at.button(key="audit").click().run()
     assert not at.error, [e.value for e in at.error]
-    for page in ("pages/overview.py", "pages/fairness.py", "pages/review.py"):
+    for page in ("views/overview.py", "views/fairness.py", "views/review.py"):
         at = open_page(at, page)
         for element in [*at.markdown, *at.caption, *at.error, *at.warning]:
             # Markdown reaches the browser only with every tag character escaped.
             assert not re.search(r"(?<!\\)<(script|b>)", element.value), element.value
-    assert "\\<script\\>alert\\(1\\)\\</script\\>" in raw_texts(open_page(at, "pages/overview.py"))
+    assert "\\<script\\>alert\\(1\\)\\</script\\>" in raw_texts(open_page(at, "views/overview.py"))
 
 
 def test_privacy_page_finds_the_identifiers_of_an_upload(app):
     from responsible_ai.datasets import sample_data_dir
 
-    at = open_page(app, "pages/data_and_model.py")
+    at = open_page(app, "views/data_and_model.py")
     _upload(at, "people.csv", (sample_data_dir() / "people.csv").read_bytes())
     at.radio(key="source").set_value("A column of the data").run()
     at.selectbox(key="prediction").set_value("loan_approved").run()
@@ -160,7 +160,7 @@ def test_privacy_page_finds_the_identifiers_of_an_upload(app):
     at.selectbox(key="policy_choice").set_value("eeoc-four-fifths.yaml").run()
     at.button(key="audit").click().run()
     assert not at.error, [e.value for e in at.error]
-    at = open_page(at, "pages/privacy.py")
+    at = open_page(at, "views/privacy.py")
     found = at.dataframe[0].value.set_index("column")
     assert {"email", "phone", "national_id"} <= set(found.index)
     at.multiselect[0].set_value(["zip_code", "birth_date", "sex"]).run()

@@ -25,7 +25,7 @@ def german_model():
 def test_skops_model_upload_is_audited(app, german_model):
     import skops.io as sio
 
-    at = open_page(app, "pages/data_and_model.py")
+    at = open_page(app, "views/data_and_model.py")
     data = load_german_credit().data.to_csv(index=False).encode()
     at.file_uploader(key="data_file").set_value(("german.csv", data, "text/csv")).run()
     at.file_uploader(key="model_file").set_value(

@@ -35,7 +35,7 @@ def test_opens_on_the_audited_sample(app, app_env):
 
 
 def test_fairness_page_shows_groups_chart_and_heat_map(app):
-    at = open_page(app, "pages/fairness.py")
+    at = open_page(app, "views/fairness.py")
     table = at.dataframe[0].value
     assert list(table["group"]) == ["25 and over", "under 25"]
     assert list(table["count"]) == [851, 149]
@@ -47,7 +47,7 @@ def test_fairness_page_shows_groups_chart_and_heat_map(app):
 
 
 def test_download_offers_every_format(app):
-    at = open_page(app, "pages/download.py")
+    at = open_page(app, "views/download.py")
     buttons = at.get("download_button")
     labels = [b.proto.label for b in buttons]
     assert labels == [
@@ -59,7 +59,7 @@ def test_download_offers_every_format(app):
 
 
 def test_explanations_page_shows_importance_groups_proxies_and_reasons(app):
-    at = open_page(app, "pages/explanations.py")
+    at = open_page(app, "views/explanations.py")
     tables = [element.value for element in at.dataframe]
     importance, groups, proxies, reasons = tables[:4]
     assert {"feature", "mean_abs_shap", "ci_low", "ci_high"} <= set(importance.columns)

@@ -34,7 +34,7 @@ def _waive(at, check, justification="Retraining with reweighing is scheduled", e
 
 
 def test_approve_needs_waivers_then_shows_in_history(app):
-    at = open_page(app, "pages/review.py")
+    at = open_page(app, "views/review.py")
     _decide(at, "approve", "Ada Reviewer", "Looks fine")
     assert "cannot approve: 2 check(s) fail the verdict" in at.error[0].value
     assert ReviewStore().reviews() == []
@@ -46,11 +46,11 @@ def test_approve_needs_waivers_then_shows_in_history(app):
     assert "Recorded review #3: approve by Ada Reviewer" in texts(at)
     assert {m.label: m.value for m in at.metric}["Review"] == "approved"
 
-    at = open_page(at, "pages/overview.py")
+    at = open_page(at, "views/overview.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Verdict": "FAIL", "Verdict after waivers": "PASS", "Review": "approved"}
 
-    at = open_page(at, "pages/history.py")
+    at = open_page(at, "views/history.py")
     runs = at.dataframe[0].value
     assert runs.loc[0, "review"] == "approved" and runs.loc[0, "decided_by"] == "Ada Reviewer"
     reviews = at.dataframe[1].value
@@ -59,15 +59,15 @@ def test_approve_needs_waivers_then_shows_in_history(app):
 
 
 def test_reject_is_recorded(app):
-    at = open_page(app, "pages/review.py")
+    at = open_page(app, "views/review.py")
     _decide(at, "reject", "Bo", "Age gap too large to ship")
     assert ReviewStore().reviews()[0].decision == "reject"
-    at = open_page(at, "pages/overview.py")
+    at = open_page(at, "views/overview.py")
     assert {m.label: m.value for m in at.metric}["Review"] == "rejected"
 
 
 def test_waiver_without_justification_or_reviewer_is_refused(app):
-    at = open_page(app, "pages/review.py")
+    at = open_page(app, "views/review.py")
     _waive(at, FAILING[0], justification="")
     assert at.error[0].value == NO_JUSTIFICATION
     at.text_input(key="waiver_reviewer").input("")
@@ -94,9 +94,9 @@ def test_expired_waiver_no_longer_counts_in_the_app(app):
             ),
             today=long_ago,
         )
-    at = open_page(app, "pages/overview.py")
+    at = open_page(app, "views/overview.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Verdict after waivers"] == "FAIL"
     assert "waiver by Ada expired on 2020" in texts(at)
-    at = open_page(at, "pages/review.py")
+    at = open_page(at, "views/review.py")
     assert "Expired waivers no longer count" in texts(at)

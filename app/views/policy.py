@@ -56,6 +56,6 @@ if st.button(
             f"Run {number}: verdict {rerun.report.verdict.upper()}. The Overview, Fairness and "
             f"Review pages now show this run."
         )
-        st.page_link("pages/overview.py", label="Open the overview", icon=":material/fact_check:")
+        st.page_link("views/overview.py", label="Open the overview", icon=":material/fact_check:")
 elif not changed:
     st.caption("Edit the policy to re-run the audit with your changes.")

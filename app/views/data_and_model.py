@@ -134,4 +134,4 @@ if st.button("Audit", type="primary", disabled=not ready, key="audit"):
     if audited is not None:
         number = set_current_run(audited)
         st.success(f"Run {number}: verdict {audited.report.verdict.upper()}.")
-        st.page_link("pages/overview.py", label="Open the overview", icon=":material/fact_check:")
+        st.page_link("views/overview.py", label="Open the overview", icon=":material/fact_check:")
