@@ -36,12 +36,17 @@ def is_numeric(values: pd.Series) -> bool:
 
 def cramers_v(a: pd.Series, b: pd.Series) -> float:
     """Bias-corrected Cramer's V between two categorical columns (missing values as a level)."""
-    table = pd.crosstab(a.astype(object).fillna("(missing)"), b.astype(object).fillna("(missing)"))
-    n = float(table.to_numpy().sum())
-    rows, cols = table.shape
+    # pd.factorize puts missing values at -1; shift them into a level of their own
+    a_codes, a_levels = pd.factorize(a, use_na_sentinel=True)
+    b_codes, b_levels = pd.factorize(b, use_na_sentinel=True)
+    rows, cols = len(a_levels) + 1, len(b_levels) + 1
+    counts = np.bincount((a_codes + 1) * cols + (b_codes + 1), minlength=rows * cols)
+    observed = counts.reshape(rows, cols).astype(float)
+    observed = observed[observed.sum(1) > 0][:, observed.sum(0) > 0]
+    n = float(observed.sum())
+    rows, cols = observed.shape
     if n < 2 or rows < 2 or cols < 2:
         return 0.0
-    observed = table.to_numpy(dtype=float)
     expected = observed.sum(1, keepdims=True) * observed.sum(0, keepdims=True) / n
     chi2 = float(((observed - expected) ** 2 / expected).sum())
     phi2 = max(0.0, chi2 / n - (rows - 1) * (cols - 1) / (n - 1))

@@ -104,3 +104,14 @@ def test_figures(german):
     assert all(isinstance(f, Figure) and f.axes for f in figures)
     with pytest.raises(InputError, match="'nope' is not a sensitive column"):
         exp.plot_group_comparison("nope")
+
+
+def test_reasons_table_equals_reasons_row_by_row(german):
+    _, _, exp = german
+    table = exp.reasons_table(top=3)
+    for row, expected in list(table.groupby("row", sort=False))[:25]:
+        one = exp.reasons(row, top=3)
+        assert list(expected["feature"]) == list(one["feature"])
+        assert list(expected["rank"]) == list(one["rank"])
+        assert list(expected["value"]) == list(one["value"])
+        assert expected["contribution"].to_list() == one["contribution"].to_list()
