@@ -54,6 +54,45 @@ def _impact_ratio_table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+# Tables that explanation and privacy findings carry in their evidence, with a readable title.
+_EVIDENCE_TABLES = {
+    "global_importance": "Global importance (mean |SHAP|)",
+    "associations": "Association of each feature with the sensitive feature",
+    "gaps": "Largest gaps in mean attribution between groups",
+    "reasons_shown": "Principal reasons of negative decisions (first rows)",
+}
+_TABLE_ROWS = 10
+
+
+def _records_table(rows: list[dict[str, Any]]) -> list[str]:
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows[:_TABLE_ROWS]:
+        cells = [
+            format_value(value) if isinstance(value, float) else _cell(value)
+            for value in (row.get(column) for column in columns)
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(rows) > _TABLE_ROWS:
+        lines.append(f"\n({len(rows) - _TABLE_ROWS} more rows in the JSON report)")
+    return lines
+
+
+def _evidence_tables(evidence: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    if evidence.get("explainer"):
+        lines += [
+            "",
+            f"Explainer: {_cell(evidence['explainer'])}. "
+            f"{_cell(evidence.get('explainer_reason', ''))}",
+        ]
+    for key, title in _EVIDENCE_TABLES.items():
+        rows = evidence.get(key)
+        if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+            lines += ["", f"{title}:", "", *_records_table(rows)]
+    return lines
+
+
 def render_markdown(report: Report) -> str:
     policy = report.policy
     icon = "✅" if report.passed else "❌"
@@ -83,6 +122,7 @@ def render_markdown(report: Report) -> str:
         groups = f.evidence.get("groups")
         if groups:
             lines += ["", *_group_table(groups)]
+        lines += _evidence_tables(f.evidence)
         ratios = f.evidence.get("impact_ratios")
         if ratios:
             lines += ["", *_impact_ratio_table(ratios)]
