@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from common import STATUS_ICONS, code, current_run, md
 
-from responsible_ai.report.charts import group_bars_svg, intersection_heatmap_svg
+from responsible_ai.report.charts import finding_rate_bars_svg, intersection_heatmap_svg
 from responsible_ai.report.tables import (
     exclusion_notes,
     group_table,
@@ -55,16 +55,7 @@ rate = metric_of_finding(finding)
 options = table.rates
 default = options.index(rate) if rate in options else 0
 shown = st.selectbox("Rate to chart", options, index=default, format_func=rate_label)
-overall = finding.evidence.get("overall") or {}
-overall_rate = overall.get(shown) if isinstance(overall, dict) else None
-st.image(
-    group_bars_svg(
-        table,
-        shown,
-        title=f"{rate_label(shown)} by {' × '.join(table.by)}",
-        overall=overall_rate if isinstance(overall_rate, float) else None,
-    )
-)
+st.image(finding_rate_bars_svg(finding, table, shown))
 heatmap = intersection_heatmap_svg(table, shown)
 if heatmap:
     st.subheader("Intersectional heat map")

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 from responsible_ai.report.tables import rate_label
 
 if TYPE_CHECKING:
+    from responsible_ai.checker.findings import Finding
     from responsible_ai.report.tables import GroupTable
 
-__all__ = ["group_bars_svg", "intersection_heatmap_svg"]
+__all__ = ["finding_rate_bars_svg", "group_bars_svg", "intersection_heatmap_svg"]
 
 _BAR = "#3b6ea8"
 _EXCLUDED = "#b9bec5"
@@ -30,6 +31,18 @@ def _short(label: str) -> str:
 def _text(x: float, y: float, content: str, **attrs: str) -> str:
     extra = "".join(f' {key.replace("_", "-")}="{escape(value)}"' for key, value in attrs.items())
     return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{escape(content)}</text>'
+
+
+def finding_rate_bars_svg(finding: Finding, table: GroupTable, rate: str) -> str:
+    """Bars of ``rate`` per group of a fairness finding, with the rate of all rows as reference."""
+    overall = finding.evidence.get("overall") or {}
+    overall_rate = overall.get(rate) if isinstance(overall, dict) else None
+    return group_bars_svg(
+        table,
+        rate,
+        title=f"{rate_label(rate)} by {' × '.join(table.by)}",
+        overall=overall_rate if isinstance(overall_rate, float) else None,
+    )
 
 
 def group_bars_svg(

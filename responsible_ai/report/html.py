@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from responsible_ai.report.charts import group_bars_svg, intersection_heatmap_svg
+from responsible_ai.report.charts import finding_rate_bars_svg, intersection_heatmap_svg
 from responsible_ai.report.tables import (
     exclusion_notes,
     group_table,
@@ -136,16 +136,7 @@ def _group_section(finding: Finding) -> str:
         parts.append(f"<p class='muted'>Excluded from the comparison: {escape(notes)}</p>")
     chart_rate = metric_of_finding(finding)
     if chart_rate is not None and chart_rate in table.rates:
-        overall = finding.evidence.get("overall") or {}
-        overall_rate = overall.get(chart_rate) if isinstance(overall, dict) else None
-        parts.append(
-            group_bars_svg(
-                table,
-                chart_rate,
-                title=f"{rate_label(chart_rate)} by {' × '.join(table.by)}",
-                overall=overall_rate if isinstance(overall_rate, float) else None,
-            )
-        )
+        parts.append(finding_rate_bars_svg(finding, table, chart_rate))
         heatmap = intersection_heatmap_svg(table, chart_rate)
         if heatmap:
             parts.append(heatmap)
