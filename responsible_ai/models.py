@@ -89,6 +89,10 @@ UNTRUSTED_TYPES = (
     "Pass --trust-model (trust_model=True) only if you trust the file's source"
 )
 SKOPS_UNLOADABLE = "cannot load model {path}: {reason}"
+NOT_AN_ESTIMATOR = (
+    "{path} holds a {kind}, not a fitted model: it has no predict method; "
+    "save the fitted estimator or pipeline itself"
+)
 
 
 def _escaped(text: str, limit: int) -> str:
@@ -110,12 +114,15 @@ def _one_line(error: BaseException) -> str:
     return _escaped(first, MAX_REASON_CHARS)
 
 
-def model_file_kind(head: bytes) -> ModelKind:
-    """What a model file holds, from its first bytes: a skops (zip) archive, a pickle, joblib."""
+def model_file_kind(head: bytes, suffix: str = "") -> ModelKind:
+    """What a model file holds, from its first bytes: a skops (zip) archive, a pickle, joblib.
+
+    An uncompressed joblib file is a pickle; ``suffix`` only names it as the user does.
+    """
     if head.startswith(_ZIP_MAGIC):
         return "skops"
     if head[:1] == bytes([_PICKLE_PROTOCOL]):
-        return "pickle"
+        return "joblib" if suffix.lower() == ".joblib" else "pickle"
     if head.startswith(_JOBLIB_MAGIC):
         return "joblib"
     return "unknown"
@@ -154,11 +161,19 @@ def load_model(path: str | os.PathLike[str], trust_model: bool = False) -> Any:
         damaged, or cannot be built into a model.
     """
     file = Path(path)
+    model = _load(file, trust_model)
+    if not callable(getattr(model, "predict", None)):
+        kind = readable_names([type(model).__name__])
+        raise InputError(NOT_AN_ESTIMATOR.format(path=file, kind=kind))
+    return model
+
+
+def _load(file: Path, trust_model: bool) -> Any:
     head = _read_head(file)
     suffix = file.suffix.lower()
     if suffix not in SKOPS_SUFFIXES + PICKLE_SUFFIXES:
         raise InputError(UNKNOWN_SUFFIX.format(path=file, suffix=suffix or "(none)"))
-    kind = model_file_kind(head)
+    kind = model_file_kind(head, suffix)
     if kind == "unknown":
         raise InputError(NOT_A_MODEL.format(path=file))
     if kind == "skops":
