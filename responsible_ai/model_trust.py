@@ -150,7 +150,12 @@ def _refuse(path: str, node: int | str, problem: str) -> InputError:
 
 
 def _check_links(
-    left: np.ndarray, right: np.ndarray, feature: np.ndarray, split: np.ndarray, limit: int, path: str
+    left: np.ndarray,
+    right: np.ndarray,
+    feature: np.ndarray,
+    split: np.ndarray,
+    limit: int,
+    path: str,
 ) -> None:
     count = len(left)
     index = np.arange(count)
@@ -185,7 +190,8 @@ def _check_predictor(predictor: Any, n_features: int | None, path: str) -> None:
     from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
 
     nodes = predictor.nodes
-    if not isinstance(nodes, np.ndarray) or nodes.dtype != PREDICTOR_RECORD_DTYPE or nodes.ndim != 1:
+    layout = isinstance(nodes, np.ndarray) and nodes.ndim == 1
+    if not layout or nodes.dtype != PREDICTOR_RECORD_DTYPE:
         raise _refuse(path, "-", "its node array does not have scikit-learn's record layout")
     if not len(nodes):
         raise _refuse(path, "-", "the tree has no nodes")

@@ -88,7 +88,8 @@ UNTRUSTED_TYPES = (
     "{path} holds types this tool does not trust: {names}; loading them could run their code. "
     "Pass --trust-model (trust_model=True) only if you trust the file's source"
 )
-SKOPS_UNLOADABLE = "cannot load model {path}: {reason}"
+SKOPS_UNLOADABLE = "cannot load model {path}: {reason}; save the model again with skops.io.dump"
+PICKLE_UNLOADABLE = "cannot load model {path}: {reason}"
 NOT_AN_ESTIMATOR = (
     "{path} holds a {kind}, not a fitted model: it has no predict method; "
     "save the fitted estimator or pipeline itself"
@@ -109,6 +110,10 @@ def readable_names(names: list[str]) -> str:
 
 def _one_line(error: BaseException) -> str:
     """An exception's message as one escaped line: it may quote the file's own content."""
+    if isinstance(error, KeyError):
+        return f"a node lacks the field {_escaped(str(error), MAX_NAME_CHARS)}"
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
     text = str(error).strip()
     first = text.splitlines()[0] if text else type(error).__name__
     return _escaped(first, MAX_REASON_CHARS)
@@ -189,7 +194,7 @@ def _load(file: Path, trust_model: bool) -> Any:
     try:
         return joblib.load(file)
     except Exception as exc:
-        raise InputError(SKOPS_UNLOADABLE.format(path=file, reason=_one_line(exc))) from None
+        raise InputError(PICKLE_UNLOADABLE.format(path=file, reason=_one_line(exc))) from None
 
 
 def _check_archive(file: Path) -> None:

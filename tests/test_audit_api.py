@@ -80,7 +80,7 @@ def test_skops_with_foreign_types_needs_trust(tmp_path) -> None:  # type: ignore
     path = tmp_path / "model.skops"
     sio.dump(make_pipeline(FunctionTransformer(func=json.dumps), LogisticRegression()), path)
     with pytest.raises(
-        UntrustedModelError, match="holds types this tool does not trust: json.dumps;"
+        UntrustedModelError, match=r"holds types this tool does not trust: json\.dumps;"
     ):
         load_model(path)
     assert load_model(path, trust_model=True) is not None

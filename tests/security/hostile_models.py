@@ -1,4 +1,5 @@
-"""Hostile ``.skops`` files written by hand: a ``schema.json`` in a zip, as an attacker would.
+"""Hostile model files written by hand (a ``schema.json`` in a zip, as an attacker would), and
+the in-process ``rai`` runner the tests use.
 
 Every payload, if built, creates a marker file; the security tests prove it is never built. Each
 hostile tree hides its call in a place skops constructs on load: a constructor node calls its
@@ -8,13 +9,36 @@ key, so a key type that is ``os.system`` runs the key as a shell command.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import pickle
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
 
 Node = dict[str, Any]
+LENDING = "policies/german-credit-lending.yaml"
+
+
+def rai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in-process; exit code, stdout and stderr as a subprocess would give."""
+    from responsible_ai.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:
+                code = int(exit_.code or 0)
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def json_value(value: Any) -> Node:
@@ -33,12 +57,22 @@ def value(item: Any) -> Node:
 
 def tuple_of(*items: Any) -> Node:
     content = [value(item) for item in items]
-    return {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode", "content": content}
+    return {
+        "__class__": "tuple",
+        "__module__": "builtins",
+        "__loader__": "TupleNode",
+        "content": content,
+    }
 
 
 def list_of(*items: Any) -> Node:
     content = [value(item) for item in items]
-    return {"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": content}
+    return {
+        "__class__": "list",
+        "__module__": "builtins",
+        "__loader__": "ListNode",
+        "content": content,
+    }
 
 
 def call(module: str, name: str, *args: Any) -> Node:
@@ -67,8 +101,13 @@ def partial(func: Node, *args: Any) -> Node:
         "content": {
             "func": func,
             "args": tuple_of(*args),
-            "kwds": {"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode",
-                     "content": {}, "key_types": list_of()},
+            "kwds": {
+                "__class__": "dict",
+                "__module__": "builtins",
+                "__loader__": "DictNode",
+                "content": {},
+                "key_types": list_of(),
+            },
             "namespace": json_value(None),
         },
     }
@@ -96,7 +135,9 @@ def called_with(callable_node: Node, argument: str) -> Node:
 
 def write_skops(path: Path, root: Node) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("schema.json", json.dumps({**root, "protocol": 2, "_skops_version": "0.16.0"}))
+        archive.writestr(
+            "schema.json", json.dumps({**root, "protocol": 2, "_skops_version": "0.16.0"})
+        )
     return path
 
 
@@ -154,8 +195,13 @@ def hostile_trees(tmp_path: Path, marker: Path) -> dict[str, Node]:
             "__module__": "builtins",
             "__loader__": "LossNode",
             "__reduce__": {"args": tuple_of(python_writing(marker))},
-            "content": {"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode",
-                        "content": {}, "key_types": list_of()},
+            "content": {
+                "__class__": "dict",
+                "__module__": "builtins",
+                "__loader__": "DictNode",
+                "content": {},
+                "key_types": list_of(),
+            },
         },
         "estimator hiding exec": {
             "__class__": "FunctionTransformer",

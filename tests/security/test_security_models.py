@@ -7,17 +7,13 @@ a marker file; each test asserts the refusal a user sees and that the marker nev
 from __future__ import annotations
 
 import contextlib
-import io
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from hostile_models import hostile_trees, pickle_writing, write_skops
+from hostile_models import LENDING, hostile_trees, pickle_writing, rai, write_skops
 
 from responsible_ai import audit
-from responsible_ai.cli import main
 from responsible_ai.errors import InputError, UntrustedModelError
 from responsible_ai.models import (
     PICKLE_NAMED_SKOPS,
@@ -28,7 +24,6 @@ from responsible_ai.models import (
 )
 from responsible_ai.uploads import TRUST_MODELS_ENV, UPLOADED_PICKLE_REFUSED, load_uploaded_model
 
-LENDING = "policies/german-credit-lending.yaml"
 # Payloads that really run when every type the file lists is trusted (the loader before the
 # allowlist did exactly that); the others are refused just the same but would fail on their own.
 UNTRUSTED_NAMES = {
@@ -48,7 +43,9 @@ UNTRUSTED_NAMES = {
     "loss node running exec": "builtins.exec",
     "estimator hiding exec": "builtins.exec",
 }
-LIVE = sorted(set(UNTRUSTED_NAMES) - {"numpy.load as a function", "scipy function", "operator.attrgetter"})
+LIVE = sorted(
+    set(UNTRUSTED_NAMES) - {"numpy.load as a function", "scipy function", "operator.attrgetter"}
+)
 
 
 HOSTILE = sorted(UNTRUSTED_NAMES)
@@ -56,22 +53,6 @@ HOSTILE = sorted(UNTRUSTED_NAMES)
 
 def test_every_hostile_tree_is_tested(tmp_path: Path) -> None:
     assert sorted(hostile_trees(tmp_path, tmp_path / "marker")) == HOSTILE
-
-
-def rai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in-process; exit code, stdout and stderr as a subprocess would give."""
-    out, err = io.StringIO(), io.StringIO()
-    previous = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(args))
-            except SystemExit as exit_:
-                code = int(exit_.code or 0)
-    finally:
-        os.chdir(previous)
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def hostile(tmp_path: Path, name: str) -> tuple[Path, Path]:
