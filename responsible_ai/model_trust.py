@@ -140,8 +140,13 @@ def check_tree_structures(model: Any, path: str) -> None:
             if item.dtype == object:
                 stack.extend((value, n_features) for value in item.ravel())
         elif hasattr(item, "__dict__") and not isinstance(item, type):
-            fitted = getattr(item, "n_features_in_", None)
-            inner = fitted if isinstance(fitted, int | np.integer) else n_features
+            if isinstance(getattr(item, "_predictors", None), list):
+                _check_categorical_splits(item, path)
+            try:  # a property on some meta-estimators; it may raise more than AttributeError
+                fitted = getattr(item, "n_features_in_", None)
+            except Exception:
+                fitted = None
+            inner = int(fitted) if isinstance(fitted, int | np.integer) else n_features
             stack.extend((value, inner) for value in vars(item).values())
 
 
@@ -210,3 +215,32 @@ def _check_predictor(predictor: Any, n_features: int | None, path: str) -> None:
         if bad.any():
             node = int(np.flatnonzero(bad)[0])
             raise _refuse(path, node, f"bitset {int(nodes['bitset_idx'][node])} does not exist")
+
+
+def _check_categorical_splits(estimator: Any, path: str) -> None:
+    """A categorical split must be on a feature the bin mapper knows as categorical.
+
+    ``predict`` looks the feature up in a table of the categorical features only, unchecked.
+    """
+    from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+
+    mapper = getattr(estimator, "_bin_mapper", None)
+    flags = getattr(mapper, "is_categorical_", None)
+    categorical = np.zeros(0, bool) if flags is None else np.asarray(flags).astype(bool).ravel()
+    for row in estimator._predictors:
+        for predictor in row if isinstance(row, list) else [row]:
+            nodes = getattr(predictor, "nodes", None)
+            if not isinstance(nodes, np.ndarray) or nodes.dtype != PREDICTOR_RECORD_DTYPE:
+                continue  # refused by _check_predictor when the walk reaches it
+            split = (nodes["is_leaf"] == 0) & (nodes["is_categorical"] != 0)
+            features = nodes["feature_idx"].astype(np.int64)
+            known = (features >= 0) & (features < len(categorical))
+            on_categorical = np.zeros(len(features), dtype=bool)
+            on_categorical[known] = categorical[features[known]]
+            bad = split & ~on_categorical
+            if bad.any():
+                node = int(np.flatnonzero(bad)[0])
+                problem = (
+                    f"categorical split on feature {int(features[node])}, not a categorical one"
+                )
+                raise _refuse(path, node, problem)

@@ -249,5 +249,10 @@ def _load_skops(file: Path, trust_model: bool) -> Any:
             names = readable_names([_one_line(exc)])
             raise UntrustedModelError(UNTRUSTED_TYPES.format(path=file, names=names)) from None
         raise InputError(SKOPS_UNLOADABLE.format(path=file, reason=_one_line(exc))) from None
-    check_tree_structures(model, str(file))
+    try:
+        check_tree_structures(model, str(file))
+    except InputError:
+        raise
+    except Exception as exc:  # a trusted type holding attributes of the wrong kind
+        raise InputError(SKOPS_UNLOADABLE.format(path=file, reason=_one_line(exc))) from None
     return model

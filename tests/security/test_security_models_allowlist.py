@@ -197,3 +197,15 @@ def test_a_tree_wider_than_its_estimator_is_refused(
     sio.dump(tree, path)
     with pytest.raises(InputError, match=r"the tree has 4 features, its estimator 2"):
         load_model(path)
+
+
+def test_a_categorical_split_on_a_numeric_feature_is_refused(
+    tmp_path: Path, frame: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    data, target = frame
+    histogram = _histogram(data, target)
+    _break_predictor(histogram, "is_categorical", 1)  # predict would index an empty table
+    path = tmp_path / "model.skops"
+    sio.dump(histogram, path)
+    with pytest.raises(InputError, match=r"node 0: categorical split on feature \d, not a categ"):
+        load_model(path)
