@@ -8,10 +8,10 @@ constructor call), so every name on it must be harmless to import, to call with 
 to hand to an estimator as a function. Classes of estimators and data containers are; functions
 are not, and the list holds none (skops itself trusts NumPy and SciPy ufuncs as functions).
 
-Tree ensembles store raw node indices that scikit-learn follows without bounds checks, so a
-crafted file could make ``predict`` read outside its arrays. Their two node types are trusted here
-because the shipped reference models need them, and :func:`check_tree_structures` proves every
-tree well formed before the model is handed out.
+Tree ensembles and sparse matrices store raw indices that compiled code follows without bounds
+checks, so a crafted file could make ``predict`` read outside its arrays. The two tree node types
+are trusted because the shipped reference models need them, and :func:`check_tree_structures`
+proves every tree and sparse matrix well formed before the model is handed out.
 """
 
 from __future__ import annotations
@@ -83,6 +83,10 @@ TREE_MALFORMED = (
     "its arrays when predicting. Save the model again with skops.io.dump from its source"
 )
 
+SPARSE_MALFORMED = (
+    "{path} holds a malformed sparse matrix ({problem}); save the model again with skops.io.dump"
+)
+
 
 def _qualified_name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__name__}"
@@ -118,6 +122,7 @@ def check_tree_structures(model: Any, path: str) -> None:
     InputError
         A tree or histogram-gradient-boosting predictor is malformed.
     """
+    from scipy.sparse import issparse
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
     from sklearn.tree._tree import Tree
 
@@ -136,6 +141,8 @@ def check_tree_structures(model: Any, path: str) -> None:
             stack.extend((value, n_features) for value in item.values())
         elif isinstance(item, list | tuple | set):
             stack.extend((value, n_features) for value in item)
+        elif issparse(item):
+            _check_sparse(item, path)
         elif isinstance(item, np.ndarray):
             if item.dtype == object:
                 stack.extend((value, n_features) for value in item.ravel())
@@ -148,6 +155,19 @@ def check_tree_structures(model: Any, path: str) -> None:
                 fitted = None
             inner = int(fitted) if isinstance(fitted, int | np.integer) else n_features
             stack.extend((value, inner) for value in vars(item).values())
+
+
+def _check_sparse(matrix: Any, path: str) -> None:
+    # scipy builds a sparse matrix from a file's index arrays without checking them against its
+    # shape; its compiled products would then read outside the data
+    try:
+        if hasattr(matrix, "check_format"):  # CSR, CSC, BSR
+            matrix.check_format(full_check=True)
+        elif hasattr(matrix, "_check"):  # COO
+            matrix._check()
+    except ValueError as exc:
+        problem = (str(exc).strip().splitlines() or ["bad indices"])[0][:200]
+        raise InputError(SPARSE_MALFORMED.format(path=path, problem=problem)) from None
 
 
 def _refuse(path: str, node: int | str, problem: str) -> InputError:

@@ -55,6 +55,8 @@ def test_every_trusted_name_is_a_class_never_a_function() -> None:
 
 def test_the_allowlist_is_not_a_prefix_match() -> None:
     names = trusted_model_types()
+    # skops names a bound method "<owner type>.<method>": no trusted name may extend another
+    assert not [a for a in names for b in names if a.startswith(b + ".")]
     assert "sklearn.linear_model._logistic.LogisticRegression" in names
     near_misses = {
         "numpy",
@@ -209,3 +211,20 @@ def test_a_categorical_split_on_a_numeric_feature_is_refused(
     sio.dump(histogram, path)
     with pytest.raises(InputError, match=r"node 0: categorical split on feature \d, not a categ"):
         load_model(path)
+
+
+@pytest.mark.parametrize("tamper", [False, True])
+def test_sparse_coefficients_are_checked(tmp_path: Path, tamper: bool) -> None:
+    rows = np.arange(40, dtype=float).reshape(20, 2)
+    model = LogisticRegression().fit(rows, np.arange(20) % 2).sparsify()
+    if tamper:
+        model.coef_.indices[0] = 10**6  # a product with X would read far outside coef_
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    if tamper:
+        with pytest.raises(
+            InputError, match=r"holds a malformed sparse matrix \(indices must be < 2\)"
+        ):
+            load_model(path)
+    else:
+        np.testing.assert_array_equal(load_model(path).predict(rows), model.predict(rows))
