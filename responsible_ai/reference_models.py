@@ -14,8 +14,8 @@ pipeline that the demos and tests audit. Every pipeline has two steps, ``"prepar
     Standardized ``annual_income`` and ``years_employed``, ``LogisticRegression``; trained on all
     rows.
 
-Models are saved with :func:`skops.io.dump`; load them with ``skops.io.get_untrusted_types``
-followed by ``skops.io.load(path, trusted=...)`` after reviewing the listed types.
+Models are saved with :func:`skops.io.dump`; load them with :func:`responsible_ai.load_model`,
+whose allowlist covers every type they hold (no ``--trust-model`` needed).
 """
 
 from __future__ import annotations

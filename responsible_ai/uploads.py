@@ -1,7 +1,8 @@
 """Files a user uploads to the review app: size-limited, read with one clear error, models safe.
 
-Pickle and joblib models run arbitrary code when loaded, so the server refuses them unless its
-operator sets ``RAI_TRUST_UPLOADED_MODELS=1``; ``.skops`` models load with skops' trusted types.
+Pickle and joblib models run arbitrary code when loaded, so the server refuses them (told apart by
+their content, not their name) unless its operator sets ``RAI_TRUST_UPLOADED_MODELS=1``; ``.skops``
+models load through :func:`responsible_ai.models.load_model`, the CLI's allowlist and checks.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from responsible_ai.errors import InputError, UntrustedModelError
-from responsible_ai.models import PICKLE_SUFFIXES, SKOPS_SUFFIXES
+from responsible_ai.models import PICKLE_SUFFIXES, SKOPS_SUFFIXES, model_file_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,15 +121,15 @@ def load_uploaded_model(name: str, content: bytes) -> Any:
 
     suffix = Path(name).suffix.lower()
     trusted = trust_uploaded_models()
-    if suffix in PICKLE_SUFFIXES and not trusted:
-        kind = "joblib" if suffix == ".joblib" else "pickle"
-        raise UntrustedModelError(UPLOADED_PICKLE_REFUSED.format(name=name, kind=kind))
     if suffix not in SKOPS_SUFFIXES + PICKLE_SUFFIXES:
         raise InputError(
             f"{name} is not a model file: upload a .skops file saved with skops.io.dump "
             f"(got {suffix or 'no extension'})"
         )
     _check_size(name, content)
+    kind = model_file_kind(content[:8], suffix)
+    if kind in ("pickle", "joblib") and not trusted:
+        raise UntrustedModelError(UPLOADED_PICKLE_REFUSED.format(name=name, kind=kind))
     with tempfile.TemporaryDirectory(prefix="rai-upload-") as directory:
         path = Path(directory) / f"model{suffix}"
         path.write_bytes(content)

@@ -73,11 +73,15 @@ def test_values_match_fairlearn_on_german_credit(german_report: Report) -> None:
 
 def test_skops_with_foreign_types_needs_trust(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
 
     path = tmp_path / "model.skops"
-    sio.dump(FunctionTransformer(func=json.dumps), path)
-    with pytest.raises(UntrustedModelError, match="contains types outside scikit-learn"):
+    sio.dump(make_pipeline(FunctionTransformer(func=json.dumps), LogisticRegression()), path)
+    with pytest.raises(
+        UntrustedModelError, match=r"holds types this tool does not trust: json\.dumps;"
+    ):
         load_model(path)
     assert load_model(path, trust_model=True) is not None
 
