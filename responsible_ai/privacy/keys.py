@@ -7,7 +7,7 @@ Who may choose the key's source: code that builds a :class:`Pseudonymizer` is th
 may name any variable or file. A policy may have been written by someone else, who could point
 ``key_env`` at ``PATH`` or ``key_file`` at ``/etc/passwd`` and so know the key of every pseudonym;
 so a policy may name only the documented variable or one the user gives (``--key-env``), and only
-a key file inside the policy's own folder tree (or the user gives one with ``--key-file``).
+a key file inside the policy's own folder tree or one the user gives (``--key-file``).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ POLICY_KEY_ENV_IS_A_KEY = (
 )
 POLICY_KEY_FILE_OUTSIDE = (
     "the policy names key_file {path}, outside the policy's folder {folder}; a policy may only "
-    "name a key file inside its own folder tree: move the key there or give it with --key-file"
+    "name a key file inside its own folder tree or the one given with --key-file"
 )
 POLICY_KEY_FILE_WITHOUT_FOLDER = (
     "the policy names key_file {path} but was not loaded from a file, so it has no folder a key "
@@ -136,24 +136,32 @@ def policy_key_env(name: str, allowed: Collection[str] = ()) -> str:
     raise InputError(POLICY_KEY_ENV.format(name=name))
 
 
-def policy_key_file(named: str, policy_folder: str | os.PathLike[str] | None) -> Path:
+def policy_key_file(
+    named: str,
+    policy_folder: str | os.PathLike[str] | None,
+    allowed: Collection[str | os.PathLike[str]] = (),
+) -> Path:
     """Where a policy's ``key_file`` points, if a policy may name it.
 
-    A relative path is relative to the policy's folder; after following symbolic links it must
-    lie inside that folder's tree (as ``extends`` must), so a policy cannot make a known file
-    such as ``/etc/passwd`` the key.
+    A relative path is relative to the policy's folder. After following symbolic links it must
+    lie inside that folder's tree (as ``extends`` must) or be a file in ``allowed``, the key
+    files the user gave (``--key-file``); so a policy cannot make a file everyone can guess,
+    such as ``/etc/passwd``, the key.
 
     Raises
     ------
     InputError
-        If the policy has no folder (built in code) or the file lies outside its folder tree.
+        If the file lies outside the policy's folder tree, or the policy has no folder (it was
+        built in code), and the user did not give that file.
     """
+    base = Path(policy_folder).resolve() if policy_folder is not None else Path.cwd()
+    resolved = (base / named).resolve()
+    if resolved in {Path(path).resolve() for path in allowed}:
+        return resolved
     if policy_folder is None:
         raise InputError(POLICY_KEY_FILE_WITHOUT_FOLDER.format(path=named))
-    folder = Path(policy_folder).resolve()
-    resolved = (folder / named).resolve()
-    if not resolved.is_relative_to(folder):
-        raise InputError(POLICY_KEY_FILE_OUTSIDE.format(path=named, folder=folder))
+    if not resolved.is_relative_to(base):
+        raise InputError(POLICY_KEY_FILE_OUTSIDE.format(path=named, folder=base))
     return resolved
 
 

@@ -123,8 +123,9 @@ def build_transformers(
 
     ``key_file`` and ``key_env`` are the caller's own key sources; they replace the policy's.
     The key sources the policy names are checked even then (see
-    :mod:`responsible_ai.privacy.keys`): a policy file may name a key file only inside its own
-    folder tree, and a policy only ``RAI_PSEUDONYMIZATION_KEY`` or ``key_env``.
+    :mod:`responsible_ai.privacy.keys`): a policy may name only ``RAI_PSEUDONYMIZATION_KEY`` or
+    ``key_env``, and only a key file inside its own folder tree (if loaded from a file) or
+    ``key_file``.
     """
     folder = policy.path.parent if isinstance(policy, LoadedPolicy) and policy.path else None
     if isinstance(policy, LoadedPolicy):
@@ -142,7 +143,8 @@ def build_transformers(
                 spec.key_env or privacy.key_env, [key_env] if key_env else []
             )
             named_file = spec.key_file or privacy.key_file
-            policy_file = policy_key_file(named_file, folder) if named_file else None
+            allowed = [key_file] if key_file else []
+            policy_file = policy_key_file(named_file, folder, allowed) if named_file else None
             transformer = Pseudonymizer(
                 list(spec.columns),
                 key_env=key_env or named_env,

@@ -83,7 +83,7 @@ class PrivacySettings(Strict):
         None,
         description="File holding the pseudonymization key (mode 600), used when the environment "
         "variable is unset. Relative to the policy's folder, and it must lie inside that folder's "
-        "tree; `rai anonymize --key-file` replaces it.",
+        "tree (or be the file given with `rai anonymize --key-file`, which replaces it).",
     )
     detection_sample_size: int = Field(
         1000, ge=1, description="Values sampled per column when detecting identifiers."
