@@ -226,9 +226,9 @@ def read_key_file(path: str | os.PathLike[str], what: str) -> bytes:
     """Read a key file as OpenSSH reads a private key, and check the key it holds.
 
     The file must be a regular file (never a directory or FIFO: opening one never blocks) of at
-    most 4096 bytes, a key rather than a document of several lines, readable and writable by
-    its owner only (mode 600 or 400), holding a key that :func:`require_strong_key` accepts.
-    One trailing newline is not part of the key.
+    most 4096 bytes, a key rather than a document of several lines, holding a key that
+    :func:`require_strong_key` accepts, and readable and writable by its owner only (mode 600
+    or 400). One trailing newline of a text key is not part of the key.
 
     Raises
     ------
@@ -266,10 +266,12 @@ def read_key_file(path: str | os.PathLike[str], what: str) -> bytes:
     lines = _text_lines(key)
     if lines > 1:
         raise InputError(KEY_FILE_DOCUMENT.format(file=label, lines=lines))
+    # Whether it is a key at all comes first, so that nobody is told to chmod a file that is not.
+    require_strong_key(key, label)
     if os.name == "posix" and info.st_mode & 0o077:
         mode = stat.S_IMODE(info.st_mode)
         raise InputError(KEY_FILE_OPEN.format(file=label, mode=mode, path=quoted))
-    return require_strong_key(key, label)
+    return key
 
 
 def _without_final_newline(content: bytes) -> bytes:

@@ -291,6 +291,14 @@ def test_key_file_contents_that_are_not_a_key(tmp_path: Path) -> None:
             load_key(TEST_ENV, path)
 
 
+def test_a_file_that_holds_no_key_is_refused_as_such_not_sent_to_chmod(tmp_path: Path) -> None:
+    # Like /etc/hostname: short, world-readable. Telling the user to chmod it would be wrong.
+    path = _key_file(tmp_path / "hostname", "build-host-7\n", 0o644)
+    expected = KEY_TOO_SHORT.format(source=_file_label(path), length=12)
+    with pytest.raises(InputError, match=f"^{re.escape(expected)}$"):
+        load_key(TEST_ENV, path)
+
+
 def test_only_one_trailing_newline_is_stripped(tmp_path: Path, strong_key: str) -> None:
     for ending in ("\n", "\r\n"):
         path = _key_file(tmp_path / "key", strong_key + ending)
