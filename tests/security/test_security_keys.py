@@ -49,6 +49,7 @@ from responsible_ai.privacy.keys import (
     POLICY_KEY_ENV_IS_A_KEY,
     POLICY_KEY_FILE_OUTSIDE,
     POLICY_KEY_FILE_WITHOUT_FOLDER,
+    key_file_source,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +93,7 @@ def _key_file(path: Path, content: bytes | str, mode: int = 0o600) -> Path:
 
 
 def _file_label(path: Path) -> str:
-    return f"the pseudonymization key file {path}"
+    return key_file_source(path)
 
 
 def _policy(folder: Path, privacy_lines: str = "", transform_lines: str = "") -> Path:
