@@ -30,8 +30,10 @@ def add_commands(subparsers: Any) -> None:
         description="Apply the policy's transforms (drop, mask, pseudonymize, generalize, "
         "suppress, k_anonymize) in order, run the policy's checks on the result, and write "
         "OUTPUT only if they pass (exit 0); otherwise write nothing and exit 1. The "
-        "pseudonymization key comes from the environment variable named by privacy.key_env "
-        "(default RAI_PSEUDONYMIZATION_KEY) or a key file; it is never printed.",
+        "pseudonymization key comes from the environment variable RAI_PSEUDONYMIZATION_KEY "
+        "(or --key-env) or a key file (--key-file, mode 600); it must be random (openssl rand "
+        "-hex 32) and is never printed. A policy may name only RAI_PSEUDONYMIZATION_KEY or the "
+        "--key-env variable, and a key file only inside its own folder.",
     )
     anonymize.add_argument("data", help="CSV or Parquet file to anonymize")
     anonymize.add_argument("--policy", required=True, help="policy YAML file with transforms")
@@ -42,7 +44,15 @@ def add_commands(subparsers: Any) -> None:
         "--report", metavar="REPORT", help="also write the report (.json, .md, .xml, .txt)"
     )
     anonymize.add_argument(
-        "--key-file", metavar="PATH", help="file holding the pseudonymization key (>= 32 bytes)"
+        "--key-file",
+        metavar="PATH",
+        help="file holding the pseudonymization key (mode 600); replaces the policy's key_file",
+    )
+    anonymize.add_argument(
+        "--key-env",
+        metavar="NAME",
+        help="environment variable holding the pseudonymization key; replaces the policy's "
+        "key_env, and allows the policy to name it",
     )
     anonymize.set_defaults(handler=_cmd_anonymize)
 
@@ -94,7 +104,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     if not any(check.enabled for check in loaded.policy.checks):
         raise InputError(NO_CHECKS.format(name=loaded.policy.name))
     frame = read_data(args.data)
-    result = anonymize(frame, loaded.policy, key_file=args.key_file)
+    result = anonymize(frame, loaded, key_file=args.key_file, key_env=args.key_env)
     if len(result.frame) == 0:
         raise InputError("the transforms left no records; nothing to release")
     report = audit(result.frame.reset_index(drop=True), loaded)

@@ -11,8 +11,10 @@ import pandas as pd
 
 from responsible_ai.errors import InputError
 from responsible_ai.inputs import read_table
+from responsible_ai.policy.loader import LoadedPolicy
 from responsible_ai.policy.schema import Policy
 from responsible_ai.privacy.generalize import Generalizer
+from responsible_ai.privacy.keys import policy_key_env, policy_key_file
 from responsible_ai.privacy.mondrian import MondrianAnonymizer
 from responsible_ai.privacy.pseudonymize import Pseudonymizer
 from responsible_ai.privacy.settings import (
@@ -111,8 +113,23 @@ class Anonymization:
         return lines
 
 
-def build_transformers(policy: Policy, key_file: str | None = None) -> list[tuple[Any, Any]]:
-    """One unfitted transformer per item of ``policy.transforms``, with the policy's defaults."""
+def build_transformers(
+    policy: Policy | LoadedPolicy,
+    key_file: str | None = None,
+    *,
+    key_env: str | None = None,
+) -> list[tuple[Any, Any]]:
+    """One unfitted transformer per item of ``policy.transforms``, with the policy's defaults.
+
+    ``key_file`` and ``key_env`` are the caller's own key sources; they replace the policy's.
+    The key sources the policy names are checked even then (see
+    :mod:`responsible_ai.privacy.keys`): a policy may name only ``RAI_PSEUDONYMIZATION_KEY`` or
+    ``key_env``, and only a key file inside its own folder tree (if loaded from a file) or
+    ``key_file``.
+    """
+    folder = policy.path.parent if isinstance(policy, LoadedPolicy) and policy.path else None
+    if isinstance(policy, LoadedPolicy):
+        policy = policy.policy
     privacy = policy.privacy
     built: list[tuple[Any, Any]] = []
     for spec in policy.transforms:
@@ -122,10 +139,16 @@ def build_transformers(policy: Policy, key_file: str | None = None) -> list[tupl
         elif isinstance(spec, MaskSpec):
             transformer = Masker(list(spec.columns), spec.keep_last, spec.mask_char)
         elif isinstance(spec, PseudonymizeSpec):
+            named_env = policy_key_env(
+                spec.key_env or privacy.key_env, [key_env] if key_env else []
+            )
+            named_file = spec.key_file or privacy.key_file
+            allowed = [key_file] if key_file else []
+            policy_file = policy_key_file(named_file, folder, allowed) if named_file else None
             transformer = Pseudonymizer(
                 list(spec.columns),
-                key_env=spec.key_env or privacy.key_env,
-                key_file=key_file or spec.key_file or privacy.key_file,
+                key_env=key_env or named_env,
+                key_file=key_file or (str(policy_file) if policy_file else None),
                 length=spec.length,
             )
         elif isinstance(spec, GeneralizeSpec):
@@ -185,17 +208,28 @@ def _describe(spec: Any, transformer: Any) -> dict[str, Any]:
     return step
 
 
-def anonymize(data: pd.DataFrame, policy: Policy, key_file: str | None = None) -> Anonymization:
+def anonymize(
+    data: pd.DataFrame,
+    policy: Policy | LoadedPolicy,
+    key_file: str | None = None,
+    *,
+    key_env: str | None = None,
+) -> Anonymization:
     """Apply the policy's transforms in order to ``data``.
 
     Parameters
     ----------
     data : DataFrame
         The data to release.
-    policy : Policy
-        A validated policy with a ``transforms:`` list.
+    policy : Policy or LoadedPolicy
+        A validated policy with a ``transforms:`` list. Loaded from a file, it may name a key
+        file inside its own folder tree; built from a dict, it may name none.
     key_file : str, optional
-        Key file for pseudonymization when the key's environment variable is unset.
+        Key file for pseudonymization when the key's environment variable is unset; replaces
+        the policy's ``key_file``.
+    key_env : str, optional
+        Environment variable holding the pseudonymization key; replaces the policy's
+        ``key_env``, which may then name it too.
 
     Returns
     -------
@@ -206,13 +240,17 @@ def anonymize(data: pd.DataFrame, policy: Policy, key_file: str | None = None) -
     ------
     InputError
         If the policy has no transforms, a column is missing, no key is available for
-        pseudonymization, or more records would be removed than ``privacy.max_suppression``.
+        pseudonymization, the key or a key source the policy names is refused, or more records
+        would be removed than ``privacy.max_suppression``.
     """
+    built = build_transformers(policy, key_file, key_env=key_env)
+    if isinstance(policy, LoadedPolicy):
+        policy = policy.policy
     if not policy.transforms:
         raise InputError(NO_TRANSFORMS.format(name=policy.name))
     frame = data
     steps = []
-    for spec, transformer in build_transformers(policy, key_file):
+    for spec, transformer in built:
         frame = transformer.fit_transform(frame)
         steps.append(_describe(spec, transformer))
     result = Anonymization(frame=frame, steps=steps, records_in=len(data))

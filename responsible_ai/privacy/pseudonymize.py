@@ -2,9 +2,11 @@
 
 The same value and key always give the same pseudonym (so joins across tables survive); without the
 key nobody can recompute it, unlike a plain hash which a dictionary of e-mail addresses reverses.
-The key comes from an environment variable or a key file, never from code or a policy. It is read
-when needed and never stored on the transformer, printed or written anywhere: only its *key id*
-(an HMAC of a fixed label, which does not reveal the key) goes into metadata.
+The key comes from an environment variable or a key file, never from code or a policy, and must look
+random (:func:`responsible_ai.privacy.keys.load_key`). It is read when needed and never stored on
+the transformer, printed or written anywhere: only its *key id* (an HMAC of a fixed label, which
+does not reveal the key) goes into metadata. The variable and file given here are trusted: code
+is the user's own; the sources a policy names are checked in :mod:`responsible_ai.privacy.pipeline`.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ class Pseudonymizer(TransformerMixin, BaseEstimator):
     columns : list of str, optional
         Columns to pseudonymize; default: every column.
     key_env : str, default "RAI_PSEUDONYMIZATION_KEY"
-        Environment variable that holds the key (at least 32 bytes).
+        Environment variable that holds the key: random, at least 32 bytes and 128 bits of
+        estimated entropy (``openssl rand -hex 32``).
     key_file : str, optional
-        File that holds the key, used when the environment variable is unset.
+        File that holds the key (mode 600, at most 4096 bytes), used when the environment
+        variable is unset.
     length : int, default 32
         Hex characters kept of the 64 of the HMAC (32 = 128 bits).
 
@@ -51,10 +55,12 @@ class Pseudonymizer(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import os, pandas as pd
-    >>> os.environ["DOCTEST_KEY"] = "k" * 32
+    >>> os.environ["DOCTEST_KEY"] = (  # in real use: export it, never write it in code
+    ...     "5d0c3f4ab8e1967c2fd4a07b3e9158c604e7a2bd1f6938c5e0ab47d26f1c8359"
+    ... )
     >>> pseudonymizer = Pseudonymizer(columns=["email"], key_env="DOCTEST_KEY", length=16)
     >>> pseudonymizer.fit_transform(pd.DataFrame({"email": ["ann@example.org"]}))["email"][0]
-    'c48c044f1ee71ac0'
+    '8677212765c6f030'
     """
 
     def __init__(

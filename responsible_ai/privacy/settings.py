@@ -1,7 +1,9 @@
 """The policy's ``privacy:`` section and ``transforms:`` list.
 
 The pseudonymization key never appears here: a policy names only the environment variable (or the
-key file) that holds it, so a policy can be committed and shared without leaking the key.
+key file) that holds it, so a policy can be committed and shared without leaking the key. Which
+variables and files a policy may name is checked where the key is read, in
+:mod:`responsible_ai.privacy.keys`.
 """
 
 from __future__ import annotations
@@ -73,13 +75,15 @@ class PrivacySettings(Strict):
     key_env: str = Field(
         DEFAULT_KEY_ENV,
         min_length=1,
-        description="Environment variable holding the pseudonymization key (>= 32 bytes). The key "
-        "itself never goes into a policy.",
+        description="Environment variable holding the pseudonymization key (random, >= 32 bytes). "
+        "A policy may name only RAI_PSEUDONYMIZATION_KEY or a variable the user gives with "
+        "`rai anonymize --key-env`. The key itself never goes into a policy.",
     )
     key_file: str | None = Field(
         None,
-        description="File holding the pseudonymization key, used when the environment variable "
-        "is unset; relative paths are relative to the working directory.",
+        description="File holding the pseudonymization key (mode 600), used when the environment "
+        "variable is unset. Relative to the policy's folder, and it must lie inside that folder's "
+        "tree (or be the file given with `rai anonymize --key-file`, which replaces it).",
     )
     detection_sample_size: int = Field(
         1000, ge=1, description="Values sampled per column when detecting identifiers."
@@ -138,8 +142,12 @@ class PseudonymizeSpec(_Columns):
 
     kind: Literal["pseudonymize"]
     length: int = Field(32, ge=16, le=64, description="Hex characters kept of the HMAC.")
-    key_env: str | None = Field(None, description="Overrides privacy.key_env for this transform.")
-    key_file: str | None = Field(None, description="Overrides privacy.key_file for this transform.")
+    key_env: str | None = Field(
+        None, description="Overrides privacy.key_env for this transform (same rule)."
+    )
+    key_file: str | None = Field(
+        None, description="Overrides privacy.key_file for this transform (same rule)."
+    )
 
 
 class GeneralizeSpec(Strict):

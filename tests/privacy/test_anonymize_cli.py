@@ -19,7 +19,7 @@ PEOPLE = ROOT / "sample_data" / "people.csv"
 ADULT = ROOT / "sample_data" / "adult.csv"
 GDPR = ROOT / "policies" / "gdpr-pseudonymisation.yaml"
 K_RELEASE = ROOT / "policies" / "k-anonymous-release.yaml"
-KEY = "correct horse battery staple, 32+ bytes of key"
+KEY = "38a860d7178daee4ec825303540ab38bca19d72ecab6335b8e05c4d5ecb4f09a"  # a random key
 DIRECT = ["full_name", "email", "phone", "national_id", "street_address", "person_id"]
 
 

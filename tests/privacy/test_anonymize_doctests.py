@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import secrets
 
 import pytest
 
@@ -20,6 +21,6 @@ MODULES = [
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DOCTEST_KEY", "k" * 32)
+    monkeypatch.setenv("DOCTEST_KEY", secrets.token_hex(32))
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

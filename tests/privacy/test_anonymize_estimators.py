@@ -50,7 +50,7 @@ def _expected_failed_checks(estimator: object) -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def _key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, "k" * 40)
+    monkeypatch.setenv(KEY_ENV, "750d924975664240d79dd62e7ab22f3762b5afa4aefc53d382a0228e3078e68b")
 
 
 @parametrize_with_checks(

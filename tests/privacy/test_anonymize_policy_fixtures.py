@@ -28,7 +28,10 @@ def _statuses(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAI_PSEUDONYMIZATION_KEY", "fixture-key-" + "0" * 32)
+    monkeypatch.setenv(
+        "RAI_PSEUDONYMIZATION_KEY",
+        "a040cd7ba33ed3deb5fc72a1eb82701cae09959f2fa8209e1b2d5b0b35aa85ea",
+    )
 
 
 @pytest.mark.parametrize("name", PRIVACY_POLICIES)

@@ -16,8 +16,8 @@ from responsible_ai.privacy import Pseudonymizer, key_id, load_key
 from responsible_ai.privacy.keys import KEY_CHANGED, KEY_TOO_SHORT, NO_KEY, canonical
 
 ENV = "RAI_TEST_PSEUDONYMIZATION_KEY"
-KEY_A = "a" * 16 + "secret-key-material-A"
-KEY_B = "b" * 16 + "secret-key-material-B"
+KEY_A = "a00a9a1b878b2d9e550ecff82f075591ada9bd2022b44c02f36e4062184adc22"
+KEY_B = "ed47b11677417b1774d9c6c975a82d818a6f1cf74b18aaecb0d314dc1ad1c627"
 
 
 def _pseudonymize(frame: pd.DataFrame, key: str, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
@@ -49,7 +49,7 @@ def test_no_key_refuses_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_short_key_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV, "too-short")
-    message = KEY_TOO_SHORT.format(source=f"${ENV}", length=9)
+    message = KEY_TOO_SHORT.format(source=f"the pseudonymization key in ${ENV}", length=9)
     with pytest.raises(InputError, match=re.escape(message)):
         load_key(ENV)
 
@@ -58,6 +58,7 @@ def test_key_file_and_key_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv(ENV, raising=False)
     path = tmp_path / "key"
     path.write_text(KEY_A + "\n")
+    path.chmod(0o600)
     assert load_key(ENV, path) == KEY_A.encode()
     fitted = Pseudonymizer(key_env=ENV, key_file=str(path)).fit(pd.DataFrame({"x": ["v"]}))
     assert fitted.key_id_ == key_id(KEY_A.encode())
