@@ -45,8 +45,7 @@ KEYED, PLAIN = "keyed", "plain"
 _KEY_CHECK_LABEL = b"responsible-ai store key check v1"
 
 KEYED_NEEDS_KEY = (
-    "this {what} is keyed; set RAI_STORE_KEY (or RAI_STORE_KEY_FILE) to the key it was created "
-    "with"
+    "this {what} is keyed; set RAI_STORE_KEY (or RAI_STORE_KEY_FILE) to the key it was created with"
 )
 WRONG_KEY = (
     "RAI_STORE_KEY is not the key this {what} was created with (or its key check was edited): "
@@ -203,7 +202,10 @@ def _verify_table(
             )
         content = {name: row[name] for name in spec.columns} if spec.columns else dict(row)
         if not hmac.compare_digest(str(row["hash"]), record_hash(key, spec.table, content)):
-            return f"{spec.name(row)}: its content does not match its hash (edited after it was written)"
+            return (
+                f"{spec.name(row)}: its content does not match its hash (edited after it was "
+                "written)"
+            )
         previous = str(row["hash"])
     return None
 

@@ -91,7 +91,9 @@ def create_head(connection: Connection, head: Table, key: bytes | None) -> None:
     )
 
 
-def read_head(connection: Connection, head: Table, for_update: bool = False) -> dict[str, Any] | None:
+def read_head(
+    connection: Connection, head: Table, for_update: bool = False
+) -> dict[str, Any] | None:
     """The head row, or None if it is missing."""
     query = select(head).where(head.c.id == HEAD_ID)
     if for_update:

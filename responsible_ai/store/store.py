@@ -172,7 +172,9 @@ class ReviewStore:
         except ArgumentError as exc:
             raise InputError(BAD_URL.format(url=shown, reason=scrub(str(exc), self.url))) from None
         except ImportError as exc:
-            raise InputError(NO_DRIVER.format(url=shown, reason=scrub(str(exc), self.url))) from None
+            raise InputError(
+                NO_DRIVER.format(url=shown, reason=scrub(str(exc), self.url))
+            ) from None
         except SQLAlchemyError as exc:
             reason = scrub(str(getattr(exc, "orig", None) or exc), self.url)
             raise InputError(CANNOT_OPEN.format(url=shown, reason=reason)) from None
