@@ -48,8 +48,8 @@ KEYED_NEEDS_KEY = (
     "this {what} is keyed; set RAI_STORE_KEY (or RAI_STORE_KEY_FILE) to the key it was created with"
 )
 WRONG_KEY = (
-    "RAI_STORE_KEY is not the key this {what} was created with (or its key check was edited): "
-    "set the key it was created with"
+    "the {what}'s key check does not match RAI_STORE_KEY: either the {what} was re-hashed by "
+    "someone without the key (tampering), or RAI_STORE_KEY is not the key it was created with"
 )
 PLAIN_BUT_KEY = (
     "the {what} is marked as created without a key, but RAI_STORE_KEY is set: either its mode "
@@ -168,12 +168,13 @@ class ChainCheck:
 
 
 def check_mode(key: bytes | None, mode: str, stored_check: str, what: str) -> str | None:
-    """Refuse a keyed database without its key (exit 2); a problem text for tampering, or None."""
+    """Refuse a keyed database without its key (exit 2); the problem if the mode or key check
+    does not fit the key (exit 1: a wrong key and a re-hash cannot be told apart), else None."""
     if mode == KEYED:
         if key is None:
             raise InputError(KEYED_NEEDS_KEY.format(what=what))
         if not hmac.compare_digest(stored_check, key_check(key)):
-            raise InputError(WRONG_KEY.format(what=what))
+            return WRONG_KEY.format(what=what)
         return None
     if mode != PLAIN:
         return f"the {what}'s head records an unknown mode {mode!r} (edited)"
@@ -238,7 +239,7 @@ def verify_chains(
     Raises
     ------
     InputError
-        A keyed database verified without its key, or with another key.
+        A keyed database verified without its key.
     """
     counts = {spec.table: len(rows) for spec, rows in tables}
     actual = ChainState(PLAIN if head is None else str(head["mode"]))

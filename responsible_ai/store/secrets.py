@@ -118,8 +118,17 @@ def mask_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy can parse: mask by pattern
-        return _CREDENTIALS.sub(lambda m: f"{m['head']}:***@", url)
+    except Exception:  # not a URL SQLAlchemy can parse: hide all between user and host
+        return _mask_unparsed(url)
+
+
+def _mask_unparsed(text: str) -> str:
+    at = text.rfind("@")
+    start = text.find("//") + 2 if "//" in text[:at] else 0
+    colon = text.find(":", start, at) if at != -1 else -1
+    if colon == -1:
+        return text
+    return f"{text[: colon + 1]}***{text[at:]}"
 
 
 def scrub(text: str, url: str) -> str:

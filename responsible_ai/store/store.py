@@ -169,7 +169,7 @@ class ReviewStore:
                         raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
                     Base.metadata.create_all(connection)
                     create_head(connection, HEAD, self._key)
-        except ArgumentError as exc:
+        except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
             raise InputError(BAD_URL.format(url=shown, reason=scrub(str(exc), self.url))) from None
         except ImportError as exc:
             raise InputError(
