@@ -175,7 +175,7 @@ def rehash_everything(
             "UPDATE rai_store_head SET mode = ?, key_check = ?, state = ?, seal = ?",
             (
                 state.mode,
-                "" if key is None else head["key_check"],
+                "" if blank_check else head["key_check"],
                 state.to_json(),
                 seal(key, state),
             ),
