@@ -349,7 +349,7 @@ class ReviewStore:
         InputError
             The review is incomplete or not allowed (see :func:`validate_review`).
         """
-        return self._write(lambda: self._append(review, today))  # type: ignore[no-any-return]
+        return self._write(lambda: self._append(review, today))
 
     def _append(self, review: Review, today: date | None) -> Review:
         from responsible_ai.report.model import Report

@@ -201,7 +201,8 @@ def test_rehashed_ledger_without_the_key_is_detected(environment: Path, monkeypa
         state = ChainState("keyed")
         for table in ("dp_budget_caps", "dp_budget_ledger"):
             for row in connection.execute(f"SELECT * FROM {table} ORDER BY seq").fetchall():
-                content = {k: row[k] for k in row.keys() if k != "hash"}
+                names = row.keys()  # a sqlite3.Row iterates its values, not its names
+                content = {k: row[k] for k in names if k != "hash"}
                 count, last = state.tables.get(table, [0, "0" * 64])
                 content["prev_hash"] = last
                 digest = record_hash(None, table, content)

@@ -162,7 +162,8 @@ def rehash_everything(
         for table in ("rai_runs", "rai_findings", "rai_reviews"):
             rows = connection.execute(f"SELECT * FROM {table} ORDER BY seq").fetchall()
             for row in rows:
-                content = {k: row[k] for k in row.keys() if k not in ("report_json", "hash")}
+                names = row.keys()  # a sqlite3.Row iterates its values, not its names
+                content = {k: row[k] for k in names if k not in ("report_json", "hash")}
                 count, last = state.tables.get(table, [0, "0" * 64])
                 content["prev_hash"] = last
                 digest = record_hash(key, table, content)
