@@ -261,3 +261,12 @@ def test_release_never_prints_the_ledger_password(tmp_path: Path, data: Path):
         data, policy_file(tmp_path, "p"), tmp_path / "o.json", "--ledger", PASSWORD_URLS[0]
     )
     assert result.returncode == 2 and "s3cr3t-pw" not in result.stdout + result.stderr
+
+
+def test_legacy_ledger_is_refused_not_silently_migrated(environment: Path):
+    environment.parent.mkdir(parents=True)
+    sql(environment, "CREATE TABLE dp_budget_ledger (id INTEGER PRIMARY KEY, epsilon REAL)")
+    for command in (("budget",), ("budget", "verify"), ("budget", "set", "survey", "--cap", "1")):
+        result = rai(*command)
+        assert result.returncode == 2
+        assert "written by an older responsible-ai without the record chain" in result.stderr
