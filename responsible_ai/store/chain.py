@@ -59,7 +59,7 @@ PLAIN_BUT_KEY = (
 PLAIN_WARNING = (
     "this {what} was created without a key: its chain is plain SHA-256, so whoever can write "
     "the database can rewrite and re-hash it undetected; only --expect-head with a head kept "
-    "elsewhere detects that (set RAI_STORE_KEY when creating a store)"
+    "elsewhere detects that (set RAI_STORE_KEY before a {what} is created)"
 )
 
 

@@ -23,6 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from responsible_ai.errors import InputError, RAIError
+from responsible_ai.privacy.dp.ledger_db import (
+    LEDGER_ENV,
+    cap_of,
+    connect,
+    record,
+    specs,
+    spent_on,
+    tables,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +55,6 @@ __all__ = [
     "default_ledger_url",
 ]
 
-LEDGER_ENV = "RAI_LEDGER_URL"
 HOME_ENV = "RAI_HOME"
 USER_ENV = "RAI_USER"
 #: Largest epsilon of one operation, and largest cap of a dataset: beyond these, differential
@@ -239,7 +247,7 @@ class BudgetLedger:
             from responsible_ai.store.secrets import load_store_key
 
             self._key = load_store_key()
-            self._engine = _connect(self.url, self._key, self.create)
+            self._engine = connect(self.url, self._key, self.create)
         return self._engine
 
     # -- reading ---------------------------------------------------------------------------
@@ -257,7 +265,7 @@ class BudgetLedger:
         import pandas as pd
         from sqlalchemy import select
 
-        table = _tables()["dp_budget_ledger"]
+        table = tables()["dp_budget_ledger"]
         query = select(*[table.c[name] for name in LEDGER_COLUMNS]).order_by(table.c.seq)
         if dataset is not None:
             query = query.where(table.c.dataset == dataset)
@@ -274,7 +282,7 @@ class BudgetLedger:
         import pandas as pd
         from sqlalchemy import select
 
-        table = _tables()["dp_budget_caps"]
+        table = tables()["dp_budget_caps"]
         query = select(*[table.c[name] for name in CAP_COLUMNS]).order_by(table.c.seq)
         if dataset is not None:
             query = query.where(table.c.dataset == dataset)
@@ -287,12 +295,12 @@ class BudgetLedger:
     def cap(self, dataset: str) -> float | None:
         """The cap registered for ``dataset``, or None if it is not registered."""
         with self.engine.connect() as connection:
-            return _cap(connection, dataset)
+            return cap_of(connection, dataset)
 
     def spent(self, dataset: str) -> float:
         """Total epsilon spent on ``dataset`` (refused operations cost nothing)."""
         with self.engine.connect() as connection:
-            return _spent(connection, dataset)
+            return spent_on(connection, dataset)
 
     def limit(self, dataset: str, budget: float | None = None) -> float:
         """What a release may spend in total on ``dataset``: the cap, or a policy's lower budget.
@@ -339,14 +347,14 @@ class BudgetLedger:
         cap = float(cap)
         who = who or current_user()
         with self.engine.begin() as connection:
-            previous = _cap(connection, dataset)
+            previous = cap_of(connection, dataset)
             if previous is not None and abs(previous - cap) <= _TOLERANCE:
                 return previous, previous
             if previous is not None and cap > previous and not allow_raise:
                 raise InputError(RAISE_NEEDS_FLAG.format(dataset=dataset, cap=previous, new=cap))
             change = "register" if previous is None else ("raise" if cap > previous else "lower")
             state = self._state(connection)
-            record = state.next(
+            registration = state.next(
                 self._key,
                 "dp_budget_caps",
                 {
@@ -358,7 +366,7 @@ class BudgetLedger:
                     "who": who,
                 },
             )
-            connection.execute(_tables()["dp_budget_caps"].insert(), [record])
+            connection.execute(tables()["dp_budget_caps"].insert(), [registration])
             self._seal(connection, state)
         return previous, cap
 
@@ -391,7 +399,7 @@ class BudgetLedger:
         """
         who = who or current_user()
         with self.engine.begin() as connection:
-            cap = _cap(connection, dataset)
+            cap = cap_of(connection, dataset)
             if cap is None:
                 raise InputError(NOT_REGISTERED.format(dataset=dataset, ledger=self.location))
             reason = next(
@@ -404,7 +412,7 @@ class BudgetLedger:
                 ),
                 None,
             ) or _budget_problem(dataset, cap, budget)
-            spent = _spent(connection, dataset)
+            spent = spent_on(connection, dataset)
             limit = cap if budget is None or reason else min(cap, float(budget))
             needed = 0.0 if reason else float(sum(op.epsilon for op in operations))
             allowed = reason is None and spent + needed <= limit + _TOLERANCE
@@ -412,7 +420,7 @@ class BudgetLedger:
             if reason is None and not allowed:
                 over = REFUSED_OVER_BUDGET.format(needed=needed, spent=spent, budget=limit)
             state = self._state(connection)
-            _record(
+            record(
                 connection,
                 state,
                 self._key,
@@ -438,12 +446,12 @@ class BudgetLedger:
         from responsible_ai.store.chain import verify_chains
         from responsible_ai.store.head import read_head
 
-        tables = _tables()
+        chained = tables()
         with self.engine.connect() as connection:
-            head = read_head(connection, tables["dp_ledger_head"])
+            head = read_head(connection, chained["dp_ledger_head"])
             chains = []
-            for name, spec in _specs().items():
-                query = select(tables[name]).order_by(tables[name].c.seq)
+            for name, spec in specs().items():
+                query = select(chained[name]).order_by(chained[name].c.seq)
                 chains.append((spec, [dict(row) for row in connection.execute(query).mappings()]))
         return verify_chains(self._key, head, chains, WHAT, expect_head)
 
@@ -452,7 +460,7 @@ class BudgetLedger:
 
         return writer_state(
             connection,
-            _tables()["dp_ledger_head"],
+            tables()["dp_ledger_head"],
             self._key,
             WHAT,
             self.location,
@@ -462,7 +470,7 @@ class BudgetLedger:
     def _seal(self, connection: Connection, state: Any) -> None:
         from responsible_ai.store.head import save_state
 
-        save_state(connection, _tables()["dp_ledger_head"], self._key, state)
+        save_state(connection, tables()["dp_ledger_head"], self._key, state)
 
 
 def _budget_problem(dataset: str, cap: float, budget: float | None) -> str | None:
@@ -473,185 +481,3 @@ def _budget_problem(dataset: str, cap: float, budget: float | None) -> str | Non
     if float(budget) > cap + _TOLERANCE:
         return POLICY_ABOVE_CAP.format(asked=float(budget), cap=cap, dataset=dataset)
     return None
-
-
-_TABLES: dict[str, Any] = {}
-
-
-def _tables() -> dict[str, Any]:
-    from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
-
-    from responsible_ai.store.head import head_table
-
-    if not _TABLES:
-        metadata = MetaData()
-
-        def chained(name: str, *columns: Column[Any]) -> Table:
-            return Table(
-                name,
-                metadata,
-                Column("id", Integer, primary_key=True, autoincrement=False),
-                Column("seq", Integer, nullable=False, unique=True),
-                Column("time", DateTime(timezone=True), nullable=False),
-                Column("dataset", String(200), nullable=False, index=True),
-                *columns,
-                Column("who", String(200), nullable=False),
-                Column("prev_hash", String(64), nullable=False),
-                Column("hash", String(64), nullable=False),
-            )
-
-        _TABLES["dp_budget_caps"] = chained(
-            "dp_budget_caps",
-            Column("cap", Float, nullable=False),
-            Column("previous_cap", Float, nullable=True),
-            Column("change", String(20), nullable=False),
-        )
-        _TABLES["dp_budget_ledger"] = chained(
-            "dp_budget_ledger",
-            Column("operation", String(500), nullable=False),
-            Column("mechanism", String(100), nullable=False),
-            Column("epsilon", Float, nullable=False),
-            Column("delta", Float, nullable=False),
-            Column("sensitivity", Float, nullable=True),
-            Column("status", String(20), nullable=False),
-            Column("reason", Text, nullable=False),
-        )
-        _TABLES["dp_ledger_head"] = head_table("dp_ledger_head", metadata)
-    return _TABLES
-
-
-def _specs() -> dict[str, Any]:
-    from responsible_ai.store.chain import TableSpec
-
-    return {
-        "dp_budget_caps": TableSpec(
-            "dp_budget_caps",
-            "budget registration",
-            lambda r: (
-                f"budget registration #{r['seq']} (dataset {r['dataset']!r}, "
-                f"{r['change']} cap {r['cap']:g} by {r['who']})"
-            ),
-        ),
-        "dp_budget_ledger": TableSpec(
-            "dp_budget_ledger",
-            "ledger operation",
-            lambda r: (
-                f"ledger operation #{r['seq']} (dataset {r['dataset']!r}, "
-                f"{r['operation']}, {r['status']} epsilon {r['epsilon']:g} by {r['who']})"
-            ),
-        ),
-    }
-
-
-def _connect(url: str, key: bytes | None, create: bool) -> Engine:
-    from sqlalchemy import create_engine, event
-
-    from responsible_ai.store.head import (
-        MISSING,
-        create_head,
-        missing_sqlite_file,
-        refuse_legacy,
-    )
-    from responsible_ai.store.secrets import mask_url, scrub
-
-    shown = mask_url(url)
-    where = {"flag": "--ledger", "env": LEDGER_ENV}
-    try:
-        if not create and missing_sqlite_file(url):
-            raise InputError(MISSING.format(what="budget ledger", url=shown, **where))
-        if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 60})
-
-            # pysqlite defers BEGIN until the first write; BEGIN IMMEDIATE takes the write lock
-            # before the budget is read, so concurrent charges are serialised.
-            @event.listens_for(engine, "connect")
-            def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
-                dbapi_connection.isolation_level = None
-
-            @event.listens_for(engine, "begin")
-            def _begin_immediate(connection: Any) -> None:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-        else:
-            engine = create_engine(url, isolation_level="SERIALIZABLE")
-        tables = _tables()
-        head = tables["dp_ledger_head"]
-        with engine.begin() as connection:
-            chained = ["dp_budget_caps", "dp_budget_ledger"]
-            if not refuse_legacy(connection, head, chained, "budget ledger", shown):
-                if not create:
-                    raise InputError(MISSING.format(what="budget ledger", url=shown, **where))
-                head.metadata.create_all(connection)
-                create_head(connection, head, key)
-    except RAIError:
-        raise
-    except Exception as exc:
-        reason = scrub(f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}", url)
-        raise InputError(
-            f"cannot open the budget ledger {shown}: {reason} "
-            f"(set privacy.ledger or {LEDGER_ENV} to a writable SQLite path or SQLAlchemy URL)"
-        ) from None
-    return engine
-
-
-def _cap(connection: Any, dataset: str) -> float | None:
-    from sqlalchemy import select
-
-    table = _tables()["dp_budget_caps"]
-    query = (
-        select(table.c.cap).where(table.c.dataset == dataset).order_by(table.c.seq.desc()).limit(1)
-    )
-    value = connection.execute(query).scalar()
-    return None if value is None else float(value)
-
-
-def _spent(connection: Any, dataset: str) -> float:
-    from sqlalchemy import func, select
-
-    table = _tables()["dp_budget_ledger"]
-    query = select(func.coalesce(func.sum(table.c.epsilon), 0.0)).where(
-        (table.c.dataset == dataset) & (table.c.status == "spent")
-    )
-    return float(connection.execute(query).scalar_one())
-
-
-def _stored_float(value: Any) -> float:
-    # A refused epsilon is kept as asked when it is a number a database can hold; the reason
-    # column quotes it either way.
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return 0.0
-
-
-def _record(
-    connection: Any,
-    state: Any,
-    key: bytes | None,
-    dataset: str,
-    operations: Sequence[Operation],
-    who: str,
-    status: str,
-    reason: str,
-) -> None:
-    now = datetime.now(UTC)
-    rows = [
-        state.next(
-            key,
-            "dp_budget_ledger",
-            {
-                "time": now,
-                "dataset": dataset,
-                "operation": op.operation,
-                "mechanism": op.mechanism,
-                "epsilon": _stored_float(op.epsilon),
-                "delta": _stored_float(op.delta) if op.delta else 0.0,
-                "sensitivity": None if op.sensitivity is None else _stored_float(op.sensitivity),
-                "who": who,
-                "status": status,
-                "reason": reason,
-            },
-        )
-        for op in operations
-    ]
-    if rows:
-        connection.execute(_tables()["dp_budget_ledger"].insert(), rows)
