@@ -90,7 +90,10 @@ def default_store_url() -> str:
 
 def _sqlite_engine(url: str, create: bool) -> Engine:
     database = make_url(url).database
-    if create and database and database != ":memory:":
+    if not create:
+        # Verifying only reads: no write lock, no journal change, so a read-only copy verifies.
+        return create_engine(url, connect_args={"timeout": 30})
+    if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -163,7 +166,7 @@ class ReviewStore:
                 self.engine = _sqlite_engine(self.url, create)
             else:
                 self.engine = create_engine(self.url, pool_pre_ping=True)
-            with self.engine.begin() as connection:
+            with self.engine.connect() as connection, connection.begin():
                 if not refuse_legacy(connection, HEAD, CHAINED_TABLES, "review store", shown):
                     if not create:
                         raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))

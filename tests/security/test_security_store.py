@@ -342,3 +342,16 @@ def test_store_password_is_not_in_the_app_environment_message(monkeypatch):
     with pytest.raises(Exception) as caught:
         ReviewStore()
     assert "s3cr3t-pw" not in str(caught.value) and "rai:***@" in str(caught.value)
+
+
+def test_verify_leaves_nothing_beside_a_copy(tmp_path: Path, report: Report):
+    url = filled(tmp_path / "s.sqlite", report)
+    assert verify(url).returncode == 0
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(tmp_path / "s.sqlite", copy / "s.sqlite")
+    (copy / "s.sqlite").chmod(0o444)
+    before = sorted(p.name for p in copy.iterdir())
+    result = verify(f"sqlite:///{copy / 's.sqlite'}")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in copy.iterdir()) == before  # nothing written beside it

@@ -106,7 +106,9 @@ def connect(url: str, key: bytes | None, create: bool) -> Engine:
     try:
         if not create and missing_sqlite_file(url):
             raise InputError(MISSING.format(what="budget ledger", url=shown, **where))
-        if url.startswith("sqlite"):
+        if url.startswith("sqlite") and not create:
+            engine = create_engine(url, connect_args={"timeout": 60})  # verify only reads
+        elif url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": 60})
 
             # pysqlite defers BEGIN until the first write; BEGIN IMMEDIATE takes the write lock
@@ -122,7 +124,7 @@ def connect(url: str, key: bytes | None, create: bool) -> Engine:
         else:
             engine = create_engine(url, isolation_level="SERIALIZABLE")
         head = tables()["dp_ledger_head"]
-        with engine.begin() as connection:
+        with engine.connect() as connection, connection.begin():
             chained = ["dp_budget_caps", "dp_budget_ledger"]
             if not refuse_legacy(connection, head, chained, "budget ledger", shown):
                 if not create:
