@@ -132,6 +132,7 @@ EDITS = {
         " created_at, hash, hash FROM rai_reviews WHERE seq = 3",
         "review #4 (run 1, approve by Eve): its content does not match its hash",
     ),
+    "the head deleted": ("DELETE FROM rai_store_head", "the store's head record is missing"),
     "the head's counts": (
         "UPDATE rai_store_head SET state = replace(state, '[3,', '[2,')",
         "the store's head record does not match its seal",
