@@ -32,11 +32,18 @@ if reviews:
     )
 else:
     st.caption("No review yet.")
-check = the_store.verify()
-if check.ok:
-    st.caption(f"Review chain intact ({check.reviews} reviews); head {check.head[:16]}…")
+check = attempt(the_store.verify)  # a keyed store without its key: one error, the fix in it
+if check is None:
+    pass
+elif check.ok:
+    st.caption(
+        f"Review chain intact ({check.reviews} reviews), and the chains of {check.runs} runs "
+        f"and their findings; head {check.head}"
+    )
+    if check.warning:
+        st.caption(md(check.warning))
 else:
-    st.error(f"The review chain is broken: {check.problem}. Run `rai store verify` for details.")
+    st.error(f"The store's chain is broken: {md(check.problem)}. Run `rai store verify`.")
 
 st.subheader("Compare two runs")
 ids = [int(i) for i in runs["run"]]

@@ -99,8 +99,9 @@ class PrivacySettings(Strict):
     epsilon_budget: float | None = Field(
         None,
         gt=0,
-        description="Cap on the total epsilon spent on one dataset, over every DP release "
-        "recorded in the budget ledger. Unset: DP releases are refused.",
+        description="A total epsilon this policy's releases may spend on the dataset, at most "
+        "the cap the data steward registered in the budget ledger (rai budget set); above the "
+        "cap, releases are refused. Unset: the registered cap.",
     )
     ledger: str | None = Field(
         None,

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_commands", "app_script", "streamlit_command"]
+__all__ = ["add_commands", "app_script", "print_verification", "streamlit_command"]
 
 APP_SCRIPT_ENV = "RAI_APP_SCRIPT"
 DEFAULT_PORT = 8501
@@ -116,26 +116,38 @@ def _warm_sample() -> None:
         return
 
 
-def _open_store(url: str | None) -> Any:
+def _open_store(url: str | None, create: bool = True) -> Any:
     from responsible_ai.store import ReviewStore
 
-    return ReviewStore(url)
+    return ReviewStore(url, create=create)
+
+
+def print_verification(where: str, result: Any, counted: list[tuple[str, str]]) -> int:
+    """Print the outcome of a verification (store or ledger); returns the exit code."""
+    if not result.ok:
+        print(f"BROKEN {where}: {result.problem}")
+        return 1
+    counts = ", ".join(f"{result.counts.get(table, 0)} {noun}" for table, noun in counted)
+    mode = "keyed HMAC-SHA256" if result.mode == "keyed" else "plain SHA-256, no key"
+    print(f"ok {where}: {counts}, chain intact ({mode})")
+    print(f"head {result.head}")
+    if result.warning:
+        print(f"warning: {result.warning}", file=sys.stderr)
+    return 0
 
 
 def _cmd_store_verify(args: argparse.Namespace) -> int:
-    store = _open_store(args.url)
+    store = _open_store(args.store, create=False)
     try:
-        result = store.verify()
+        result = store.verify(args.expect_head)
     finally:
         store.close()
-    if not result.ok:
-        print(f"BROKEN {store.display_url}: {result.problem}")
-        return 1
-    print(
-        f"ok {store.display_url}: {result.runs} run(s), {result.reviews} review(s), "
-        f"chain intact; head {result.head}"
-    )
-    return 0
+    counted = [
+        ("rai_runs", "run(s)"),
+        ("rai_findings", "finding(s)"),
+        ("rai_reviews", "review(s)"),
+    ]
+    return print_verification(store.display_url, result, counted)
 
 
 def _cmd_store_runs(args: argparse.Namespace) -> int:
@@ -177,10 +189,32 @@ def add_commands(subparsers: Any) -> None:
     store.set_defaults(handler=lambda _args: _usage(store))
     verify = commands.add_parser(
         "verify",
-        help="check the tamper-evident review chain; exit 1 naming the first broken record",
+        help="check the chains of runs, findings and reviews; exit 1 naming the first broken "
+        "record, 2 if there is no store",
+        description="Check every chained table of the review store and its sealed head; print "
+        "the head to keep elsewhere. Keyed stores need RAI_STORE_KEY or RAI_STORE_KEY_FILE. "
+        "The budget ledger is a separate database: rai budget verify.",
     )
-    verify.add_argument("--url", help="SQLAlchemy URL (default: $RAI_STORE_URL or $RAI_HOME)")
+    verify.add_argument(
+        "--store",
+        "--url",
+        dest="store",
+        metavar="URL",
+        help="SQLAlchemy URL (default: $RAI_STORE_URL or $RAI_HOME/store.sqlite)",
+    )
+    verify.add_argument(
+        "--expect-head",
+        metavar="HASH",
+        help="the head printed by an earlier verify: a different head now exits 1 (records "
+        "deleted from the end, a rollback, or a re-hashed chain)",
+    )
     verify.set_defaults(handler=_cmd_store_verify)
     runs = commands.add_parser("runs", help="list the stored runs, newest first")
-    runs.add_argument("--url", help="SQLAlchemy URL (default: $RAI_STORE_URL or $RAI_HOME)")
+    runs.add_argument(
+        "--store",
+        "--url",
+        dest="url",
+        metavar="URL",
+        help="SQLAlchemy URL (default: $RAI_STORE_URL or $RAI_HOME)",
+    )
     runs.set_defaults(handler=_cmd_store_runs)

@@ -21,18 +21,22 @@ from sqlalchemy.orm import Session
 
 from responsible_ai.errors import InputError
 from responsible_ai.review import Review, validate_review
-from responsible_ai.store.chain import (
-    CHAINED_FIELDS,
-    GENESIS,
-    ChainCheck,
-    review_hash,
-    sha256_text,
-    verify_chain,
+from responsible_ai.store.chain import ChainCheck, ChainState, TableSpec, sha256_text, verify_chains
+from responsible_ai.store.head import (
+    MISSING,
+    create_head,
+    missing_sqlite_file,
+    read_head,
+    refuse_legacy,
+    save_state,
+    writer_state,
 )
-from responsible_ai.store.tables import Base, FindingRow, ReviewRow, RunRow
+from responsible_ai.store.secrets import load_store_key, mask_url, scrub
+from responsible_ai.store.tables import CHAINED_TABLES, HEAD, Base, FindingRow, ReviewRow, RunRow
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy.engine import Connection
 
     from responsible_ai.report.model import Report
 
@@ -41,6 +45,37 @@ __all__ = ["ChainCheck", "ReviewStore", "default_store_url", "rai_home"]
 HOME_ENV = "RAI_HOME"
 STORE_URL_ENV = "RAI_STORE_URL"
 _WRITE_ATTEMPTS = 20
+WHAT = "store"
+_WHERE = {"flag": "--store", "env": STORE_URL_ENV}
+BAD_URL = (
+    "cannot use store URL {url}: {reason}; give a SQLAlchemy URL such as "
+    "sqlite:///path/store.sqlite"
+)
+NO_DRIVER = (
+    "cannot open the review store at {url}: its database driver is not installed ({reason}); "
+    "install it, or use a SQLite URL such as sqlite:///path/store.sqlite"
+)
+CANNOT_OPEN = "cannot open the review store at {url}: {reason}"
+#: Columns of ``rai_runs`` that its chain hashes: all but the report text, which ``report_sha256``
+#: (hashed) fingerprints and ``verify`` re-computes.
+RUN_COLUMNS = [c.name for c in RunRow.__table__.columns if c.name != "report_json"]
+FINDING_COLUMNS = [c.name for c in FindingRow.__table__.columns]
+REVIEW_COLUMNS = [c.name for c in ReviewRow.__table__.columns]
+SPECS = {
+    "rai_runs": TableSpec("rai_runs", "run", lambda r: f"run {r['id']}", RUN_COLUMNS),
+    "rai_findings": TableSpec(
+        "rai_findings",
+        "finding",
+        lambda r: f"finding {r['id']} (run {r['run_id']}, check {r['check_id']!r}, {r['status']})",
+        FINDING_COLUMNS,
+    ),
+    "rai_reviews": TableSpec(
+        "rai_reviews",
+        "review",
+        lambda r: f"review #{r['seq']} (run {r['run_id']}, {r['decision']} by {r['reviewer']})",
+        REVIEW_COLUMNS,
+    ),
+}
 
 
 def rai_home() -> Path:
@@ -53,8 +88,11 @@ def default_store_url() -> str:
     return os.environ.get(STORE_URL_ENV) or f"sqlite:///{rai_home() / 'store.sqlite'}"
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, create: bool) -> Engine:
     database = make_url(url).database
+    if not create:
+        # Verifying only reads: no write lock, no journal change, so a read-only copy verifies.
+        return create_engine(url, connect_args={"timeout": 30})
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
@@ -117,29 +155,37 @@ class ReviewStore:
     True
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
         self.url = url or default_store_url()
+        self._key = load_store_key()
+        shown = self.display_url
         try:
+            if not create and missing_sqlite_file(self.url):
+                raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
             if make_url(self.url).get_backend_name() == "sqlite":
-                self.engine = _sqlite_engine(self.url)
+                self.engine = _sqlite_engine(self.url, create)
             else:
                 self.engine = create_engine(self.url, pool_pre_ping=True)
-            Base.metadata.create_all(self.engine)
-        except ArgumentError as exc:
+            with self.engine.connect() as connection, connection.begin():
+                if not refuse_legacy(connection, HEAD, CHAINED_TABLES, "review store", shown):
+                    if not create:
+                        raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
+                    Base.metadata.create_all(connection)
+                    create_head(connection, HEAD, self._key)
+        except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+            raise InputError(BAD_URL.format(url=shown, reason=scrub(str(exc), self.url))) from None
+        except ImportError as exc:
             raise InputError(
-                f"cannot use store URL {self.url!r}: {exc}; give a SQLAlchemy URL such as "
-                f"sqlite:///path/store.sqlite"
+                NO_DRIVER.format(url=shown, reason=scrub(str(exc), self.url))
             ) from None
         except SQLAlchemyError as exc:
-            raise InputError(f"cannot open the review store at {self.display_url}: {exc}") from None
+            reason = scrub(str(getattr(exc, "orig", None) or exc), self.url)
+            raise InputError(CANNOT_OPEN.format(url=shown, reason=reason)) from None
 
     @property
     def display_url(self) -> str:
         """The URL with any password hidden."""
-        try:
-            return make_url(self.url).render_as_string(hide_password=True)
-        except ArgumentError:
-            return self.url
+        return mask_url(self.url)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -148,11 +194,14 @@ class ReviewStore:
     # -- runs ------------------------------------------------------------------------------
 
     def save_run(self, report: Report, label: str = "", *, reuse: bool = False) -> int:
-        """Store a run (its full JSON report and findings); returns its id.
+        """Store a run (its full JSON report and findings) as chained records; returns its id.
 
         With ``reuse=True`` a run whose inputs and findings equal a stored one is not stored
         again: the stored run's id is returned (the app uses this for the sample audit).
         """
+        return int(self._write(lambda: self._save_run(report, label, reuse)))
+
+    def _save_run(self, report: Report, label: str, reuse: bool) -> int:
         text = report.to_json(indent=None)
         fingerprint = _fingerprint(report)
         inputs = report.inputs or {}
@@ -163,35 +212,62 @@ class ReviewStore:
                 ).first()
                 if existing is not None:
                     return int(existing)
-            row = RunRow(
-                created_at=report.created_at or _now(),
-                label=label,
-                policy_name=str(report.policy.get("name", "")),
-                policy_version=str(report.policy.get("version", "")),
-                verdict=report.verdict,
-                data_sha256=(inputs.get("data") or {}).get("sha256"),
-                policy_sha256=(inputs.get("policy") or {}).get("sha256"),
-                model_sha256=(inputs.get("model") or {}).get("sha256"),
-                fingerprint=fingerprint,
-                report_sha256=sha256_text(text),
-                report_json=text,
+            state = self._state(session.connection())
+            run = state.next(
+                self._key,
+                "rai_runs",
+                {
+                    "created_at": report.created_at or _now(),
+                    "label": label,
+                    "policy_name": str(report.policy.get("name", "")),
+                    "policy_version": str(report.policy.get("version", "")),
+                    "verdict": report.verdict,
+                    "data_sha256": (inputs.get("data") or {}).get("sha256"),
+                    "policy_sha256": (inputs.get("policy") or {}).get("sha256"),
+                    "model_sha256": (inputs.get("model") or {}).get("sha256"),
+                    "fingerprint": fingerprint,
+                    "report_sha256": sha256_text(text),
+                },
             )
-            session.add(row)
+            session.add(RunRow(**run, report_json=text))
             session.flush()
             for finding in report.checks:
-                session.add(
-                    FindingRow(
-                        run_id=row.id,
-                        check_id=finding.id,
-                        metric=finding.metric,
-                        status=finding.status,
-                        severity=finding.severity,
-                        value=finding.to_dict()["value"],
-                        operator=finding.operator,
-                        threshold=finding.threshold,
-                    )
+                record = state.next(
+                    self._key,
+                    "rai_findings",
+                    {
+                        "run_id": run["id"],
+                        "check_id": finding.id,
+                        "metric": finding.metric,
+                        "status": finding.status,
+                        "severity": finding.severity,
+                        "value": finding.to_dict()["value"],
+                        "operator": finding.operator,
+                        "threshold": finding.threshold,
+                    },
                 )
-            return int(row.id)
+                session.add(FindingRow(**record))
+            session.flush()
+            save_state(session.connection(), HEAD, self._key, state)
+            return int(run["id"])
+
+    def _state(self, connection: Connection) -> ChainState:
+        return writer_state(connection, HEAD, self._key, WHAT, self.display_url, "rai store verify")
+
+    def _write(self, append: Any) -> Any:
+        """Run one appending transaction; a writer that loses a race for the head retries."""
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                return append()
+            except (IntegrityError, OperationalError) as exc:
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    reason = scrub(str(exc.orig), self.url)
+                    raise InputError(
+                        f"could not write to the review store at {self.display_url} after "
+                        f"{_WRITE_ATTEMPTS} attempts: {reason}"
+                    ) from None
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def report(self, run_id: int) -> Report:
         """The report of a stored run."""
@@ -276,17 +352,7 @@ class ReviewStore:
         InputError
             The review is incomplete or not allowed (see :func:`validate_review`).
         """
-        for attempt in range(_WRITE_ATTEMPTS):
-            try:
-                return self._append(review, today)
-            except (IntegrityError, OperationalError) as exc:
-                if attempt == _WRITE_ATTEMPTS - 1:
-                    raise InputError(
-                        f"could not write the review to {self.display_url} after "
-                        f"{_WRITE_ATTEMPTS} attempts: {exc.orig}"
-                    ) from None
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-        raise AssertionError("unreachable")
+        return self._write(lambda: self._append(review, today))
 
     def _append(self, review: Review, today: date | None) -> Review:
         from responsible_ai.report.model import Report
@@ -302,38 +368,70 @@ class ReviewStore:
                 ).all()
             ]
             valid = validate_review(Report.from_json(run.report_json), existing, review, today)
-            head = session.scalars(
-                select(ReviewRow).order_by(ReviewRow.seq.desc()).limit(1)
-            ).first()
-            record: dict[str, Any] = {
-                "seq": (head.seq if head else 0) + 1,
-                "run_id": valid.run_id,
-                "report_sha256": run.report_sha256,
-                "check_id": valid.check_id,
-                "decision": valid.decision,
-                "reviewer": valid.reviewer,
-                "comment": valid.comment,
-                "justification": valid.justification,
-                "expires_on": valid.expires_on.isoformat() if valid.expires_on else None,
-                "created_at": _now(),
-                "prev_hash": head.hash if head else GENESIS,
-            }
-            row = ReviewRow(**record, hash=review_hash(record))
+            state = self._state(session.connection())
+            record = state.next(
+                self._key,
+                "rai_reviews",
+                {
+                    "run_id": valid.run_id,
+                    "report_sha256": run.report_sha256,
+                    "check_id": valid.check_id,
+                    "decision": valid.decision,
+                    "reviewer": valid.reviewer,
+                    "comment": valid.comment,
+                    "justification": valid.justification,
+                    "expires_on": valid.expires_on.isoformat() if valid.expires_on else None,
+                    "created_at": _now(),
+                },
+            )
+            row = ReviewRow(**record)
             session.add(row)
             session.flush()
+            save_state(session.connection(), HEAD, self._key, state)
             return _review_of(row)
 
     # -- verification ----------------------------------------------------------------------
 
-    def verify(self) -> ChainCheck:
-        """Check the review chain and the stored reports; name the first broken record."""
-        with Session(self.engine) as session:
-            runs = {
-                row.id: (row.report_json, row.report_sha256)
-                for row in session.scalars(select(RunRow)).all()
-            }
-            reviews = [
-                {column: getattr(row, column) for column in (*CHAINED_FIELDS, "hash")}
-                for row in session.scalars(select(ReviewRow).order_by(ReviewRow.seq)).all()
-            ]
-        return verify_chain(runs, reviews)
+    def verify(self, expect_head: str | None = None) -> ChainCheck:
+        """Check every chain (runs, findings, reviews), the sealed head and the stored reports.
+
+        Returns a :class:`ChainCheck` naming the first broken record; ``head`` is worth keeping
+        elsewhere and passing back as ``expect_head`` to detect a deleted tail or a rollback.
+
+        Raises
+        ------
+        InputError
+            The store is keyed and ``RAI_STORE_KEY`` is not set (or is another key).
+        """
+        with self.engine.connect() as connection:
+            head = read_head(connection, HEAD)
+            tables = []
+            for row_class in (RunRow, FindingRow, ReviewRow):
+                spec = SPECS[row_class.__tablename__]
+                table = row_class.__table__
+                query = select(*[table.c[name] for name in spec.columns]).order_by(table.c.seq)
+                rows = [dict(row) for row in connection.execute(query).mappings()]
+                tables.append((spec, rows))
+            reports = dict(connection.execute(select(RunRow.id, RunRow.report_json)).all())
+        runs = {row["id"]: row for row in tables[0][1]}
+
+        def cross_check() -> str | None:
+            for run in runs.values():
+                if sha256_text(reports.get(run["id"], "")) != run["report_sha256"]:
+                    return (
+                        f"run {run['id']}: its stored report was changed after it was written "
+                        "(SHA-256 differs)"
+                    )
+            for finding in tables[1][1]:
+                if finding["run_id"] not in runs:
+                    return f"{SPECS['rai_findings'].name(finding)}: its run is missing"
+            for review in tables[2][1]:
+                signed = runs.get(review["run_id"])
+                if signed is None or signed["report_sha256"] != review["report_sha256"]:
+                    return (
+                        f"{SPECS['rai_reviews'].name(review)}: the report it signed is missing "
+                        "or was replaced"
+                    )
+            return None
+
+        return verify_chains(self._key, head, tables, WHAT, expect_head, cross_check)

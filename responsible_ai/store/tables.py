@@ -1,11 +1,17 @@
-"""The tables of the review store: runs, their findings, and the append-only review chain."""
+"""The tables of the review store: runs, their findings and reviews, each an append-only chain.
+
+Every chained row has ``seq`` (its position, equal to ``id``), ``prev_hash`` and ``hash`` (see
+:mod:`responsible_ai.store.chain`); ``rai_store_head`` seals the chains' counts and last hashes.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "FindingRow", "ReviewRow", "RunRow"]
+from responsible_ai.store.head import head_table
+
+__all__ = ["CHAINED_TABLES", "HEAD", "Base", "FindingRow", "ReviewRow", "RunRow"]
 
 
 class Base(DeclarativeBase):
@@ -29,6 +35,9 @@ class RunRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     report_sha256: Mapped[str] = mapped_column(String(64))
     report_json: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class FindingRow(Base):
@@ -45,6 +54,9 @@ class FindingRow(Base):
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     operator: Mapped[str | None] = mapped_column(String(4), nullable=True)
     threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class ReviewRow(Base):
@@ -66,3 +78,7 @@ class ReviewRow(Base):
     created_at: Mapped[str] = mapped_column(String(40))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+HEAD = head_table("rai_store_head", Base.metadata)
+CHAINED_TABLES = ["rai_runs", "rai_findings", "rai_reviews"]

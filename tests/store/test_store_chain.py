@@ -42,7 +42,11 @@ def test_intact_chain_verifies(store, failing_report):
     _three_reviews(store, failing_report)
     result = store.verify()
     assert result.ok and result.reviews == 3 and result.problem is None
-    assert result.head == store.reviews()[-1].hash
+    # The head seals every chain: a new record gives a new head.
+    run = store.save_run(failing_report)
+    assert store.verify().head != result.head
+    assert store.verify(expect_head=result.head).problem.startswith("the head is")
+    assert run == 2
 
 
 def test_edited_review_is_named(store, failing_report):

@@ -16,7 +16,7 @@ class BudgetParams(BaseModel):
 
     dataset: str | None = Field(
         None,
-        description="Ledger dataset id; default release.dataset, else the SHA-256 of the data.",
+        description="Registered dataset in the ledger; default release.dataset of the policy.",
     )
 
 
@@ -30,7 +30,8 @@ register(
     ),
     MetricSpec(
         id="privacy.epsilon_remaining",
-        summary="privacy.epsilon_budget minus the epsilon spent on this dataset (ledger).",
+        summary="The dataset's registered cap (or a lower privacy.epsilon_budget) minus the "
+        "epsilon spent on it (ledger).",
         compute="responsible_ai.privacy.dp.checks:measure_epsilon_remaining",
         grouped=False,
         params="responsible_ai.privacy.dp.catalog:BudgetParams",

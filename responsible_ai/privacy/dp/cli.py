@@ -90,6 +90,57 @@ def _dry_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_budget(args: argparse.Namespace) -> int:
+    from responsible_ai.errors import InputError
+
+    if args.dataset == "set":
+        return _budget_set(args)
+    if args.dataset == "verify":
+        if args.name:
+            raise InputError("rai budget verify takes no dataset: rai budget verify [--ledger URL]")
+        return _budget_verify(args)
+    if args.name or args.cap is not None or args.allow_raise:
+        raise InputError(
+            "to register a dataset or change its cap: rai budget set DATASET --cap EPS [--raise]"
+        )
+    return _budget_show(args)
+
+
+def _budget_set(args: argparse.Namespace) -> int:
+    from responsible_ai.errors import InputError
+    from responsible_ai.privacy.dp.ledger import BudgetLedger
+
+    if not args.name or args.cap is None:
+        raise InputError(
+            "rai budget set needs a dataset and its cap: rai budget set NAME --cap EPS"
+        )
+    ledger = BudgetLedger(args.ledger)
+    previous, cap = ledger.register(args.name, args.cap, who=args.who, allow_raise=args.allow_raise)
+    if previous is None:
+        print(
+            f"registered dataset {args.name!r} with cap epsilon {cap:g} (ledger {ledger.location})"
+        )
+    elif previous == cap:
+        print(f"dataset {args.name!r} already has cap epsilon {cap:g}: nothing recorded")
+    else:
+        change = "raised" if cap > previous else "lowered"
+        print(
+            f"{change} the cap of dataset {args.name!r} from {previous:g} to {cap:g} "
+            f"(recorded; spent so far {ledger.spent(args.name):g})"
+        )
+    return EXIT_PASS
+
+
+def _budget_verify(args: argparse.Namespace) -> int:
+    from responsible_ai.privacy.dp.ledger import BudgetLedger
+    from responsible_ai.store.cli import print_verification
+
+    ledger = BudgetLedger(args.ledger, create=False)
+    result = ledger.verify(args.expect_head)
+    counted = [("dp_budget_caps", "cap record(s)"), ("dp_budget_ledger", "operation(s)")]
+    return print_verification(ledger.location, result, counted)
+
+
+def _budget_show(args: argparse.Namespace) -> int:
     from responsible_ai.privacy.dp.ledger import BudgetLedger
 
     budget = args.budget
@@ -109,19 +160,37 @@ def _cmd_budget(args: argparse.Namespace) -> int:
         sys.stdout.write(entries.to_csv(index=False))
         return EXIT_PASS
     print(f"ledger {ledger.location}")
+    caps = ledger.caps(args.dataset)
+    datasets = sorted(set(entries["dataset"]) | set(caps["dataset"]))
     if entries.empty:
         which = f" for dataset {args.dataset!r}" if args.dataset else ""
         print(f"no operations recorded{which}")
-        return EXIT_PASS
-    shown = entries.assign(time=entries["time"].dt.strftime("%Y-%m-%d %H:%M:%S"))
-    print(shown.to_string(index=False))
-    for dataset in sorted(entries["dataset"].unique()):
-        spent = ledger.spent(dataset)
-        line = f"{dataset}: spent epsilon {spent:g}"
-        if budget is not None:
-            line += f" of {budget:g}, remaining {ledger.remaining(dataset, budget):g}"
-        print(line)
+    else:
+        shown = entries.assign(time=entries["time"].dt.strftime("%Y-%m-%d %H:%M:%S"))
+        print(shown.drop(columns="reason").to_string(index=False))
+    if args.dataset and args.dataset not in datasets:
+        datasets.append(args.dataset)
+    for dataset in datasets:
+        print(_budget_line(ledger, dataset, budget))
     return EXIT_PASS
+
+
+def _budget_line(ledger: Any, dataset: str, budget: float | None) -> str:
+    spent = ledger.spent(dataset)
+    cap = ledger.cap(dataset)
+    if cap is None:
+        return (
+            f"{dataset}: not registered, spent epsilon {spent:g} "
+            f"(register it: rai budget set {dataset} --cap EPS)"
+        )
+    limit = cap if budget is None else min(cap, budget)
+    line = f"{dataset}: cap {cap:g}, spent epsilon {spent:g} of {limit:g}, "
+    line += f"remaining {max(0.0, limit - spent):g}"
+    if budget is not None and budget > cap:
+        line += f" (the policy's {budget:g} is above the cap: releases are refused)"
+    elif budget is not None and budget < cap:
+        line += f" (the policy asks for {budget:g} of the cap)"
+    return line
 
 
 def add_commands(subparsers: Any) -> None:
@@ -149,19 +218,48 @@ def add_commands(subparsers: Any) -> None:
     release.add_argument("--sensitive", metavar="COL,...", type=csv_list, help="sensitive features")
     release.add_argument("--positive-label", metavar="VALUE", help="the favourable outcome")
     release.add_argument("--trust-model", action="store_true", help="allow pickle/joblib models")
-    release.add_argument("--dataset", metavar="ID", help="ledger key (default: data SHA-256)")
+    release.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="the registered dataset to spend on (default: release.dataset of the policy)",
+    )
     release.add_argument("--ledger", metavar="URL", help="ledger path or SQLAlchemy URL")
     release.add_argument("--who", help="who asks (default: env RAI_USER, else the OS user)")
     release.set_defaults(handler=_cmd_release)
 
     budget = subparsers.add_parser(
         "budget",
-        help="print the privacy budget ledger",
-        description="Print every DP operation recorded in the ledger (spent and refused).",
+        help="the privacy budget ledger: show it, register a dataset's cap (set), verify it",
+        description="rai budget [DATASET]: every DP operation recorded (spent and refused) and "
+        "each dataset's cap, spent and remaining. rai budget set DATASET --cap EPS: register "
+        "a dataset's cap (data steward), lower it, or raise it with --raise; every change is "
+        "recorded. rai budget verify: check the ledger's chains (exit 0 intact, 1 tampered, "
+        "2 no ledger) and print its head.",
     )
-    budget.add_argument("dataset", nargs="?", help="dataset id (default: every dataset)")
+    budget.add_argument(
+        "dataset",
+        nargs="?",
+        metavar="DATASET | set DATASET | verify",
+        help="a dataset id (default: every dataset), or a command: set, verify",
+    )
+    budget.add_argument("name", nargs="?", help=argparse.SUPPRESS)
     budget.add_argument("--ledger", metavar="URL", help="ledger path or SQLAlchemy URL")
     budget.add_argument("--policy", metavar="FILE", help="show what remains of its budget")
     budget.add_argument("--budget", type=float, help="show what remains of this budget")
     budget.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    budget.add_argument(
+        "--cap", type=float, metavar="EPS", help="set: the dataset's total epsilon (at most 100)"
+    )
+    budget.add_argument(
+        "--raise",
+        dest="allow_raise",
+        action="store_true",
+        help="set: allow raising an existing cap (recorded)",
+    )
+    budget.add_argument("--who", help="set: who registers (default: env RAI_USER, else OS user)")
+    budget.add_argument(
+        "--expect-head",
+        metavar="HASH",
+        help="verify: the head printed earlier; a different head exits 1",
+    )
     budget.set_defaults(handler=_cmd_budget)

@@ -19,7 +19,7 @@ import pandas as pd
 from responsible_ai.errors import InputError
 from responsible_ai.policy.loader import LoadedPolicy, load_policy, policy_from_dict
 from responsible_ai.policy.schema import Policy
-from responsible_ai.privacy.dp.ledger import NO_BUDGET, BudgetLedger, Operation, current_user
+from responsible_ai.privacy.dp.ledger import NO_DATASET, BudgetLedger, Operation, current_user
 
 __all__ = ["NOTHING_TO_RELEASE", "NO_PREDICTIONS", "Release", "plan_release", "release"]
 
@@ -127,11 +127,12 @@ def release(
     data : DataFrame or path
         The private data (CSV / Parquet path or DataFrame).
     policy : Policy, dict or path
-        Its ``release:`` section says what to release; ``privacy.epsilon_budget`` caps the total.
+        Its ``release:`` section says what to release; ``privacy.epsilon_budget``, if set, asks
+        for a total below the dataset's registered cap (never above it).
     model, prediction, target, sensitive, positive_label, trust_model
         As in :func:`responsible_ai.audit`; needed only for ``release.fairness``.
     dataset : str, optional
-        Ledger key; default ``release.dataset`` of the policy, else the data's SHA-256.
+        The registered dataset (``rai budget set``) to spend on; default ``release.dataset``.
     ledger : BudgetLedger or str, optional
         Default ``privacy.ledger`` of the policy, else the default ledger location.
     who : str, optional
@@ -165,6 +166,11 @@ def release(
         frame = read_table(data_path)
     settings = active.release
     fairness = settings.fairness
+    # The budget belongs to a named, registered dataset: not to the file's hash, which one added
+    # byte would turn into a fresh budget.
+    dataset = dataset or settings.dataset
+    if not dataset:
+        raise InputError(NO_DATASET)
 
     overrides: dict[str, Any] = {}
     for key, value in (("prediction", prediction), ("target", target)):
@@ -199,29 +205,27 @@ def release(
         if isinstance(ledger, BudgetLedger)
         else BudgetLedger(ledger or active.privacy.ledger)
     )
-    key = dataset or settings.dataset or str(prepared.source["sha256"])
     asker = who or current_user()
     budget = active.privacy.epsilon_budget
     planned = [asdict(op) for op in operations]
     needed = float(sum(op.epsilon for op in operations))
     if dry_run:
-        if budget is None:
-            raise InputError(NO_BUDGET)
+        limit = book.limit(dataset, budget)
         return Release(
-            dataset=key,
+            dataset=dataset,
             policy=active.name,
             who=asker,
             epsilon=needed,
-            budget=float(budget),
-            remaining=float(budget) - book.spent(key) - needed,
+            budget=limit,
+            remaining=limit - book.spent(dataset) - needed,
             ledger=book.location,
             inputs={"path": prepared.source["path"], "sha256": prepared.source["sha256"]},
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             operations=planned,
             dry_run=True,
         )
-    remaining = book.charge(key, operations, budget, who=asker)  # refuses before any noise
-    assert budget is not None
+    remaining = book.charge(dataset, operations, budget, who=asker)  # refuses before any noise
+    limit = book.limit(dataset, budget)
 
     from diffprivlib.utils import check_random_state
 
@@ -246,11 +250,11 @@ def release(
             )
             tables.append(table.to_dict())
     return Release(
-        dataset=key,
+        dataset=dataset,
         policy=active.name,
         who=asker,
         epsilon=needed,
-        budget=float(budget),
+        budget=limit,
         remaining=remaining,
         ledger=book.location,
         statistics=statistics,

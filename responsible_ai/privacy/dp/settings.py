@@ -115,7 +115,9 @@ class ReleaseSettings(Strict):
 
     dataset: str | None = Field(
         None,
-        description="Dataset id in the privacy budget ledger; default the SHA-256 of the data.",
+        description="The dataset the release spends on: registered with its cap in the "
+        "privacy budget ledger by a data steward (rai budget set NAME --cap EPS). Required "
+        "unless rai release --dataset names it.",
     )
     statistics: list[StatisticSpec] = Field(
         default_factory=list, description="DP statistics to release."

@@ -68,6 +68,7 @@ def test_bounds_come_from_the_user() -> None:
 
 def test_training_is_charged_to_the_ledger(tmp_path: Path) -> None:
     ledger = BudgetLedger(str(tmp_path / "l.sqlite"))
+    ledger.register("d", 1.5)
     kwargs = {"data_norm": np.sqrt(3), "ledger": ledger, "dataset": "d", "budget": 1.5}
     compare("logistic_regression", 1.0, **kwargs)
     with pytest.raises(BudgetExceededError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 from responsible_ai.cli import main
 from responsible_ai.errors import InputError
 from responsible_ai.privacy.dp import BudgetExceededError, BudgetLedger, release
+from responsible_ai.privacy.dp.ledger import NO_DATASET
 from responsible_ai.privacy.dp.releases import NO_PREDICTIONS, NOTHING_TO_RELEASE
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,6 +36,7 @@ def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RAI_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("RAI_LEDGER_URL", raising=False)
     monkeypatch.setenv("RAI_USER", "tester")
+    BudgetLedger().register("adult", 2.0, who="steward")  # the data steward's cap
     return tmp_path / "home"
 
 
@@ -86,7 +89,7 @@ def test_release_then_refusal(
     assert rai("budget", "adult", "--policy", POLICY) == 0
     printed = capsys.readouterr().out
     assert printed.count("spent") >= 8 and printed.count("refused") == 8
-    assert "adult: spent epsilon 1.2 of 2, remaining 0.8" in printed
+    assert "adult: cap 2, spent epsilon 1.2 of 2, remaining 0.8" in printed
     entries = BudgetLedger().entries("adult")
     assert entries["status"].value_counts().to_dict() == {"spent": 8, "refused": 8}
     assert set(entries["who"]) == {"tester"}
@@ -94,6 +97,8 @@ def test_release_then_refusal(
 
 def test_budget_formats(capsys: pytest.CaptureFixture) -> None:
     assert rai("budget") == 0
+    assert "adult: cap 2, spent epsilon 0 of 2, remaining 2" in capsys.readouterr().out
+    assert rai("budget", "german") == 0
     assert "no operations recorded" in capsys.readouterr().out
     assert rai("budget", "--format", "json") == 0
     assert json.loads(capsys.readouterr().out) == []
@@ -121,14 +126,23 @@ def small() -> pd.DataFrame:
 
 
 def policy(**release: object) -> dict:
-    return {"name": "t", "privacy": {"epsilon_budget": 1.0}, "release": release}
+    return {
+        "name": "t",
+        "privacy": {"epsilon_budget": 1.0},
+        "release": {"dataset": "small"} | release,
+    }
+
+
+def registered(path: Path, cap: float = 1.0) -> str:
+    BudgetLedger(str(path)).register("small", cap)
+    return str(path)
 
 
 def test_release_api(tmp_path: Path) -> None:
-    ledger = BudgetLedger(str(tmp_path / "l.sqlite"))
+    ledger = BudgetLedger(registered(tmp_path / "l.sqlite"))
     spec = {"statistic": "mean", "column": "age", "bounds": [0, 100], "epsilon": 0.6}
     result = release(small(), policy(statistics=[spec]), ledger=ledger, who="ann", random_state=0)
-    assert result.dataset == result.inputs["sha256"]  # no dataset id: the data's SHA-256
+    assert result.dataset == "small"
     assert result.statistics[0]["value"] == pytest.approx(40, abs=3)
     with pytest.raises(BudgetExceededError):
         release(small(), policy(statistics=[spec]), ledger=ledger, who="ann")
@@ -143,20 +157,23 @@ def test_refused_before_any_noise(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     )
     spec = {"statistic": "count", "epsilon": 2.0}
     with pytest.raises(BudgetExceededError):
-        release(small(), policy(statistics=[spec]), ledger=str(tmp_path / "l.sqlite"))
+        release(small(), policy(statistics=[spec]), ledger=registered(tmp_path / "l.sqlite"))
     assert drawn == []
 
 
 def test_nothing_to_release_and_no_budget(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=NOTHING_TO_RELEASE):
         release(small(), policy(), ledger=str(tmp_path / "l.sqlite"))
-    no_budget = {"name": "t", "release": {"statistics": [{"statistic": "count", "epsilon": 1}]}}
-    with pytest.raises(InputError, match=r"set privacy\.epsilon_budget"):
-        release(small(), no_budget, ledger=str(tmp_path / "l.sqlite"))
+    count = {"statistics": [{"statistic": "count", "epsilon": 1}]}
+    with pytest.raises(InputError, match=r"rai budget set small --cap EPS"):
+        release(small(), policy(**count), ledger=str(tmp_path / "l.sqlite"))
+    unnamed = {"name": "t", "release": count}
+    with pytest.raises(InputError, match=re.escape(NO_DATASET)):
+        release(small(), unnamed, ledger=str(tmp_path / "l.sqlite"))
 
 
 def test_empty_column_is_caught_before_spending(tmp_path: Path) -> None:
-    ledger = BudgetLedger(str(tmp_path / "l.sqlite"))
+    ledger = BudgetLedger(registered(tmp_path / "l.sqlite"))
     frame = small().assign(age=[float("nan")] * 300)
     spec = {"statistic": "mean", "column": "age", "bounds": [0, 100], "epsilon": 0.5}
     with pytest.raises(InputError, match="no values"):

@@ -118,6 +118,7 @@ def test_ledger_operations(tmp_path) -> None:
     ]
     rr = RandomizedResponse(epsilon=1.0).fit(np.array([["a"], ["b"]], dtype=object))
     ledger = BudgetLedger(str(tmp_path / "l.sqlite"))
+    ledger.register("d", 2.0)
     ledger.charge("d", operations + rr.ledger_operations(["sex"]), budget=2.0)
     assert ledger.spent("d") == pytest.approx(1.75)
     with pytest.raises(BudgetExceededError):
