@@ -2,7 +2,8 @@
 
 The key comes from ``RAI_STORE_KEY`` or a file named by ``RAI_STORE_KEY_FILE``. As OpenSSH does, a
 key file that group or others may read is refused with the exact ``chmod`` to run, and a key with
-too little entropy (a word, 32 equal characters) is refused rather than silently used.
+too little entropy (a word, 32 equal characters) is refused rather than silently used: the same
+checks as every other key (:mod:`responsible_ai._secret_keys`).
 
 A URL may hold a password (``postgresql://u:pw@host/db``): every message shows it through
 :func:`mask_url`, and :func:`scrub` removes it from driver error texts that echo the URL.
@@ -10,20 +11,17 @@ A URL may hold a password (``postgresql://u:pw@host/db``): every message shows i
 
 from __future__ import annotations
 
-import math
 import os
 import re
-import stat
-from collections import Counter
 from pathlib import Path
 
+from responsible_ai._secret_keys import MIN_KEY_BITS, read_key_file, require_strong_key
 from responsible_ai.errors import InputError
 
 __all__ = [
     "KEY_ENV",
     "KEY_FILE_ENV",
     "MIN_KEY_BITS",
-    "entropy_bits",
     "load_store_key",
     "mask_url",
     "scrub",
@@ -31,65 +29,12 @@ __all__ = [
 
 KEY_ENV = "RAI_STORE_KEY"
 KEY_FILE_ENV = "RAI_STORE_KEY_FILE"
-#: Least estimated entropy of a key, in bits.
-MIN_KEY_BITS = 128
 
 BOTH_KEY_SOURCES = f"both {KEY_ENV} and {KEY_FILE_ENV} are set: set only one of them"
-KEY_FILE_OPEN = "cannot read the store key file {path} ({KEY_FILE_ENV}): {reason}"
-KEY_FILE_NOT_REGULAR = "the store key file {path} ({KEY_FILE_ENV}) is not a regular file"
-KEY_FILE_READABLE = (
-    "the store key file {path} ({KEY_FILE_ENV}) is readable by group or others (mode {mode:o}): "
-    "run chmod 600 {path}"
-)
-WEAK_KEY = (
-    "the store key from {source} is too weak (about {bits:.0f} bits, at least {minimum} needed): "
-    'use a random key, e.g. python -c "import secrets; print(secrets.token_hex(32))"'
-)
 
 # scheme://user:password@ -- the password is whatever lies between the first ':' after the
 # user and the last '@' before the host.
 _CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):(?P<pw>[^\s]*)@")
-
-
-def entropy_bits(key: bytes) -> float:
-    """A conservative estimate of a key's entropy: its length times its symbol entropy.
-
-    A random hex key of 64 characters scores about 250 bits; ``"a" * 32`` scores 0.
-    """
-    if not key:
-        return 0.0
-    counts = Counter(key)
-    total = len(key)
-    per_symbol = -sum(n / total * math.log2(n / total) for n in counts.values())
-    return per_symbol * total
-
-
-def _checked(key: bytes, source: str) -> bytes:
-    bits = entropy_bits(key)
-    if bits < MIN_KEY_BITS:
-        raise InputError(WEAK_KEY.format(source=source, bits=bits, minimum=MIN_KEY_BITS))
-    return key
-
-
-def _read_key_file(name: str) -> bytes:
-    path = Path(name).expanduser()
-    try:
-        # Open first, then check what was opened: no window between the check and the read.
-        descriptor = os.open(path, os.O_RDONLY)
-    except OSError as exc:
-        raise InputError(
-            KEY_FILE_OPEN.format(path=path, KEY_FILE_ENV=KEY_FILE_ENV, reason=exc.strerror)
-        ) from None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(KEY_FILE_NOT_REGULAR.format(path=path, KEY_FILE_ENV=KEY_FILE_ENV))
-        mode = stat.S_IMODE(info.st_mode)
-        if mode & 0o077:
-            raise InputError(
-                KEY_FILE_READABLE.format(path=path, KEY_FILE_ENV=KEY_FILE_ENV, mode=mode)
-            )
-        return handle.read(1 << 16).strip()
 
 
 def load_store_key() -> bytes | None:
@@ -106,9 +51,9 @@ def load_store_key() -> bytes | None:
     if inline and file_name:
         raise InputError(BOTH_KEY_SOURCES)
     if inline:
-        return _checked(inline.encode("utf-8"), KEY_ENV)
+        return require_strong_key(inline.encode("utf-8"), f"the store key in ${KEY_ENV}")
     if file_name:
-        return _checked(_read_key_file(file_name), f"{KEY_FILE_ENV} ({file_name})")
+        return read_key_file(Path(file_name).expanduser(), f"store key (${KEY_FILE_ENV})")
     return None
 
 
