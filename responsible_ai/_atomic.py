@@ -196,6 +196,7 @@ class _Terminated(BaseException):
         self.signum = signum
 
 
+_CHUNK = 1 << 20
 _CAUGHT = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
@@ -259,6 +260,14 @@ def _remove_folders(folders: list[Path]) -> None:
             folder.rmdir()
 
 
+def _write_all(fd: int, content: bytes) -> None:
+    # In chunks, so that a signal is handled promptly even while a large report is written.
+    view = memoryview(content)
+    while view:
+        written = os.write(fd, view[:_CHUNK])
+        view = view[written:]
+
+
 def write_bytes_atomic(
     path: str | os.PathLike[str], content: bytes, *, inputs: Inputs = ()
 ) -> Path:
@@ -288,10 +297,11 @@ def write_bytes_atomic(
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                _write_all(fd, content)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             # Re-check just before the rename: the target may have changed since the guard.
             _check_target(given, target)
             os.replace(tmp, target)
