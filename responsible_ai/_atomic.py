@@ -47,7 +47,7 @@ __all__ = [
 
 STDOUT = "-"
 
-IS_AN_INPUT = "refusing to write {path}: it is the {role}; choose another --output"
+IS_AN_INPUT = "refusing to write {path}: it is the {role}; choose another {flag}"
 IS_A_DIRECTORY = "cannot write {path}: it is a directory; give a file name"
 NOT_A_REGULAR_FILE = (
     "refusing to write {path}: it is a {kind}, not a regular file; give the path of a regular file"
@@ -138,12 +138,15 @@ def _first_non_directory(target: Path) -> Path:
     return target.parent
 
 
-def guard_output(path: str | os.PathLike[str], inputs: Inputs = ()) -> Path:
+def guard_output(
+    path: str | os.PathLike[str], inputs: Inputs = (), *, flag: str = "--output"
+) -> Path:
     """Refuse an output path that would destroy something; return where the write will land.
 
     Call it before any expensive work or side effect (charging a budget, writing a store), with
     every file the command reads: ``guard_output(args.output, [("input data file", args.data),
     ("policy file", path), ...])``. ``None`` inputs are ignored. ``-`` (standard output) passes.
+    ``flag`` names the option in the message (``--output``, ``--report``).
 
     Raises
     ------
@@ -160,7 +163,7 @@ def guard_output(path: str | os.PathLike[str], inputs: Inputs = ()) -> Path:
         if item is None or is_stdout(item):
             continue
         if _same_file(target, info, Path(item)):
-            raise OutputError(IS_AN_INPUT.format(path=given, role=role))
+            raise OutputError(IS_AN_INPUT.format(path=given, role=role, flag=flag))
     return target
 
 
@@ -269,7 +272,7 @@ def _write_all(fd: int, content: bytes) -> None:
 
 
 def write_bytes_atomic(
-    path: str | os.PathLike[str], content: bytes, *, inputs: Inputs = ()
+    path: str | os.PathLike[str], content: bytes, *, inputs: Inputs = (), flag: str = "--output"
 ) -> Path:
     """Write ``content`` to ``path`` through a temporary file in the target's directory.
 
@@ -283,7 +286,7 @@ def write_bytes_atomic(
         old file unchanged, no temporary file left.
     """
     given = Path(path)
-    target = guard_output(given, inputs)
+    target = guard_output(given, inputs, flag=flag)
     if target == Path(STDOUT):
         raise OutputError(f"cannot write {given} atomically: it is standard output")
     existed = target.exists()
@@ -316,23 +319,30 @@ def write_bytes_atomic(
     return target
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str, *, inputs: Inputs = ()) -> Path:
+def write_text_atomic(
+    path: str | os.PathLike[str], text: str, *, inputs: Inputs = (), flag: str = "--output"
+) -> Path:
     """Write ``text`` as UTF-8 to ``path`` atomically (see :func:`write_bytes_atomic`).
 
     Characters UTF-8 cannot encode (lone surrogates from odd data) are written as ``\\udXXX``
     escapes rather than failing the whole write.
     """
-    return write_bytes_atomic(path, text.encode("utf-8", "backslashreplace"), inputs=inputs)
+    data = text.encode("utf-8", "backslashreplace")
+    return write_bytes_atomic(path, data, inputs=inputs, flag=flag)
 
 
 def write_output(
-    path: str | os.PathLike[str], content: str | bytes, *, inputs: Inputs = ()
+    path: str | os.PathLike[str],
+    content: str | bytes,
+    *,
+    inputs: Inputs = (),
+    flag: str = "--output",
 ) -> Path:
     """Write ``content`` to ``path`` atomically, or to standard output if ``path`` is ``-``."""
     if not is_stdout(path):
         if isinstance(content, bytes):
-            return write_bytes_atomic(path, content, inputs=inputs)
-        return write_text_atomic(path, content, inputs=inputs)
+            return write_bytes_atomic(path, content, inputs=inputs, flag=flag)
+        return write_text_atomic(path, content, inputs=inputs, flag=flag)
     if isinstance(content, str):
         sys.stdout.write(content)
     else:

@@ -111,7 +111,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     if args.report:
         if guard_output(args.report) == target:
             raise InputError(SAME_OUTPUTS.format(path=args.report))
-        guard_output(args.report, inputs)
+        guard_output(args.report, inputs, flag="--report")
     if not any(check.enabled for check in loaded.policy.checks):
         raise InputError(NO_CHECKS.format(name=loaded.policy.name))
     frame = read_data(args.data)
@@ -131,7 +131,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         fmt = {".md": "md", ".xml": "junit", ".txt": "text"}.get(
             Path(args.report).suffix.lower(), "json"
         )
-        write_output(args.report, report.render(fmt), inputs=inputs)
+        write_output(args.report, report.render(fmt), inputs=inputs, flag="--report")
     # With the release or the report on standard output, the summary goes to standard error.
     info = sys.stderr if to_stdout or is_stdout(args.report) else sys.stdout
     info.write(report.to_text())
