@@ -21,7 +21,7 @@ from responsible_ai.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["check_data_file", "read_table", "refuse_nested_columns"]
+__all__ = ["check_data_file", "check_parquet", "read_table", "refuse_nested_columns"]
 
 TABLE_SUFFIXES = {
     ".csv": "csv",
@@ -152,20 +152,37 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
     return frame
 
 
-def _read_parquet(file: Path) -> pd.DataFrame:
+def check_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> Any:
+    """Refuse a Parquet file that is not one, repeats a column name, holds nested values (in
+    ``columns``, default all) or has no rows; its Arrow schema otherwise.
+
+    Reads only the footer, so the streamed audit of a large file can call it too.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    file = check_data_file(path)
     try:
-        schema = pq.read_schema(file)
+        metadata = pq.read_metadata(file)
+        schema = metadata.schema.to_arrow_schema()
     except (pa.ArrowException, OSError, ValueError) as exc:
-        reason = "not a Parquet file" if b"PAR1" not in _head(file, 4) else _reason(exc)
+        reason = "not a Parquet file" if _head(file, 4) != b"PAR1" else _reason(exc)
         raise InputError(UNREADABLE.format(path=file, kind="parquet", reason=reason)) from None
     names = list(schema.names)
     for name in names:
         if names.count(name) > 1:
             raise InputError(DUPLICATE_COLUMN.format(path=file, column=name))
-    refuse_nested_columns(schema, file)
+    refuse_nested_columns(schema, file, columns)
+    if metadata.num_rows == 0:
+        raise InputError(NO_ROWS.format(path=file))
+    return schema
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    check_parquet(file)
     try:
         table = pq.read_table(file)
         return table.to_pandas()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from responsible_ai.data_files import check_data_file, refuse_nested_columns
+from responsible_ai.data_files import check_data_file, check_parquet
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.groups import GroupCounts, count_groups, merge_counts
 from responsible_ai.inputs import MISSING_GROUP, AuditData, _resolve_positive_label
@@ -77,12 +77,12 @@ def _batches(path: Path, roles: dict[str, list[str]], batch_rows: int) -> Iterat
 
     import pyarrow.parquet as pq
 
+    check_parquet(path, [c for wanted in roles.values() for c in wanted])
     try:
         file = pq.ParquetFile(path)
     except Exception as exc:
         raise InputError(NOT_PARQUET.format(path=path, error=exc)) from exc
     present = list(file.schema_arrow.names)
-    refuse_nested_columns(file.schema_arrow, path, [c for w in roles.values() for c in w])
     for role, wanted in roles.items():
         for column in wanted:
             if column not in present:
