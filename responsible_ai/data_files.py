@@ -54,6 +54,7 @@ NESTED_COLUMN = (
     "plain columns or drop it"
 )
 UNREADABLE = "cannot read {path} as {kind}: {reason}"
+CANNOT_OPEN = "cannot read data file {path}: {reason}"
 
 _SNIFF_BYTES = 1 << 16
 _REASON_CHARS = 200
@@ -70,7 +71,7 @@ def check_data_file(path: str | os.PathLike[str]) -> Path:
     except FileNotFoundError:
         raise InputError(NOT_FOUND.format(path=file)) from None
     except OSError as exc:
-        raise InputError(UNREADABLE.format(path=file, kind="data", reason=_reason(exc))) from None
+        raise InputError(CANNOT_OPEN.format(path=file, reason=_reason(exc))) from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError(IS_A_DIRECTORY.format(path=file))
     if not stat.S_ISREG(info.st_mode):
@@ -138,11 +139,12 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
     except pd.errors.ParserWarning:
         raise InputError(
             UNREADABLE.format(
-                path=file, kind=kind, reason="a row has more fields than the header names"
+                path=file, kind=kind.upper(), reason="a row has more fields than the header names"
             )
         ) from None
     except (ValueError, OSError, MemoryError) as exc:
-        raise InputError(UNREADABLE.format(path=file, kind=kind, reason=_reason(exc))) from None
+        reason = _reason(exc)
+        raise InputError(UNREADABLE.format(path=file, kind=kind.upper(), reason=reason)) from None
     names = [str(name) for name in header.iloc[0].tolist()] if len(header) else []
     seen: set[str] = set()
     for name in names:
@@ -167,7 +169,7 @@ def check_parquet(path: str | os.PathLike[str], columns: list[str] | None = None
         schema = metadata.schema.to_arrow_schema()
     except (pa.ArrowException, OSError, ValueError) as exc:
         reason = "not a Parquet file" if _head(file, 4) != b"PAR1" else _reason(exc)
-        raise InputError(UNREADABLE.format(path=file, kind="parquet", reason=reason)) from None
+        raise InputError(UNREADABLE.format(path=file, kind="Parquet", reason=reason)) from None
     names = list(schema.names)
     for name in names:
         if names.count(name) > 1:
@@ -188,7 +190,7 @@ def _read_parquet(file: Path) -> pd.DataFrame:
         return table.to_pandas()
     except (pa.ArrowException, OSError, ValueError, TypeError, MemoryError) as exc:
         reason = _reason(exc)
-        raise InputError(UNREADABLE.format(path=file, kind="parquet", reason=reason)) from None
+        raise InputError(UNREADABLE.format(path=file, kind="Parquet", reason=reason)) from None
 
 
 def refuse_nested_columns(schema: Any, file: Path, columns: list[str] | None = None) -> None:
@@ -227,7 +229,7 @@ def _head(file: Path, size: int) -> bytes:
         with open(file, "rb") as handle:
             return handle.read(size)
     except OSError as exc:
-        raise InputError(UNREADABLE.format(path=file, kind="data", reason=_reason(exc))) from None
+        raise InputError(CANNOT_OPEN.format(path=file, reason=_reason(exc))) from None
 
 
 def _first_bad_utf8(file: Path) -> tuple[int, int]:

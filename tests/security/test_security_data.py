@@ -128,7 +128,7 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str, dict[str, object]]] = [
         "ragged.csv",
         _bytes(b"group,pred\na,1,surplus\n"),
         df.UNREADABLE,
-        {"kind": "csv", "reason": "a row has more fields than the header names"},
+        {"kind": "CSV", "reason": "a row has more fields than the header names"},
     ),
     (
         "parquet.csv",
@@ -140,7 +140,7 @@ HOSTILE: list[tuple[str, Callable[[Path], None], str, dict[str, object]]] = [
         "text.parquet",
         _bytes(b"group,pred\na,1\n"),
         df.UNREADABLE,
-        {"kind": "parquet", "reason": "not a Parquet file"},
+        {"kind": "Parquet", "reason": "not a Parquet file"},
     ),
     (
         "lists.parquet",
