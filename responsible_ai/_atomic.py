@@ -289,17 +289,23 @@ def write_bytes_atomic(
     target = guard_output(given, inputs, flag=flag)
     if target == Path(STDOUT):
         raise OutputError(f"cannot write {given} atomically: it is standard output")
-    existed = target.exists()
+    existing = _check_target(given, target)
+    existed = existing is not None
     with _cleanup_on_termination():
         created: list[Path] = []
         tmp: str | None = None
         try:
             created = _make_parents(target.parent, given)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            # mkstemp creates 0600; give the file the permissions a plain open() would.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+            # mkstemp creates 0600: keep the replaced file's permissions, or give a new file
+            # those a plain open() would (the umask).
+            if existing is not None:
+                mode = stat.S_IMODE(existing.st_mode)
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.chmod(tmp, mode)
             try:
                 _write_all(fd, content)
                 os.fsync(fd)
@@ -344,7 +350,11 @@ def write_output(
             return write_bytes_atomic(path, content, inputs=inputs, flag=flag)
         return write_text_atomic(path, content, inputs=inputs, flag=flag)
     if isinstance(content, str):
-        sys.stdout.write(content)
+        try:
+            sys.stdout.write(content)
+        except UnicodeEncodeError:  # a terminal that cannot show some character: escape it
+            encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+            sys.stdout.write(content.encode(encoding, "backslashreplace").decode(encoding))
     else:
         buffer = getattr(sys.stdout, "buffer", None)
         if buffer is None:

@@ -44,7 +44,9 @@ _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # left alone: inside a word (column names such as is_proxy) it never starts emphasis.
 _MARKDOWN_INLINE = re.compile(r"([\\`*\[\]|~])")
 _LINE_START = re.compile(r"^(\s*)([#+=-]|\d+[.)])")
-_HTTP_URL = re.compile(r"https?://[^\s<>\"'`|\[\]()\\]+", re.IGNORECASE)
+_HTTP_URL = re.compile(
+    f"https?://[^\\s<>\"'`|\\[\\]()\\\\\\x00-\\x20\\x7f-\\x9f{_INVISIBLE}]+", re.IGNORECASE
+)
 
 
 def _visible(char: str) -> str:

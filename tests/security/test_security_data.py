@@ -343,3 +343,17 @@ def test_numpy_object_columns_survive_a_round_trip(tmp_path: Path, policy: Path)
     frame = pd.DataFrame({"group": [b"\x00a", b"b"] * 10, "pred": np.tile([1, 0], 10)})
     frame.to_parquet(path, index=False)
     _outcome(rai("check", path, "--policy", policy))
+
+
+def test_app_uploads_go_through_the_same_reader() -> None:
+    from responsible_ai.uploads import read_uploaded_table
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"group": [["a"], ["b"]], "pred": [1, 0]}), buffer)
+    with pytest.raises(InputError) as raised:
+        read_uploaded_table("upload.parquet", buffer.getvalue())
+    assert str(raised.value) == df.NESTED_COLUMN.format(
+        column="group", path="upload.parquet", what="lists", type="list<element: string>"
+    )
+    with pytest.raises(InputError, match=r"^data file latin\.csv is not UTF-8 text \(byte 0xe9"):
+        read_uploaded_table("latin.csv", "group,pred\né,1\n".encode("latin-1"))

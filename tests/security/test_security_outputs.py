@@ -451,3 +451,11 @@ def test_a_killed_run_leaves_no_temporary_file(case: Path, signum: int, expected
     assert process.returncode == expected
     assert leftovers(case) == []
     assert out.read_text() == "old report"
+
+
+def test_replacing_a_file_keeps_its_permissions(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    report.write_text("old")
+    report.chmod(0o640)
+    write_text_atomic(report, "new")
+    assert report.read_text() == "new" and report.stat().st_mode & 0o777 == 0o640

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -195,7 +196,7 @@ def _report(text: str, group: str, reference: str) -> Report:
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=int(os.environ.get("RAI_FUZZ_EXAMPLES", "150")), deadline=None)
 @given(text=_HOSTILE_TEXT, group=_HOSTILE_TEXT, reference=_HOSTILE_TEXT)
 def test_fuzzed_strings_never_escape_their_format(text: str, group: str, reference: str) -> None:
     report = _report(text, group, reference)
