@@ -13,7 +13,7 @@ with :func:`write_output` / :func:`write_text_atomic` / :func:`write_bytes_atomi
   SIGTERM / SIGHUP (handlers installed only while writing, in the main thread). SIGKILL cannot be
   caught: a run killed with ``kill -9`` mid-write may leave a ``.NAME.*.tmp`` file, never a half
   written NAME.
-- ``-`` means standard output.
+- ``-`` means standard output (write ``./-`` for a file of that name).
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ class OutputWriteError(OutputError, OSError):
 
 
 def is_stdout(path: str | os.PathLike[str] | None) -> bool:
-    """Whether ``path`` is ``-``: write to standard output."""
-    return path is not None and os.fspath(path) == STDOUT
+    """Whether ``path`` is the text ``-`` (standard output); a ``Path`` never is."""
+    return isinstance(path, str) and path == STDOUT
 
 
 def database_file(url: str | os.PathLike[str] | None) -> Path | None:
@@ -274,7 +274,7 @@ def _write_all(fd: int, content: bytes) -> None:
 def write_bytes_atomic(
     path: str | os.PathLike[str], content: bytes, *, inputs: Inputs = (), flag: str = "--output"
 ) -> Path:
-    """Write ``content`` to ``path`` through a temporary file in the target's directory.
+    """Write ``content`` to ``path`` through a temporary file in the target's directory; ``path``.
 
     The path is checked with :func:`guard_output` first (against ``inputs``, and for special
     files). Missing parent folders are created, and removed again if the write fails.
@@ -285,10 +285,10 @@ def write_bytes_atomic(
         The path is refused, or the write fails (read-only folder, full disk, ...): one line, the
         old file unchanged, no temporary file left.
     """
+    if is_stdout(path):
+        raise OutputError("cannot write standard output atomically: use write_output")
     given = Path(path)
     target = guard_output(given, inputs, flag=flag)
-    if target == Path(STDOUT):
-        raise OutputError(f"cannot write {given} atomically: it is standard output")
     existing = _check_target(given, target)
     existed = existing is not None
     with _cleanup_on_termination():
@@ -322,7 +322,7 @@ def write_bytes_atomic(
             if isinstance(exc, OSError) and not isinstance(exc, RAIError):
                 raise OutputWriteError(_cannot(given, exc, kept=existed)) from None
             raise
-    return target
+    return given
 
 
 def write_text_atomic(

@@ -60,10 +60,10 @@ def add_commands(subparsers: Any) -> None:
     identifiers.set_defaults(handler=_cmd_identifiers)
 
 
-def _write_table(frame: Any, path: Path, metadata: dict[str, str], inputs: Any) -> None:
+def _write_table(frame: Any, path: str, metadata: dict[str, str], inputs: Any) -> None:
     from responsible_ai._atomic import is_stdout, write_output
 
-    if is_stdout(path) or path.suffix.lower() == ".csv":
+    if is_stdout(path) or Path(path).suffix.lower() == ".csv":
         write_output(path, frame.to_csv(index=False), inputs=inputs)
         return
     import io
@@ -107,7 +107,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
 
     loaded = load_policy(args.policy)
     inputs = _anonymize_inputs(args, loaded)
-    target = guard_output(output, inputs)
+    target = guard_output(args.output, inputs)
     if args.report:
         if guard_output(args.report) == target:
             raise InputError(SAME_OUTPUTS.format(path=args.report))
@@ -139,7 +139,7 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
         print(f"checks failed: nothing written to {output}", file=info)
         return EXIT_FAIL
     metadata = {"policy": loaded.policy.name, "key_ids": ",".join(result.key_ids)}
-    _write_table(result.frame, output, metadata, inputs)
+    _write_table(result.frame, args.output, metadata, inputs)
     print(
         f"wrote {len(result.frame)} records to {output} ({result.suppressed} suppressed)",
         file=info,

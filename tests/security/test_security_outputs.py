@@ -459,3 +459,9 @@ def test_replacing_a_file_keeps_its_permissions(tmp_path: Path) -> None:
     report.chmod(0o640)
     write_text_atomic(report, "new")
     assert report.read_text() == "new" and report.stat().st_mode & 0o777 == 0o640
+
+
+def test_dot_slash_dash_is_a_file(case: Path) -> None:
+    result = rai("policy", "schema", "--output", "./-", cwd=case)
+    assert result.returncode == 0 and result.stdout == ""
+    assert json.loads((case / "-").read_text())
