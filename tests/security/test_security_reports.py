@@ -130,15 +130,16 @@ class _Tags(HTMLParser):
         self.attributes += attrs
 
 
-def test_html_report_is_inert(hostile_report: Report) -> None:
-    page = hostile_report.to_html()
+@pytest.mark.parametrize("render", ["to_html", "_repr_html_"])  # the report file, the notebook
+def test_html_report_is_inert(hostile_report: Report, render: str) -> None:
+    page = getattr(hostile_report, render)()
     parser = _Tags()
     parser.feed(page)
     assert "script" not in parser.tags and "img" not in parser.tags and "b" not in parser.tags
     assert not [name for name, _ in parser.attributes if name.startswith("on")]
     links = [value or "" for name, value in parser.attributes if name == "href"]
     assert all(link.startswith("#") for link in links), links
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#x27;" in page
 
 
 def test_rai_check_prints_no_escape_sequence(tmp_path: Path, hostile_report: Report) -> None:
