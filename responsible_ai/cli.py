@@ -60,13 +60,25 @@ def label_from_text(text: str) -> Any:
     return value if isinstance(value, str | int | float | bool) else text
 
 
-def _write_output(path: str, content: str) -> None:
-    from responsible_ai._atomic import write_text_atomic
+def _write_output(path: str, content: str, inputs: list[tuple[str, Any]] | None = None) -> None:
+    from responsible_ai._atomic import write_output
 
-    write_text_atomic(path, content)
+    write_output(path, content, inputs=inputs or [])
+
+
+def _check_inputs(args: argparse.Namespace, report: Any = None) -> list[tuple[str, Any]]:
+    """The files ``rai check`` reads, which its ``--output`` must never replace."""
+    inputs: list[tuple[str, Any]] = [("input data file", args.data), ("policy file", args.policy)]
+    if args.model:
+        inputs.append(("model file", args.model))
+    if report is not None:
+        files = report.policy.get("files") or []
+        inputs += [("policy file it extends", item.get("path")) for item in files]
+    return inputs
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from responsible_ai._atomic import guard_output, is_stdout
     from responsible_ai.auditing import audit
 
     fmt = args.format
@@ -74,6 +86,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         fmt = (
             _SUFFIX_FORMATS.get(Path(args.output).suffix.lower(), "json") if args.output else "text"
         )
+    if args.output:
+        guard_output(args.output, _check_inputs(args))  # before the audit: fail fast
     report = audit(
         args.data,
         args.policy,
@@ -88,8 +102,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         trust_model=args.trust_model,
         seed=args.seed,
     )
-    if args.output:
-        _write_output(args.output, report.render(fmt))
+    if args.output and not is_stdout(args.output):
+        _write_output(args.output, report.render(fmt), _check_inputs(args, report))
         sys.stdout.write(report.to_text())
         print(f"wrote {fmt} report to {args.output}")
     else:
@@ -191,7 +205,11 @@ def _parser() -> argparse.ArgumentParser:
         help="allow pickle/joblib model files (they can run arbitrary code when loaded)",
     )
     check.add_argument("--format", choices=_FORMATS, help="output format (default: from --output)")
-    check.add_argument("--output", metavar="PATH", help="write the report here (atomically)")
+    check.add_argument(
+        "--output",
+        metavar="PATH",
+        help="write the report here (atomically; never over an input; - for standard output)",
+    )
     check.add_argument("--seed", type=int, help="override the policy's seed")
     check.set_defaults(handler=_cmd_check)
 
@@ -247,7 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except RAIError as error:
-        print(f"rai: error: {error}", file=sys.stderr)
+        from responsible_ai.report.escaping import escape_terminal
+
+        print(f"rai: error: {escape_terminal(str(error), keep_newlines=True)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("rai: interrupted", file=sys.stderr)

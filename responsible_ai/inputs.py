@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from responsible_ai.data_files import read_table
 from responsible_ai.errors import InputError
 from responsible_ai.hashing import sha256_file, sha256_frame, sha256_object
 from responsible_ai.policy.schema import DataRoles
@@ -21,29 +21,6 @@ from responsible_ai.policy.schema import DataRoles
 __all__ = ["MISSING_GROUP", "AuditData", "prepare", "read_table"]
 
 MISSING_GROUP = "(missing)"
-_TABLE_SUFFIXES = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".txt": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
-
-
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV, TSV or Parquet file into a DataFrame."""
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"data file not found: {file}")
-    kind = _TABLE_SUFFIXES.get(file.suffix.lower())
-    if kind is None:
-        raise InputError(f"cannot read {file}: expected a .csv, .tsv or .parquet file")
-    try:
-        if kind == "parquet":
-            return pd.read_parquet(file)
-        return pd.read_csv(file, sep="\t" if kind == "tsv" else ",", low_memory=False)
-    except Exception as exc:
-        raise InputError(f"cannot read {file} as {kind}: {exc}") from exc
 
 
 @dataclass

@@ -7,7 +7,6 @@ models load through :func:`responsible_ai.models.load_model`, the CLI's allowlis
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from pathlib import Path
@@ -77,7 +76,6 @@ def read_uploaded_table(name: str, content: bytes) -> pd.DataFrame:
     InputError
         Wrong file type, too large, empty, unreadable, or without rows, naming the file and fix.
     """
-    import pandas as pd
 
     suffix = Path(name).suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -86,17 +84,16 @@ def read_uploaded_table(name: str, content: bytes) -> pd.DataFrame:
             f"(got {suffix or 'no extension'})"
         )
     _check_size(name, content)
-    try:
-        if suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(io.BytesIO(content))
-        else:
-            frame = pd.read_csv(
-                io.BytesIO(content), sep="\t" if suffix == ".tsv" else ",", low_memory=False
-            )
-    except Exception as exc:
-        kind = "Parquet" if suffix in (".parquet", ".pq") else "CSV"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"cannot read {name} as {kind}: {first}") from None
+    from responsible_ai.data_files import read_table
+
+    # The same reader as the command line: one set of checks for every way data comes in.
+    with tempfile.TemporaryDirectory(prefix="rai-upload-") as directory:
+        path = Path(directory) / f"upload{suffix}"
+        path.write_bytes(content)
+        try:
+            frame = read_table(path)
+        except InputError as exc:
+            raise InputError(str(exc).replace(str(path), name)) from None
     if frame.empty or len(frame.columns) < 2:
         raise InputError(
             f"{name} has {len(frame)} row(s) and {len(frame.columns)} column(s); an audit needs "

@@ -38,7 +38,11 @@ def add_commands(subparsers: Any) -> None:
     parser.add_argument("--positive-label", metavar="VALUE", help="the favourable outcome")
     parser.add_argument("--top", type=int, default=4, help="reasons per refusal (default 4)")
     parser.add_argument("--seed", type=int, help="seed (default: the policy's, else 0)")
-    parser.add_argument("--output", metavar="FILE.json", help="write the explanation as JSON")
+    parser.add_argument(
+        "--output",
+        metavar="FILE.json",
+        help="write the explanation as JSON (never over an input; - for standard output)",
+    )
     parser.add_argument(
         "--trust-model",
         action="store_true",
@@ -48,15 +52,29 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _table(frame: Any, columns: list[str]) -> str:
-    return str(
-        frame[columns].head(_SHOWN).to_string(index=False, float_format=lambda v: f"{v:.4g}")
-    )
+    from responsible_ai.report.escaping import escape_terminal
+
+    text = frame[columns].head(_SHOWN).to_string(index=False, float_format=lambda v: f"{v:.4g}")
+    return escape_terminal(str(text), keep_newlines=True)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    import contextlib
+    import sys
+
+    from responsible_ai._atomic import is_stdout
+
+    if not is_stdout(args.output):
+        return _explain(args, None)
+    json_stream = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):  # the summary; the JSON alone on stdout
+        return _explain(args, json_stream)
+
+
+def _explain(args: argparse.Namespace, json_stream: Any) -> int:
     import json
 
-    from responsible_ai._atomic import write_text_atomic
+    from responsible_ai._atomic import guard_output, write_text_atomic
     from responsible_ai.errors import InputError
     from responsible_ai.explain.explanation import explain
     from responsible_ai.inputs import read_table
@@ -73,6 +91,11 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         policy = load_policy(args.policy).policy
     else:
         policy = Policy(name="rai explain")
+    inputs: list[tuple[str, Any]] = [("input data file", args.data), ("model file", args.model)]
+    if args.policy:
+        inputs.append(("policy file", args.policy))
+    if args.output:
+        guard_output(args.output, inputs)  # before the (slow) explanation
     frame = read_table(args.data)
     model = load_model(args.model, trust_model=args.trust_model)
     sensitive = args.sensitive if args.sensitive is not None else list(policy.data.sensitive)
@@ -122,6 +145,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     shown = reasons[reasons["row"].isin(reasons["row"].unique()[:3])] if refused else reasons
     print(_table(shown, ["row", "rank", "feature", "value", "contribution"]) if refused else "none")
     if args.output:
-        write_text_atomic(args.output, json.dumps(exp.to_dict(top=args.top), indent=2) + "\n")
-        print(f"\nwrote {args.output}")
+        text = json.dumps(exp.to_dict(top=args.top), indent=2) + "\n"
+        if json_stream is not None:
+            json_stream.write(text)
+        else:
+            write_text_atomic(args.output, text, inputs=inputs)
+            print(f"\nwrote {args.output}")
     return 0

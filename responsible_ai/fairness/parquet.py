@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from responsible_ai.data_files import check_data_file, check_parquet
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.groups import GroupCounts, count_groups, merge_counts
 from responsible_ai.inputs import MISSING_GROUP, AuditData, _resolve_positive_label
@@ -76,6 +77,7 @@ def _batches(path: Path, roles: dict[str, list[str]], batch_rows: int) -> Iterat
 
     import pyarrow.parquet as pq
 
+    check_parquet(path, [c for wanted in roles.values() for c in wanted])
     try:
         file = pq.ParquetFile(path)
     except Exception as exc:
@@ -112,9 +114,7 @@ def prepare_streamed(
     from responsible_ai.hashing import sha256_file
 
     batch_rows = batch_rows or BATCH_ROWS
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"data file not found: {file}")
+    file = check_data_file(path)
     if roles.prediction is None:
         raise InputError(
             "a streamed Parquet audit needs a prediction column (data.prediction or "

@@ -15,7 +15,7 @@ __all__ = ["add_commands"]
 EXIT_PASS, EXIT_FAIL = 0, 1
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".pq")
 BAD_OUTPUT = "cannot write {path}: the output must end in .csv or .parquet"
-SAME_FILE = "the output {path} is the input file; write the release to another file"
+SAME_OUTPUTS = "--report {path} is also the --output; give the report another file name"
 NO_CHECKS = (
     "policy {name!r} has no enabled checks, so nothing would show the release is safe; add "
     "checks such as privacy.k_anonymity or privacy.direct_identifier_columns"
@@ -38,10 +38,15 @@ def add_commands(subparsers: Any) -> None:
     anonymize.add_argument("data", help="CSV or Parquet file to anonymize")
     anonymize.add_argument("--policy", required=True, help="policy YAML file with transforms")
     anonymize.add_argument(
-        "--output", required=True, metavar="OUT", help="where to write the release (.csv/.parquet)"
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="where to write the release (.csv/.parquet; - for CSV on standard output)",
     )
     anonymize.add_argument(
-        "--report", metavar="REPORT", help="also write the report (.json, .md, .xml, .txt)"
+        "--report",
+        metavar="REPORT",
+        help="also write the report (.json, .md, .xml, .txt; - for JSON on standard output)",
     )
     anonymize.add_argument(
         "--key-file",
@@ -65,11 +70,11 @@ def add_commands(subparsers: Any) -> None:
     identifiers.set_defaults(handler=_cmd_identifiers)
 
 
-def _write_table(frame: Any, path: Path, metadata: dict[str, str]) -> None:
-    from responsible_ai._atomic import write_bytes_atomic, write_text_atomic
+def _write_table(frame: Any, path: str, metadata: dict[str, str], inputs: Any) -> None:
+    from responsible_ai._atomic import is_stdout, write_output
 
-    if path.suffix.lower() == ".csv":
-        write_text_atomic(path, frame.to_csv(index=False))
+    if is_stdout(path) or Path(path).suffix.lower() == ".csv":
+        write_output(path, frame.to_csv(index=False), inputs=inputs)
         return
     import io
 
@@ -85,22 +90,38 @@ def _write_table(frame: Any, path: Path, metadata: dict[str, str]) -> None:
     )
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
-    write_bytes_atomic(path, buffer.getvalue())
+    write_output(path, buffer.getvalue(), inputs=inputs)
+
+
+def _anonymize_inputs(args: argparse.Namespace, loaded: Any) -> list[tuple[str, Any]]:
+    """Every file ``rai anonymize`` reads: its outputs must never replace one of them."""
+    inputs: list[tuple[str, Any]] = [("input data file", args.data), ("policy file", args.policy)]
+    inputs += [("policy file it extends", item.get("path")) for item in loaded.files]
+    keys = [args.key_file, loaded.policy.privacy.key_file]
+    keys += [getattr(spec, "key_file", None) for spec in loaded.policy.transforms]
+    inputs += [("pseudonymization key file", key) for key in keys if key]
+    return inputs
 
 
 def _cmd_anonymize(args: argparse.Namespace) -> int:
+    from responsible_ai._atomic import guard_output, is_stdout
     from responsible_ai.errors import InputError
 
     output = Path(args.output)
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+    to_stdout = is_stdout(args.output)
+    if not to_stdout and output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(BAD_OUTPUT.format(path=output))
-    if Path(args.data).resolve() == output.resolve():
-        raise InputError(SAME_FILE.format(path=output))
     from responsible_ai.auditing import audit
     from responsible_ai.policy.loader import load_policy
     from responsible_ai.privacy.pipeline import anonymize, read_data
 
     loaded = load_policy(args.policy)
+    inputs = _anonymize_inputs(args, loaded)
+    target = guard_output(args.output, inputs)
+    if args.report:
+        if guard_output(args.report) == target:
+            raise InputError(SAME_OUTPUTS.format(path=args.report))
+        guard_output(args.report, inputs, flag="--report")
     if not any(check.enabled for check in loaded.policy.checks):
         raise InputError(NO_CHECKS.format(name=loaded.policy.name))
     frame = read_data(args.data)
@@ -115,19 +136,24 @@ def _cmd_anonymize(args: argparse.Namespace) -> int:
     if result.key_ids:
         report.data_notes.append(f"pseudonymization key id: {', '.join(result.key_ids)}")
     if args.report:
-        from responsible_ai._atomic import write_text_atomic
+        from responsible_ai._atomic import write_output
 
         fmt = {".md": "md", ".xml": "junit", ".txt": "text"}.get(
             Path(args.report).suffix.lower(), "json"
         )
-        write_text_atomic(args.report, report.render(fmt))
-    sys.stdout.write(report.to_text())
+        write_output(args.report, report.render(fmt), inputs=inputs, flag="--report")
+    # With the release or the report on standard output, the summary goes to standard error.
+    info = sys.stderr if to_stdout or is_stdout(args.report) else sys.stdout
+    info.write(report.to_text())
     if not report.passed:
-        print(f"checks failed: nothing written to {output}")
+        print(f"checks failed: nothing written to {output}", file=info)
         return EXIT_FAIL
     metadata = {"policy": loaded.policy.name, "key_ids": ",".join(result.key_ids)}
-    _write_table(result.frame, output, metadata)
-    print(f"wrote {len(result.frame)} records to {output} ({result.suppressed} suppressed)")
+    _write_table(result.frame, args.output, metadata, inputs)
+    print(
+        f"wrote {len(result.frame)} records to {output} ({result.suppressed} suppressed)",
+        file=info,
+    )
     return EXIT_PASS
 
 

@@ -70,13 +70,7 @@ def read_data(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def read_table_as_text(file: Path) -> pd.DataFrame:
     """Every column of a CSV or TSV as text; empty cells are missing."""
-    if not file.is_file():
-        raise InputError(f"data file not found: {file}")
-    sep = "\t" if file.suffix.lower() == ".tsv" else ","
-    try:
-        return pd.read_csv(file, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
-    except Exception as exc:
-        raise InputError(f"cannot read {file}: {exc}") from exc
+    return read_table(file, as_text=True)
 
 
 @dataclass

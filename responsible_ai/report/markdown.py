@@ -1,9 +1,14 @@
-"""Markdown report, for pull requests and wikis."""
+"""Markdown report, for pull requests and wikis.
+
+Every string from the data or the policy goes through :mod:`responsible_ai.report.escaping`:
+HTML is escaped and only ``http(s)`` references become links.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from responsible_ai.report.escaping import markdown_code, markdown_links, markdown_text
 from responsible_ai.report.text import format_value, ordered_findings
 
 if TYPE_CHECKING:
@@ -23,7 +28,7 @@ _GROUP_COLUMNS = (
 
 
 def _cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text)
 
 
 def _group_table(groups: list[dict[str, Any]]) -> list[str]:
@@ -33,7 +38,7 @@ def _group_table(groups: list[dict[str, Any]]) -> list[str]:
         "|---|" + "---:|" * len(columns),
     ]
     for row in groups:
-        values = [str(row[c]) if c == "count" else format_value(row.get(c)) for c in columns]
+        values = [_cell(row[c]) if c == "count" else format_value(row.get(c)) for c in columns]
         lines.append(f"| {_cell(row['group'])} | " + " | ".join(values) + " |")
     return lines
 
@@ -47,7 +52,7 @@ def _impact_ratio_table(rows: list[dict[str, Any]]) -> list[str]:
     for row in rows:
         excluded = "" if row.get("included", True) else " (excluded)"
         lines.append(
-            f"| {_cell(row['group'])}{excluded} | {row.get('count', '')} | "
+            f"| {_cell(row['group'])}{excluded} | {_cell(row.get('count', ''))} | "
             f"{format_value(row.get(rate) if rate else None)} | "
             f"{format_value(row.get('impact_ratio'))} |"
         )
@@ -66,7 +71,7 @@ _TABLE_ROWS = 10
 
 def _records_table(rows: list[dict[str, Any]]) -> list[str]:
     columns = list(rows[0])
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines = ["| " + " | ".join(_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     for row in rows[:_TABLE_ROWS]:
         cells = [
             format_value(value) if isinstance(value, float) else _cell(value)
@@ -100,8 +105,8 @@ def render_markdown(report: Report) -> str:
         f"# Audit: {_cell(policy.get('name'))} {_cell(policy.get('version', ''))}",
         "",
         f"**Verdict: {icon} {report.verdict.upper()}** "
-        f"({', '.join(f'{n} {s}' for s, n in sorted(report.summary.items()))}; "
-        f"fail on {policy.get('fail_on')} and above)",
+        f"({_cell(', '.join(f'{n} {s}' for s, n in sorted(report.summary.items())))}; "
+        f"fail on {_cell(policy.get('fail_on'))} and above)",
         "",
         "| status | severity | check | metric | by | value | requirement |",
         "|---|---|---|---|---|---:|---|",
@@ -109,16 +114,17 @@ def render_markdown(report: Report) -> str:
     for f in ordered_findings(report):
         requirement = f"{f.operator} {f.threshold:g}" if f.threshold is not None else ""
         lines.append(
-            f"| {f.status} | {f.severity} | {_cell(f.id)} | `{f.metric}` | "
+            f"| {_cell(f.status)} | {_cell(f.severity)} | {_cell(f.id)} | "
+            f"{markdown_code(f.metric, in_table=True)} | "
             f"{_cell(', '.join(f.by) if f.by else '')} | {format_value(f.value)} | "
-            f"{requirement} |"
+            f"{_cell(requirement)} |"
         )
     for f in ordered_findings(report):
         if f.status == "pass" or f.status == "skipped":
             continue
-        lines += ["", f"## {f.status.upper()}: {_cell(f.id)}", "", _cell(f.message)]
+        lines += ["", f"## {_cell(f.status.upper())}: {_cell(f.id)}", "", _cell(f.message)]
         if f.reference:
-            lines += ["", f"Reference: {_cell(f.reference)}"]
+            lines += ["", f"Reference: {markdown_links(f.reference)}"]
         groups = f.evidence.get("groups")
         if groups:
             lines += ["", *_group_table(groups)]
@@ -141,7 +147,8 @@ def render_markdown(report: Report) -> str:
         item = inputs.get(kind)
         if item:
             lines.append(
-                f"- {kind}: `{item.get('path') or '(in memory)'}` sha256 `{item.get('sha256')}`"
+                f"- {kind}: {markdown_code(item.get('path') or '(in memory)')} "
+                f"sha256 {markdown_code(item.get('sha256'))}"
             )
-    lines += ["", f"Created {report.created_at}, seed {report.seed}."]
+    lines += ["", f"Created {_cell(report.created_at)}, seed {_cell(report.seed)}."]
     return "\n".join(lines) + "\n"

@@ -1,8 +1,14 @@
-"""Plain-text summary for terminals: verdict first, then failing checks first."""
+"""Plain-text summary for terminals: verdict first, then failing checks first.
+
+User strings are shown with control characters escaped (``\\x1b``), so data cannot send ANSI
+escape sequences to the terminal or hide a line with a carriage return.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from responsible_ai.report.escaping import escape_terminal as _t
 
 if TYPE_CHECKING:
     from responsible_ai.checker.findings import Finding
@@ -37,16 +43,15 @@ def format_value(value: float | None) -> str:
 def render_text(report: Report) -> str:
     policy = report.policy
     counts = ", ".join(f"{n} {status}" for status, n in sorted(report.summary.items()))
-    lines = [
-        f"{policy.get('name')} {policy.get('version', '')}: {report.verdict.upper()} ({counts})",
-    ]
-    width = max((len(f.id) for f in report.checks), default=10)
+    heading = f"{policy.get('name')} {policy.get('version', '')}: {report.verdict.upper()}"
+    lines = [f"{_t(heading)} ({_t(counts)})"]
+    width = max((len(_t(f.id)) for f in report.checks), default=10)
     status_width = max((len(f.status) for f in report.checks), default=4)
     for finding in ordered_findings(report):
         lines.append(
-            f"  {finding.status.upper():<{status_width}} {finding.severity:<8} "
-            f"{finding.id:<{width}}  {finding.message}"
+            f"  {_t(finding.status.upper()):<{status_width}} {_t(finding.severity):<8} "
+            f"{_t(finding.id):<{width}}  {_t(finding.message)}"
         )
     for note in report.data_notes:
-        lines.append(f"  note: {note}")
+        lines.append(f"  note: {_t(note)}")
     return "\n".join(lines) + "\n"

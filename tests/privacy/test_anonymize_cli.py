@@ -111,7 +111,7 @@ def test_k_anonymous_release_of_adult_is_proved_by_an_independent_recount(
     ("argv_tail", "message"),
     [
         (["--output", "x.json"], "the output must end in .csv or .parquet"),
-        (["--output", str(PEOPLE)], "is the input file"),
+        (["--output", str(PEOPLE)], "it is the input data file"),
     ],
 )
 def test_bad_output_is_a_usage_error(

@@ -19,8 +19,11 @@ def _writable(path: str) -> None:
     import os
     from pathlib import Path
 
+    from responsible_ai._atomic import is_stdout
     from responsible_ai.errors import InputError
 
+    if is_stdout(path):
+        return
     target = Path(path)
     parent = target.parent
     while not parent.exists() and parent != parent.parent:
@@ -44,8 +47,21 @@ def _release_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _release_inputs(args: argparse.Namespace, loaded: Any) -> list[tuple[str, Any]]:
+    """Every file ``rai release`` reads or keeps: its output must never replace one of them."""
+    from responsible_ai._atomic import database_file
+    from responsible_ai.privacy.dp.ledger import default_ledger_url
+
+    ledger = args.ledger or loaded.policy.privacy.ledger or default_ledger_url()
+    inputs: list[tuple[str, Any]] = [("input data file", args.data), ("policy file", args.policy)]
+    inputs += [("policy file it extends", item.get("path")) for item in loaded.files]
+    inputs += [("model file", args.model), ("DP ledger database file", database_file(ledger))]
+    return inputs
+
+
 def _cmd_release(args: argparse.Namespace) -> int:
-    from responsible_ai._atomic import write_text_atomic
+    from responsible_ai._atomic import guard_output, is_stdout, write_output
+    from responsible_ai.policy.loader import load_policy
     from responsible_ai.privacy.dp.ledger import BudgetExceededError
     from responsible_ai.privacy.dp.releases import release
 
@@ -56,20 +72,26 @@ def _cmd_release(args: argparse.Namespace) -> int:
 
         raise InputError("rai release needs --output OUT.json (or --dry-run to only price it)")
     _writable(args.output)
+    loaded = load_policy(args.policy)
+    inputs = _release_inputs(args, loaded)
+    guard_output(args.output, inputs)  # before any budget is spent
     try:
-        result = release(args.data, args.policy, **_release_options(args))
+        result = release(args.data, loaded, **_release_options(args))
     except BudgetExceededError as refused:
         print(f"rai: refused: {refused}", file=sys.stderr)
         return EXIT_FAIL
-    write_text_atomic(args.output, result.to_json())
+    write_output(args.output, result.to_json(), inputs=inputs)
     names = [s["name"] for s in result.statistics]
     tables = [" / ".join(t["by"]) for t in result.fairness]
+    info = sys.stderr if is_stdout(args.output) else sys.stdout
     print(
-        f"released {len(names)} statistic(s) and {len(tables)} fairness table(s) to {args.output}"
+        f"released {len(names)} statistic(s) and {len(tables)} fairness table(s) to {args.output}",
+        file=info,
     )
     print(
         f"dataset {result.dataset}: spent epsilon {result.epsilon:g}, "
-        f"{result.remaining:g} of {result.budget:g} remaining (ledger {result.ledger})"
+        f"{result.remaining:g} of {result.budget:g} remaining (ledger {result.ledger})",
+        file=info,
     )
     return EXIT_PASS
 
@@ -204,7 +226,11 @@ def add_commands(subparsers: Any) -> None:
     )
     release.add_argument("data", help="CSV or Parquet file")
     release.add_argument("--policy", required=True, help="policy YAML file with a release section")
-    release.add_argument("--output", metavar="OUT.json", help="where to write (atomically)")
+    release.add_argument(
+        "--output",
+        metavar="OUT.json",
+        help="where to write (atomically; never over an input; - for standard output)",
+    )
     release.add_argument(
         "--dry-run",
         action="store_true",

@@ -1,0 +1,267 @@
+"""Read a data file (CSV, TSV, Parquet) or say in one line why it cannot be read.
+
+Whoever supplies the data may hand over anything: a directory, a named pipe, an empty file,
+binary junk, Latin-1 text, duplicate column names, Parquet list or struct columns. Each is refused
+here with one message naming the file, the column or the byte, and the fix; nothing reaches the
+metrics half-understood. The file is inspected with ``stat`` before it is opened, so a FIFO never
+blocks the tool.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from responsible_ai.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["check_data_file", "check_parquet", "read_table", "refuse_nested_columns"]
+
+TABLE_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+NOT_FOUND = "data file not found: {path}"
+IS_A_DIRECTORY = "data file {path} is a directory: give a CSV or Parquet file"
+NOT_A_REGULAR_FILE = (
+    "data file {path} is not a regular file but a {kind}: give a CSV or Parquet file"
+)
+BAD_SUFFIX = "cannot read {path}: expected a .csv, .tsv or .parquet file"
+EMPTY_FILE = "data file {path} is empty (0 bytes): give a file with a header row and data rows"
+NO_HEADER = "data file {path} has no header row: the first line must name the columns"
+NO_ROWS = "data file {path} has no data rows (only column names); nothing to audit"
+DUPLICATE_COLUMN = "data file {path} has the column {column!r} more than once: rename one of them"
+NOT_UTF8 = (
+    "data file {path} is not UTF-8 text (byte 0x{byte:02x} at offset {offset}): "
+    "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+)
+BINARY = (
+    "data file {path} holds binary data (a NUL byte at offset {offset}), not {kind} text: "
+    "give a text CSV, or a Parquet file named .parquet"
+)
+NESTED_COLUMN = (
+    "column {column!r} of {path} holds {what} ({type}), not one value per cell: flatten it into "
+    "plain columns or drop it"
+)
+UNREADABLE = "cannot read {path} as {kind}: {reason}"
+CANNOT_OPEN = "cannot read data file {path}: {reason}"
+
+_SNIFF_BYTES = 1 << 16
+_REASON_CHARS = 200
+
+
+def check_data_file(path: str | os.PathLike[str]) -> Path:
+    """Refuse a data path that is missing, a directory, a FIFO, device or socket, or empty.
+
+    Uses ``stat`` only: nothing is opened, so a named pipe cannot block.
+    """
+    file = Path(path)
+    try:
+        info = os.stat(file)
+    except FileNotFoundError:
+        raise InputError(NOT_FOUND.format(path=file)) from None
+    except OSError as exc:
+        raise InputError(CANNOT_OPEN.format(path=file, reason=_reason(exc))) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(IS_A_DIRECTORY.format(path=file))
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(NOT_A_REGULAR_FILE.format(path=file, kind=_kind(info.st_mode)))
+    if info.st_size == 0:
+        raise InputError(EMPTY_FILE.format(path=file))
+    return file
+
+
+def read_table(path: str | os.PathLike[str], *, as_text: bool = False) -> pd.DataFrame:
+    """Read a CSV, TSV or Parquet file into a DataFrame.
+
+    Parameters
+    ----------
+    path : path-like
+        The file; its suffix says the format (.csv, .txt, .tsv, .parquet, .pq).
+    as_text : bool, default False
+        CSV/TSV only: keep every value as text (empty cells missing), as a release does so that
+        ``02134`` stays ``"02134"``.
+
+    Raises
+    ------
+    InputError
+        One line naming the problem: not found, a directory or other non-regular file, empty,
+        header only, duplicate column names, not UTF-8, binary, nested Parquet columns, or a
+        parser error with its line.
+    """
+    file = Path(path)
+    kind = TABLE_SUFFIXES.get(file.suffix.lower())
+    check_data_file(file)
+    if kind is None:
+        raise InputError(BAD_SUFFIX.format(path=file))
+    frame = _read_parquet(file) if kind == "parquet" else _read_text_table(file, kind, as_text)
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise InputError(DUPLICATE_COLUMN.format(path=file, column=str(duplicated[0])))
+    if len(frame) == 0:
+        raise InputError(NO_ROWS.format(path=file))
+    return frame
+
+
+def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
+    import pandas as pd
+
+    _refuse_binary(file, kind)
+    sep = "\t" if kind == "tsv" else ","
+    options: dict[str, Any] = {"sep": sep, "index_col": False}
+    if as_text:
+        options |= {"dtype": str, "keep_default_na": False, "na_values": [""]}
+    else:
+        options |= {"low_memory": False}
+    try:
+        with warnings.catch_warnings():
+            # A row longer than the header would silently become an index: make it an error.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            header = pd.read_csv(
+                file, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False
+            )
+            frame = pd.read_csv(file, **options)
+    except UnicodeDecodeError:
+        offset, byte = _first_bad_utf8(file)
+        raise InputError(NOT_UTF8.format(path=file, byte=byte, offset=offset)) from None
+    except pd.errors.EmptyDataError:
+        raise InputError(NO_HEADER.format(path=file)) from None
+    except pd.errors.ParserWarning:
+        raise InputError(
+            UNREADABLE.format(
+                path=file, kind=kind.upper(), reason="a row has more fields than the header names"
+            )
+        ) from None
+    except (ValueError, OSError, MemoryError) as exc:
+        reason = _reason(exc)
+        raise InputError(UNREADABLE.format(path=file, kind=kind.upper(), reason=reason)) from None
+    names = [str(name) for name in header.iloc[0].tolist()] if len(header) else []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen and name:
+            raise InputError(DUPLICATE_COLUMN.format(path=file, column=name))
+        seen.add(name)
+    return frame
+
+
+def check_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> Any:
+    """Refuse a Parquet file that is not one, repeats a column name, holds nested values (in
+    ``columns``, default all) or has no rows; its Arrow schema otherwise.
+
+    Reads only the footer, so the streamed audit of a large file can call it too.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    file = check_data_file(path)
+    try:
+        metadata = pq.read_metadata(file)
+        schema = metadata.schema.to_arrow_schema()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        reason = "not a Parquet file" if _head(file, 4) != b"PAR1" else _reason(exc)
+        raise InputError(UNREADABLE.format(path=file, kind="Parquet", reason=reason)) from None
+    names = list(schema.names)
+    for name in names:
+        if names.count(name) > 1:
+            raise InputError(DUPLICATE_COLUMN.format(path=file, column=name))
+    refuse_nested_columns(schema, file, columns)
+    if metadata.num_rows == 0:
+        raise InputError(NO_ROWS.format(path=file))
+    return schema
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    check_parquet(file)
+    try:
+        table = pq.read_table(file)
+        return table.to_pandas()
+    except (pa.ArrowException, OSError, ValueError, TypeError, MemoryError) as exc:
+        reason = _reason(exc)
+        raise InputError(UNREADABLE.format(path=file, kind="Parquet", reason=reason)) from None
+
+
+def refuse_nested_columns(schema: Any, file: Path, columns: list[str] | None = None) -> None:
+    """Refuse Parquet list, struct, map and union columns (of ``columns``, default all)."""
+    import pyarrow as pa
+
+    for field in schema:
+        if columns is not None and field.name not in columns:
+            continue
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_nested(kind):
+            if pa.types.is_struct(kind):
+                what = "structs"
+            elif pa.types.is_map(kind):
+                what = "maps"
+            elif pa.types.is_union(kind):
+                what = "unions"
+            else:
+                what = "lists"
+            raise InputError(
+                NESTED_COLUMN.format(column=field.name, path=file, what=what, type=kind)
+            )
+
+
+def _refuse_binary(file: Path, kind: str) -> None:
+    head = _head(file, _SNIFF_BYTES)
+    offset = head.find(b"\x00")
+    if offset >= 0:
+        raise InputError(BINARY.format(path=file, offset=offset, kind=kind.upper()))
+
+
+def _head(file: Path, size: int) -> bytes:
+    try:
+        with open(file, "rb") as handle:
+            return handle.read(size)
+    except OSError as exc:
+        raise InputError(CANNOT_OPEN.format(path=file, reason=_reason(exc))) from None
+
+
+def _first_bad_utf8(file: Path) -> tuple[int, int]:
+    """The offset and value of the first byte that is not valid UTF-8 (read in chunks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(file, "rb") as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            pending = len(decoder.getstate()[0])  # bytes of a character cut by the last chunk
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                return offset - pending + exc.start, exc.object[exc.start]
+            if not chunk:
+                return offset, 0
+            offset += len(chunk)
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception's message on one line, short."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror.lower()
+    return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 1] + "…"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
