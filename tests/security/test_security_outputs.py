@@ -370,6 +370,7 @@ def test_release_refuses_the_ledger_before_spending(
     monkeypatch.setenv("RAI_HOME", str(case / "home"))
     (case / "dp.yaml").write_text(DP_POLICY)
     ledger = case / "ledger.sqlite"
+    assert rai("budget", "set", "tiny", "--cap", "1", "--ledger", ledger).returncode == 0
     release = ("release", case / "data.csv", "--policy", case / "dp.yaml", "--ledger", ledger)
     assert rai(*release, "--output", case / "first.json").returncode == 0
     before = ledger.read_bytes()
@@ -386,6 +387,7 @@ def test_release_refuses_the_ledger_before_spending(
 def test_release_to_standard_output(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAI_HOME", str(case / "home"))
     (case / "dp.yaml").write_text(DP_POLICY)
+    assert rai("budget", "set", "tiny", "--cap", "1").returncode == 0
     result = rai("release", case / "data.csv", "--policy", case / "dp.yaml", "--output", "-")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["dataset"] == "tiny"
