@@ -21,7 +21,7 @@ from pathlib import Path
 
 __all__ = ["ExtendsRefused", "allowed_roots", "resolve_base", "shipped_policies_dir"]
 
-MAX_EXTENDS_CHAIN = 32
+MAX_EXTENDS_CHAIN = 8  # a real chain is two or three files; each may cost ~1 s to read
 
 OUTSIDE = (
     "the base policy {target!r} is outside the policy's folder {home}; keep base policies in "

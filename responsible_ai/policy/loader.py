@@ -38,6 +38,8 @@ __all__ = [
     "validate_policy_files",
 ]
 
+MAX_REPORTED_ISSUES = 50
+MORE_ISSUES = "... and {count} more problems; fix these first"
 NOTHING_CHECKED = (
     "nothing would be checked: policy {name!r} has no enabled check after 'extends' and "
     "'enabled: false'; add a check under 'checks:' or set 'enabled: true' on an inherited one"
@@ -229,7 +231,11 @@ def _validate(data: dict[str, Any], locations: dict[Path_, Location], source: st
             issues.append(PolicyIssue(file, line, _dotted(path), _message(problem)))
     issues += _check_params(data, locations, source)
     if issues:
-        raise PolicyError(sorted(issues, key=lambda i: (i.file != source, i.file, i.line or 0)))
+        issues.sort(key=lambda i: (i.file != source, i.file, i.line or 0))
+        if len(issues) > MAX_REPORTED_ISSUES:
+            more = MORE_ISSUES.format(count=len(issues) - MAX_REPORTED_ISSUES)
+            issues = [*issues[:MAX_REPORTED_ISSUES], PolicyIssue(source, None, "", more)]
+        raise PolicyError(issues)
     assert policy is not None
     return policy
 

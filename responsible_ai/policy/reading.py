@@ -4,17 +4,22 @@ Whoever writes a policy may try to exhaust memory or reach other files, so readi
 before anything is built:
 
 - only a regular file is read (a directory, FIFO, socket or device is refused without opening it
-  for long: a FIFO is opened non-blocking), and at most :data:`MAX_POLICY_BYTES`;
+  for long: a FIFO is opened non-blocking), and at most :data:`MAX_POLICY_BYTES` (256 KiB: the
+  largest shipped pack is 4 KB, and PyYAML's pure-Python scanner, which the bounds below hook
+  into, takes up to about 5 s per MiB);
 - the text must be UTF-8 without NUL bytes or control characters;
 - YAML anchors and aliases are refused outright (a policy reuses another through ``extends``), so
   an alias bomb fails at its first ``&`` without expanding anything;
 - nesting deeper than :data:`MAX_POLICY_DEPTH` is refused while scanning, before PyYAML's
   recursive composer (and its quadratic scanner on deep flow collections) could be reached;
+- more than :data:`MAX_POLICY_NODES` keys and values are refused while composing, so that no
+  policy costs more than a moment to validate;
 - explicit tags other than the plain-data ones (``!!str``, ``!!int``, ...) are refused, and the
   safe loader never builds objects.
 
-Messages never quote the file's content: a file that is not a policy (``/etc/passwd`` given by
-mistake, or named by ``extends``) is reported by its name and what is wrong with it.
+A file that is not a policy (``/etc/passwd`` given by mistake, or named by ``extends``) is never
+quoted: it is reported by its name and what is wrong with it. Only once a file looks like a
+policy (see :func:`_looks_like_a_policy`) do messages quote its values, shortened.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from responsible_ai.errors import PolicyError, PolicyIssue
 __all__ = [
     "MAX_POLICY_BYTES",
     "MAX_POLICY_DEPTH",
+    "MAX_POLICY_NODES",
     "Location",
     "PathInDocument",
     "dotted_path",
@@ -40,8 +46,9 @@ __all__ = [
     "shown_value",
 ]
 
-MAX_POLICY_BYTES = 1024 * 1024
+MAX_POLICY_BYTES = 256 * 1024
 MAX_POLICY_DEPTH = 64
+MAX_POLICY_NODES = 10_000
 
 Location = tuple[str, int]
 PathInDocument = tuple[str | int, ...]
@@ -51,7 +58,7 @@ IS_DIRECTORY = "is a directory, not a policy file; give the path of a .yaml file
 NOT_REGULAR = "is not a regular file (a FIFO, socket or device); give the path of a .yaml file"
 UNREADABLE = "cannot read the policy file ({reason}); check the path and its permissions"
 TOO_LARGE = (
-    "the policy file is larger than {limit} bytes (1 MiB), the most a policy may be; "
+    "the policy file is larger than {limit} bytes (256 KiB), the most a policy may be; "
     "split it with 'extends'"
 )
 EMPTY = "the policy file is empty; a policy needs at least 'name' and 'checks'"
@@ -70,6 +77,9 @@ TAG = (
 )
 TOO_DEEP = (
     "nested deeper than {limit} levels, the most a policy may be; a policy is a few levels deep"
+)
+TOO_MANY_NODES = (
+    "more than {limit} keys and values, the most a policy may hold; split it with 'extends'"
 )
 NOT_A_MAPPING = "a policy must be a mapping of keys to values; got {kind}"
 NOT_A_POLICY = (
@@ -98,6 +108,7 @@ class _BoundedLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._node_depth = 0
+        self._nodes = 0
 
     def _check_depth(self) -> None:
         # ``indents`` grows by one per block level and ``flow_level`` per [ or {.
@@ -124,6 +135,9 @@ class _BoundedLoader(yaml.SafeLoader):
         tag = event.tag if isinstance(event, ScalarEvent | CollectionStartEvent) else None
         if tag is not None and tag != "!" and tag not in _PLAIN_TAGS:
             raise _Refused(line, TAG)
+        self._nodes += 1
+        if self._nodes > MAX_POLICY_NODES:
+            raise _Refused(line, TOO_MANY_NODES.format(limit=MAX_POLICY_NODES))
         self._node_depth += 1
         try:
             if self._node_depth > MAX_POLICY_DEPTH:
@@ -206,8 +220,9 @@ def parse_policy(
 
 
 def _load(text: str, name: str) -> tuple[yaml.Node | None, Any]:
-    loader = _BoundedLoader(text)
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text)  # reading starts here: control characters are found now
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except _Refused as refused:
@@ -225,7 +240,8 @@ def _load(text: str, name: str) -> tuple[yaml.Node | None, Any]:
     except yaml.YAMLError:
         raise _issue(name, None, "invalid YAML") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return node, data
 
 
