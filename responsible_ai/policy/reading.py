@@ -205,9 +205,10 @@ def parse_policy(
         line = content[: error.start].count(b"\n") + 1
         raise _issue(name, line, NOT_UTF8.format(line=line)) from None
     node, data = _load(text, name)
+    if data is None:  # only comments, or an empty document
+        raise _issue(name, 1, EMPTY)
     if not isinstance(data, dict):
-        kind = "an empty document" if data is None else _kind(data)
-        raise _issue(name, 1, NOT_A_MAPPING.format(kind=kind))
+        raise _issue(name, 1, NOT_A_MAPPING.format(kind=_kind(data)))
     if not _looks_like_a_policy(data):
         raise _issue(name, None, NOT_A_POLICY)
     locations: dict[PathInDocument, Location] = {}
