@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from responsible_ai.policy.reading import error_reason
+
 __all__ = ["ExtendsRefused", "allowed_roots", "resolve_base", "shipped_policies_dir"]
 
 MAX_EXTENDS_CHAIN = 8  # a real chain is two or three files; each may cost ~1 s to read
@@ -57,19 +59,20 @@ def resolve_base(name: object, file: Path, roots: Sequence[Path]) -> tuple[Path,
     ExtendsRefused
         ``name`` is not a file name, lies outside every root, or does not exist.
     """
-    if not isinstance(name, str) or not name.strip():
+    # control characters would reach the terminal in every message that names the file
+    if not isinstance(name, str) or not name.strip() or not name.isprintable():
         raise ExtendsRefused(NOT_A_PATH)
     shown = file.parent / name
     try:
         real = shown.resolve()
-    except (OSError, RuntimeError, ValueError) as error:
-        reason = type(error).__name__
+        if not any(real.is_relative_to(root) for root in roots):
+            raise ExtendsRefused(OUTSIDE.format(target=name, home=roots[0]))
+        if real.exists():
+            return shown, real
+        pack = shipped_policies_dir() / name
+        if Path(name).name == name and pack.is_file():
+            return pack, pack.resolve()
+    except (OSError, RuntimeError, ValueError) as error:  # too long, a symlink loop, a NUL byte
+        reason = error_reason(error)
         raise ExtendsRefused(UNRESOLVABLE.format(target=name, reason=reason)) from None
-    if not any(real.is_relative_to(root) for root in roots):
-        raise ExtendsRefused(OUTSIDE.format(target=name, home=roots[0]))
-    if real.exists():
-        return shown, real
-    pack = shipped_policies_dir() / name
-    if Path(name).name == name and pack.is_file():
-        return pack, pack.resolve()
     raise ExtendsRefused(NOT_FOUND.format(target=shown))

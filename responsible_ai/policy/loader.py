@@ -23,7 +23,13 @@ from responsible_ai.policy.extends import (
     allowed_roots,
     resolve_base,
 )
-from responsible_ai.policy.reading import Location, parse_policy, read_policy_file
+from responsible_ai.policy.reading import (
+    UNREADABLE,
+    Location,
+    error_reason,
+    parse_policy,
+    read_policy_file,
+)
 from responsible_ai.policy.reading import PathInDocument as Path_
 from responsible_ai.policy.reading import dotted_path as _dotted
 from responsible_ai.policy.reading import shown_value as _shown
@@ -91,8 +97,13 @@ def load_policy(
     """
     file = Path(path)
     content = text.encode("utf-8") if isinstance(text, str) else text
-    roots = allowed_roots(file, [os.fspath(p) for p in allow_extends_path])
-    raw = _load_chain(file, file.resolve(), content, roots, seen=())
+    try:
+        real = file.resolve()
+        roots = allowed_roots(file, [os.fspath(p) for p in allow_extends_path])
+    except (OSError, RuntimeError, ValueError) as error:  # a symlink loop, a NUL byte
+        message = UNREADABLE.format(reason=error_reason(error))
+        raise PolicyError([PolicyIssue(str(file), None, "", message)]) from None
+    raw = _load_chain(file, real, content, roots, seen=())
     policy = _validate(raw.data, raw.locations, str(file))
     return LoadedPolicy(policy=policy, path=file, files=raw.files)
 

@@ -41,6 +41,7 @@ __all__ = [
     "Location",
     "PathInDocument",
     "dotted_path",
+    "error_reason",
     "parse_policy",
     "read_policy_file",
     "shown_value",
@@ -161,7 +162,7 @@ def read_policy_file(file: Path) -> bytes:
     except FileNotFoundError:
         raise _issue(name, None, NOT_FOUND) from None
     except (OSError, ValueError) as error:
-        raise _issue(name, None, UNREADABLE.format(reason=_reason(error))) from None
+        raise _issue(name, None, UNREADABLE.format(reason=error_reason(error))) from None
     if stat.S_ISDIR(info.st_mode):
         raise _issue(name, None, IS_DIRECTORY)
     if not stat.S_ISREG(info.st_mode):
@@ -170,7 +171,7 @@ def read_policy_file(file: Path) -> bytes:
     try:
         descriptor = os.open(file, flags)
     except OSError as error:
-        raise _issue(name, None, UNREADABLE.format(reason=_reason(error))) from None
+        raise _issue(name, None, UNREADABLE.format(reason=error_reason(error))) from None
     with os.fdopen(descriptor, "rb") as handle:
         # the path may have been swapped for a FIFO or device since the stat above
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
@@ -314,8 +315,11 @@ def _kind(value: object) -> str:
     return kinds.get(type(value), f"a {type(value).__name__}")
 
 
-def _reason(error: BaseException) -> str:
-    return (error.strerror if isinstance(error, OSError) else None) or type(error).__name__
+def error_reason(error: BaseException) -> str:
+    """What went wrong with a path, in a few words (``No such file or directory``)."""
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    return str(error).split("\n")[0][:200] or type(error).__name__
 
 
 def _issue(name: str, line: int | None, message: str) -> PolicyError:

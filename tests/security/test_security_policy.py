@@ -339,10 +339,19 @@ def test_extends_cycles_and_long_chains_are_refused(tmp_path: Path) -> None:
     assert load_policy(tmp_path / "p5.yaml").policy.name == "p5"
 
 
-@pytest.mark.parametrize("base", ['""', "3", "[a.yaml]", "{a: 1}"])
+@pytest.mark.parametrize("base", ['""', "3", "[a.yaml]", "{a: 1}", '"\\e[2Ja.yaml"', '"a\\nb"'])
 def test_extends_that_is_not_a_file_name(tmp_path: Path, base: str) -> None:
     path = child(tmp_path, base)
     assert refusal(path) == f"{path}:2: extends: {extends_rules.NOT_A_PATH}"
+
+
+@pytest.mark.parametrize("base", ["x" * 300 + ".yaml", "x/" * 3000 + "a.yaml", "loop.yaml"])
+def test_extends_that_cannot_be_resolved(tmp_path: Path, decisions: Path, base: str) -> None:
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    path = child(tmp_path, base)
+    assert refusal(path).startswith(f"{path}:2: extends: cannot resolve the base policy")
+    code, err = check_exit(path, decisions)
+    assert code == 2 and err.count("\n") == 1
 
 
 # --- a policy must check something ----------------------------------------------------------------
