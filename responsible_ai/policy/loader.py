@@ -26,6 +26,7 @@ from responsible_ai.policy.extends import (
 from responsible_ai.policy.reading import (
     UNREADABLE,
     Location,
+    check_data_bounds,
     error_reason,
     parse_policy,
     read_policy_file,
@@ -129,6 +130,7 @@ def policy_from_dict(data: dict[str, Any], source: str = "<dict>") -> Policy:
     if not isinstance(data, dict):
         message = f"expected a dict in the policy format; got {type(data).__name__}"
         raise PolicyError([PolicyIssue(source, None, "", message)])
+    check_data_bounds(data, source)
     return _validate(data, {}, source)
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "MAX_POLICY_NODES",
     "Location",
     "PathInDocument",
+    "check_data_bounds",
     "dotted_path",
     "error_reason",
     "parse_policy",
@@ -219,6 +220,32 @@ def parse_policy(
     if issues:
         raise PolicyError(issues)
     return data, locations
+
+
+def check_data_bounds(data: object, name: str) -> None:
+    """The same depth and size bounds for a policy given as Python data (a dict).
+
+    Walks without recursion, so that a list nested 100,000 deep (or one that holds itself) is
+    refused instead of crashing the validator.
+
+    Raises
+    ------
+    PolicyError
+        Deeper than :data:`MAX_POLICY_DEPTH` or more than :data:`MAX_POLICY_NODES` values.
+    """
+    pending: list[tuple[object, int]] = [(data, 1)]
+    nodes = 1
+    while pending:
+        value, depth = pending.pop()
+        if not isinstance(value, dict | list | tuple | set | frozenset):
+            continue
+        if depth > MAX_POLICY_DEPTH:
+            raise _issue(name, None, TOO_DEEP.format(limit=MAX_POLICY_DEPTH))
+        nodes += len(value)  # counted before they are queued: a huge list costs nothing
+        if nodes > MAX_POLICY_NODES:
+            raise _issue(name, None, TOO_MANY_NODES.format(limit=MAX_POLICY_NODES))
+        items = value.values() if isinstance(value, dict) else value
+        pending.extend((item, depth + 1) for item in items)
 
 
 def _load(text: str, name: str) -> tuple[yaml.Node | None, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -142,6 +143,36 @@ def test_deep_nesting_is_refused_with_its_line(
     assert message == f"{path}:{line}: {too_deep}"
     code, err = check_exit(path, decisions)
     assert code == 2 and "Traceback" not in err and err.count("\n") == 1
+
+
+def _deep_list(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _holds_itself() -> dict[str, object]:
+    loop: dict[str, object] = {"id": "c"}
+    loop["params"] = loop
+    return loop
+
+
+@pytest.mark.parametrize(
+    ("checks", "limit"),
+    [
+        (_deep_list(100_000), reading.TOO_DEEP.format(limit=reading.MAX_POLICY_DEPTH)),
+        ([_holds_itself()], reading.TOO_DEEP.format(limit=reading.MAX_POLICY_DEPTH)),
+        ([1] * 5_000_000, reading.TOO_MANY_NODES.format(limit=reading.MAX_POLICY_NODES)),
+    ],
+    ids=["deep-list", "holds-itself", "huge-list"],
+)
+def test_a_policy_dict_has_the_same_bounds(decisions: Path, checks: object, limit: str) -> None:
+    policy = {"name": "deep", "checks": checks}
+    started = time.perf_counter()
+    with pytest.raises(PolicyError, match=f"^policy invalid: <dict>: {re.escape(limit)}$"):
+        audit(decisions, policy, prediction="pred", sensitive=["sex"])
+    assert time.perf_counter() - started < 1.0
 
 
 def test_nesting_a_policy_needs_is_allowed(tmp_path: Path) -> None:
