@@ -97,7 +97,7 @@ def load_policy(
         With every problem found, each naming file, line and field.
     """
     file = Path(path)
-    content = text.encode("utf-8") if isinstance(text, str) else text
+    content = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     try:
         real = file.resolve()
         roots = allowed_roots(file, [os.fspath(p) for p in allow_extends_path])
@@ -187,19 +187,25 @@ def _merge(
     merged: dict[str, Any] = {k: v for k, v in base.data.items() if k != "extends"}
     locations = {p: loc for p, loc in base.locations.items() if p[:1] != ("extends",)}
 
+    # child locations by their first one and two steps, so that merging stays linear in size
+    by_head: dict[Path_, list[tuple[Path_, Location]]] = {}
+    for p, loc in child_locations.items():
+        for size in (1, 2):
+            if len(p) >= size:
+                by_head.setdefault(p[:size], []).append((p, loc))
+
     def take(path: Path_, target: Path_) -> None:
-        for p, loc in child_locations.items():
-            if p[: len(path)] == path:
-                locations[target + p[len(path) :]] = loc
+        for p, loc in by_head.get(path, ()):
+            locations[target + p[len(path) :]] = loc
 
     for key, value in child.items():
         if key == "checks" and isinstance(value, list) and isinstance(merged.get("checks"), list):
             continue
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
+            for p in [p for p in locations if len(p) >= 2 and p[0] == key and p[1] in value]:
+                del locations[p]
             for sub in value:
-                for p in [p for p in locations if p[:2] == (key, sub)]:
-                    del locations[p]
                 take((key, sub), (key, sub))
         else:
             merged[key] = value
