@@ -257,18 +257,28 @@ def test_a_fifo_as_policy_is_refused_without_blocking(tmp_path: Path, decisions:
     fifo = tmp_path / "policy.yaml"
     os.mkfifo(fifo)
     (tmp_path / "link.yaml").symlink_to(fifo)
-    for given in (fifo, tmp_path / "link.yaml"):
+    link = tmp_path / "link.yaml"
+    runs = [
+        (
+            ["check", str(decisions), "--policy", str(fifo), "--prediction", "pred"],
+            f"rai: error: policy invalid: {fifo}: {reading.NOT_REGULAR}\n",
+        ),
+        (
+            ["policy", "validate", str(link)],
+            f"{link}: {reading.NOT_REGULAR}\nrai: error: 1 problem found\n",
+        ),
+    ]
+    for command, expected in runs:
         # a real process with a timeout: a loader that opened the FIFO would hang forever
         result = subprocess.run(
-            [sys.executable, "-m", "responsible_ai.cli", "policy", "validate", str(given)],
+            [sys.executable, "-m", "responsible_ai.cli", *command],
             capture_output=True,
             text=True,
             timeout=120,
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
-        assert result.returncode == 2
-        assert result.stderr.splitlines()[0] == f"{given}: {reading.NOT_REGULAR}"
+        assert (result.returncode, result.stderr) == (2, expected)
     assert refusal(fifo) == f"{fifo}: {reading.NOT_REGULAR}"
 
 
