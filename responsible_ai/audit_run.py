@@ -7,10 +7,8 @@ text is edited (:func:`rerun_with_policy`), and audits uploads with :func:`run_a
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +37,9 @@ SAMPLE_POLICY = "german-credit-lending.yaml"
 
 def policies_dir() -> Path:
     """The ``policies/`` directory of the checkout (the shipped policy packs)."""
-    return Path(__file__).resolve().parents[1] / "policies"
+    from responsible_ai.policy.extends import shipped_policies_dir
+
+    return shipped_policies_dir()
 
 
 def shipped_policies() -> list[Path]:
@@ -97,40 +97,29 @@ class AuditRun:
         return [c for c in self.frame.columns if c not in used and c not in self.sensitive]
 
 
-def _map_issue(issue: PolicyIssue, temp: Path, real: Path) -> PolicyIssue:
-    return replace(issue, file=issue.file.replace(str(temp), str(real)))
-
-
 def policy_from_text(text: str, directory: Path, name: str = "policy.yaml") -> LoadedPolicy:
-    """Validate policy YAML given as text, resolving ``extends`` against ``directory``.
+    """Validate policy YAML given as text, as if it were the file ``directory/name``.
+
+    Its ``extends`` resolves as that file's would (``directory``, the shipped packs); nothing is
+    written to disk.
 
     Raises
     ------
     PolicyError
         Every problem, located by file (``directory/name``), line and field.
     """
-    from responsible_ai.policy.loader import LoadedPolicy, load_policy
+    from responsible_ai.policy.loader import load_policy
 
-    with tempfile.TemporaryDirectory(prefix="rai-policy-") as temp_name:
-        temp = Path(temp_name)
-        if directory.is_dir():
-            for base in directory.glob("*.y*ml"):
-                shutil.copyfile(base, temp / base.name)
-        (temp / name).write_text(text, encoding="utf-8")
-        try:
-            loaded = load_policy(temp / name)
-        except PolicyError as error:
-            raise PolicyError([_map_issue(i, temp, directory) for i in error.issues]) from None
-    files = [
-        {**item, "path": item["path"].replace(str(temp), str(directory))} for item in loaded.files
-    ]
-    return LoadedPolicy(policy=loaded.policy, path=directory / name, files=files)
+    return load_policy(directory / name, text=text)
 
 
 def check_policy_text(text: str, directory: Path, name: str = "policy.yaml") -> list[PolicyIssue]:
-    """Every problem of a policy given as text; an empty list when it is valid."""
+    """Every problem of a policy given as text (one that checks nothing is a problem too); an
+    empty list when it can be audited with."""
+    from responsible_ai.policy.loader import require_checks
+
     try:
-        policy_from_text(text, directory, name)
+        require_checks(policy_from_text(text, directory, name))
     except PolicyError as error:
         return error.issues
     return []

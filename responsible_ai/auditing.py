@@ -15,7 +15,12 @@ from responsible_ai.checker.context import AuditContext
 from responsible_ai.checker.evaluate import evaluate, verdict_of
 from responsible_ai.errors import InputError
 from responsible_ai.inputs import AuditData, prepare, read_table
-from responsible_ai.policy.loader import LoadedPolicy, load_policy, policy_from_dict
+from responsible_ai.policy.loader import (
+    LoadedPolicy,
+    load_policy,
+    policy_from_dict,
+    require_checks,
+)
 from responsible_ai.policy.schema import Policy
 from responsible_ai.report.model import Report
 
@@ -37,6 +42,7 @@ def audit(
     positive_label: Any = None,
     trust_model: bool = False,
     seed: int | None = None,
+    allow_extends_path: Sequence[PathLike] = (),
 ) -> Report:
     """Audit a model (or its predictions) on data against a policy.
 
@@ -59,11 +65,19 @@ def audit(
         Allow loading pickle / joblib model files, which can run arbitrary code.
     seed : int, optional
         Overrides the policy's seed.
+    allow_extends_path : list of paths, optional
+        Folders outside the policy's own folder (and the shipped packs) that its ``extends`` may
+        name.
 
     Returns
     -------
     Report
         ``report.passed``, ``report.to_json()``, ``report.to_dataframe()``; renders in Jupyter.
+
+    Raises
+    ------
+    PolicyError
+        The policy is invalid, or would check nothing (no enabled check).
 
     Examples
     --------
@@ -77,7 +91,8 @@ def audit(
     'pass'
     """
     started = time.perf_counter()
-    loaded = _load_policy(policy)
+    loaded = _load_policy(policy, allow_extends_path)
+    require_checks(loaded)  # a policy with nothing enabled would pass anything
     active = loaded.policy
     if seed is not None:
         active = active.model_copy(update={"seed": seed})
@@ -179,14 +194,17 @@ def _report(context: AuditContext, loaded: LoadedPolicy, started: float) -> Repo
     )
 
 
-def _load_policy(policy: Policy | LoadedPolicy | dict[str, Any] | PathLike) -> LoadedPolicy:
+def _load_policy(
+    policy: Policy | LoadedPolicy | dict[str, Any] | PathLike,
+    allow_extends_path: Sequence[PathLike],
+) -> LoadedPolicy:
     if isinstance(policy, LoadedPolicy):
         return policy
     if isinstance(policy, Policy):
         return LoadedPolicy(policy=policy, path=None)
     if isinstance(policy, dict):
         return LoadedPolicy(policy=policy_from_dict(policy), path=None)
-    return load_policy(policy)
+    return load_policy(policy, allow_extends_path=allow_extends_path)
 
 
 def _attach_arrays(

@@ -101,6 +101,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         else None,
         trust_model=args.trust_model,
         seed=args.seed,
+        allow_extends_path=args.allow_extends_path,
     )
     if args.output and not is_stdout(args.output):
         _write_output(args.output, report.render(fmt), _check_inputs(args, report))
@@ -114,13 +115,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_policy_validate(args: argparse.Namespace) -> int:
     from responsible_ai.policy.loader import validate_policy_files
 
-    issues = validate_policy_files(args.files)
-    bad = {issue.file for issue in issues}
-    for issue in issues:
-        print(str(issue), file=sys.stderr)
+    issues = []
     for file in args.files:
-        if file not in bad and not any(i.file != file for i in issues if i.file == file):
+        found = validate_policy_files([file], allow_extends_path=args.allow_extends_path)
+        for issue in found:
+            print(str(issue), file=sys.stderr)
+        if not found:
             print(f"ok: {file}")
+        issues += found
     if issues:
         count = len(issues)
         print(f"rai: error: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
@@ -176,6 +178,17 @@ def _cmd_reference_models(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def _add_allow_extends_path(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-extends-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder outside the policy's own folder whose files 'extends' may name "
+        "(repeatable; by default only the policy's folder and the shipped packs)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rai",
@@ -211,12 +224,14 @@ def _parser() -> argparse.ArgumentParser:
         help="write the report here (atomically; never over an input; - for standard output)",
     )
     check.add_argument("--seed", type=int, help="override the policy's seed")
+    _add_allow_extends_path(check)
     check.set_defaults(handler=_cmd_check)
 
     policy = commands.add_parser("policy", help="validate policies, print the policy JSON Schema")
     policy_commands = policy.add_subparsers(dest="policy_command", metavar="COMMAND")
     validate = policy_commands.add_parser("validate", help="report every problem in policy files")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    _add_allow_extends_path(validate)
     validate.set_defaults(handler=_cmd_policy_validate)
     schema = policy_commands.add_parser("schema", help="print the JSON Schema of policy files")
     schema.add_argument("--output", metavar="PATH")

@@ -50,5 +50,8 @@ class PolicyError(RAIError):
     def __init__(self, issues: list[PolicyIssue]) -> None:
         self.issues = list(issues)
         count = len(self.issues)
-        head = f"policy invalid ({count} problem{'s' if count != 1 else ''})"
+        if count == 1:  # one problem, one line
+            super().__init__(f"policy invalid: {self.issues[0]}")
+            return
+        head = f"policy invalid ({count} problems)"
         super().__init__(head + "\n" + "\n".join(f"  {issue}" for issue in self.issues))

@@ -8,20 +8,49 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from responsible_ai.errors import PolicyError, PolicyIssue
+from responsible_ai.policy.extends import (
+    MAX_EXTENDS_CHAIN,
+    TOO_LONG,
+    ExtendsRefused,
+    allowed_roots,
+    resolve_base,
+)
+from responsible_ai.policy.reading import (
+    UNREADABLE,
+    Location,
+    check_data_bounds,
+    error_reason,
+    parse_policy,
+    read_policy_file,
+)
+from responsible_ai.policy.reading import PathInDocument as Path_
+from responsible_ai.policy.reading import dotted_path as _dotted
+from responsible_ai.policy.reading import shown_value as _shown
 from responsible_ai.policy.schema import Policy
 
-__all__ = ["LoadedPolicy", "load_policy", "policy_from_dict", "validate_policy_files"]
+__all__ = [
+    "NOTHING_CHECKED",
+    "LoadedPolicy",
+    "load_policy",
+    "policy_from_dict",
+    "require_checks",
+    "validate_policy_files",
+]
 
-Location = tuple[str, int]
-Path_ = tuple[str | int, ...]
+MAX_REPORTED_ISSUES = 50
+MORE_ISSUES = "... and {count} more problems; fix these first"
+NOTHING_CHECKED = (
+    "nothing would be checked: policy {name!r} has no enabled check after 'extends' and "
+    "'enabled: false'; add a check under 'checks:' or set 'enabled: true' on an inherited one"
+)
 
 
 @dataclass
@@ -44,8 +73,23 @@ class _Raw:
     files: list[dict[str, str]]
 
 
-def load_policy(path: str | os.PathLike[str]) -> LoadedPolicy:
+def load_policy(
+    path: str | os.PathLike[str],
+    *,
+    text: str | bytes | None = None,
+    allow_extends_path: Sequence[str | os.PathLike[str]] = (),
+) -> LoadedPolicy:
     """Load and validate a policy file and the files it extends.
+
+    Parameters
+    ----------
+    path : path
+        The policy file. Its folder is where ``extends`` may look (see ``policy/extends.py``).
+    text : str or bytes, optional
+        The policy's content, when it is not (yet) on disk, e.g. edited in the app; ``path``
+        then only says where it would live.
+    allow_extends_path : list of paths, optional
+        Further folders a base policy may lie in.
 
     Raises
     ------
@@ -53,17 +97,29 @@ def load_policy(path: str | os.PathLike[str]) -> LoadedPolicy:
         With every problem found, each naming file, line and field.
     """
     file = Path(path)
-    raw = _load_chain(file, seen=())
+    content = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    try:
+        real = file.resolve()
+        roots = allowed_roots(file, [os.fspath(p) for p in allow_extends_path])
+    except (OSError, RuntimeError, ValueError) as error:  # a symlink loop, a NUL byte
+        message = UNREADABLE.format(reason=error_reason(error))
+        raise PolicyError([PolicyIssue(str(file), None, "", message)]) from None
+    raw = _load_chain(file, real, content, roots, seen=())
     policy = _validate(raw.data, raw.locations, str(file))
     return LoadedPolicy(policy=policy, path=file, files=raw.files)
 
 
-def validate_policy_files(paths: list[str]) -> list[PolicyIssue]:
-    """Every problem in every given file (an empty list when all are valid)."""
+def validate_policy_files(
+    paths: list[str], *, allow_extends_path: Sequence[str | os.PathLike[str]] = ()
+) -> list[PolicyIssue]:
+    """Every problem in every given file (an empty list when all are valid).
+
+    A policy that would check nothing is a problem too (see :func:`require_checks`).
+    """
     issues: list[PolicyIssue] = []
     for path in paths:
         try:
-            load_policy(path)
+            require_checks(load_policy(path, allow_extends_path=allow_extends_path))
         except PolicyError as error:
             issues.extend(error.issues)
     return issues
@@ -71,92 +127,57 @@ def validate_policy_files(paths: list[str]) -> list[PolicyIssue]:
 
 def policy_from_dict(data: dict[str, Any], source: str = "<dict>") -> Policy:
     """Validate a policy given as a Python dict (no ``extends``), e.g. built in a notebook."""
+    if not isinstance(data, dict):
+        message = f"expected a dict in the policy format; got {type(data).__name__}"
+        raise PolicyError([PolicyIssue(source, None, "", message)])
+    check_data_bounds(data, source)
     return _validate(data, {}, source)
 
 
-def _load_chain(file: Path, seen: tuple[Path, ...]) -> _Raw:
-    resolved = file.resolve()
-    if resolved in seen:
-        chain = " -> ".join(str(p) for p in (*seen, resolved))
+def require_checks(policy: LoadedPolicy | Policy, source: str | None = None) -> None:
+    """Refuse a policy with no enabled check: it would pass whatever it is given.
+
+    Raises
+    ------
+    PolicyError
+        ``nothing would be checked: ...``, naming the policy and the fix.
+    """
+    loaded = policy if isinstance(policy, LoadedPolicy) else LoadedPolicy(policy, None)
+    if any(check.enabled for check in loaded.policy.checks):
+        return
+    where = source or (str(loaded.path) if loaded.path is not None else "<policy>")
+    message = NOTHING_CHECKED.format(name=loaded.policy.name)
+    raise PolicyError([PolicyIssue(where, None, "checks", message)])
+
+
+def _load_chain(
+    file: Path,
+    real: Path,
+    content: bytes | None,
+    roots: list[Path],
+    seen: tuple[Path, ...],
+) -> _Raw:
+    if real in seen:
+        chain = " -> ".join(str(p) for p in (*seen, real))
         raise PolicyError([PolicyIssue(str(file), None, "extends", f"extends itself: {chain}")])
-    if not file.is_file():
-        raise PolicyError([PolicyIssue(str(file), None, "", "policy file not found")])
-    content = file.read_bytes()
-    data, locations = _parse(content, str(file))
+    if len(seen) >= MAX_EXTENDS_CHAIN:
+        message = TOO_LONG.format(limit=MAX_EXTENDS_CHAIN)
+        raise PolicyError([PolicyIssue(str(file), None, "extends", message)])
+    if content is None:
+        content = read_policy_file(real if seen else file)
+    data, locations = parse_policy(content, str(file))
     files = [{"path": str(file), "sha256": hashlib.sha256(content).hexdigest()}]
     base_name = data.get("extends")
     if base_name is None:
         return _Raw(data, locations, files)
-    if not isinstance(base_name, str):
+    try:
+        base_file, base_real = resolve_base(base_name, file, roots)
+    except ExtendsRefused as refused:
         line = locations.get(("extends",), (str(file), 0))[1]
-        raise PolicyError([PolicyIssue(str(file), line, "extends", "expected a file path")])
-    base_file = (file.parent / base_name) if not Path(base_name).is_absolute() else Path(base_name)
-    if not base_file.is_file():
-        line = locations.get(("extends",), (str(file), 0))[1]
-        raise PolicyError(
-            [PolicyIssue(str(file), line, "extends", f"cannot find the base policy {base_file}")]
-        )
-    base = _load_chain(base_file, (*seen, resolved))
+        raise PolicyError([PolicyIssue(str(file), line, "extends", str(refused))]) from None
+    base = _load_chain(base_file, base_real, None, roots, (*seen, real))
     merged, merged_locations = _merge(base, data, locations)
     return _Raw(merged, merged_locations, files + base.files)
-
-
-def _parse(content: bytes, name: str) -> tuple[dict[str, Any], dict[Path_, Location]]:
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PolicyError([PolicyIssue(name, None, "", "not a UTF-8 text file")]) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise PolicyError([PolicyIssue(name, line, "", f"invalid YAML: {problem}")]) from None
-    except yaml.YAMLError as exc:
-        raise PolicyError([PolicyIssue(name, None, "", f"invalid YAML: {exc}")]) from None
-    if not isinstance(data, dict):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
-        raise PolicyError(
-            [PolicyIssue(name, 1, "", f"a policy must be a mapping of keys to values; got {kind}")]
-        )
-    locations: dict[Path_, Location] = {}
-    issues: list[PolicyIssue] = []
-    if node is not None:
-        _locate(node, (), name, locations, issues)
-    if issues:
-        raise PolicyError(issues)
-    return data, locations
-
-
-def _locate(
-    node: yaml.Node,
-    path: Path_,
-    name: str,
-    locations: dict[Path_, Location],
-    issues: list[PolicyIssue],
-) -> None:
-    locations.setdefault(path, (name, node.start_mark.line + 1))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                issues.append(
-                    PolicyIssue(
-                        name,
-                        key_node.start_mark.line + 1,
-                        _dotted((*path, key)),
-                        f"duplicate key {key!r}; the earlier value would be silently replaced",
-                    )
-                )
-            seen.add(key)
-            locations[(*path, key)] = (name, key_node.start_mark.line + 1)
-            _locate(value_node, (*path, key), name, locations, issues)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _locate(item, (*path, index), name, locations, issues)
 
 
 def _merge(
@@ -166,19 +187,25 @@ def _merge(
     merged: dict[str, Any] = {k: v for k, v in base.data.items() if k != "extends"}
     locations = {p: loc for p, loc in base.locations.items() if p[:1] != ("extends",)}
 
+    # child locations by their first one and two steps, so that merging stays linear in size
+    by_head: dict[Path_, list[tuple[Path_, Location]]] = {}
+    for p, loc in child_locations.items():
+        for size in (1, 2):
+            if len(p) >= size:
+                by_head.setdefault(p[:size], []).append((p, loc))
+
     def take(path: Path_, target: Path_) -> None:
-        for p, loc in child_locations.items():
-            if p[: len(path)] == path:
-                locations[target + p[len(path) :]] = loc
+        for p, loc in by_head.get(path, ()):
+            locations[target + p[len(path) :]] = loc
 
     for key, value in child.items():
         if key == "checks" and isinstance(value, list) and isinstance(merged.get("checks"), list):
             continue
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
+            for p in [p for p in locations if len(p) >= 2 and p[0] == key and p[1] in value]:
+                del locations[p]
             for sub in value:
-                for p in [p for p in locations if p[:2] == (key, sub)]:
-                    del locations[p]
                 take((key, sub), (key, sub))
         else:
             merged[key] = value
@@ -208,13 +235,6 @@ def _merge(
     return merged, locations
 
 
-def _dotted(path: Path_) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 def _validate(data: dict[str, Any], locations: dict[Path_, Location], source: str) -> Policy:
     issues: list[PolicyIssue] = []
     issues += _duplicate_check_ids(data, locations, source)
@@ -230,7 +250,11 @@ def _validate(data: dict[str, Any], locations: dict[Path_, Location], source: st
             issues.append(PolicyIssue(file, line, _dotted(path), _message(problem)))
     issues += _check_params(data, locations, source)
     if issues:
-        raise PolicyError(sorted(issues, key=lambda i: (i.file != source, i.file, i.line or 0)))
+        issues.sort(key=lambda i: (i.file != source, i.file, i.line or 0))
+        if len(issues) > MAX_REPORTED_ISSUES:
+            more = MORE_ISSUES.format(count=len(issues) - MAX_REPORTED_ISSUES)
+            issues = [*issues[:MAX_REPORTED_ISSUES], PolicyIssue(source, None, "", more)]
+        raise PolicyError(issues)
     assert policy is not None
     return policy
 
@@ -273,7 +297,7 @@ def _message(problem: Any) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     if "input" in problem and kind not in ("value_error",):
-        message += f" (got {problem['input']!r})"
+        message += f" (got {_shown(problem['input'])})"
     return message
 
 

@@ -195,7 +195,9 @@ class Policy(_Strict):
     version: Annotated[str, BeforeValidator(_to_version)] = "1"
     description: str | None = None
     extends: str | None = Field(
-        None, description="Path of a policy file to inherit from, relative to this file."
+        None,
+        description="Policy file to inherit from: relative to this file and inside its folder, "
+        "or a shipped pack by file name (other folders need --allow-extends-path).",
     )
     data: DataRoles = Field(default_factory=DataRoles)
     fail_on: Severity = Field(

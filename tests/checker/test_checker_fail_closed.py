@@ -129,8 +129,9 @@ def test_disabled_check_is_skipped() -> None:
         "must": "<= 1",
         "enabled": False,
     }
-    report = audit(data(), policy(check), prediction="pred")
-    assert report.checks[0].status == "skipped" and report.verdict == "pass"
+    enabled = {**check, "id": "dp-on", "enabled": True}
+    report = audit(data(), policy(check, enabled), prediction="pred")
+    assert [f.status for f in report.checks] == ["skipped", "pass"] and report.verdict == "pass"
 
 
 def test_an_exception_inside_a_metric_becomes_an_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -185,3 +185,30 @@ def test_json_schema_forbids_unknown_keys() -> None:
     assert schema["additionalProperties"] is False
     assert schema["$defs"]["Check"]["additionalProperties"] is False
     assert schema["$defs"]["Check"]["properties"]["must"]["type"] == "string"
+
+
+def test_text_is_loaded_as_if_it_lived_at_the_path(tmp_path: Path) -> None:
+    write(tmp_path, GOOD, "base.yaml")
+    loaded = load_policy(tmp_path / "edited.yaml", text="name: edited\nextends: base.yaml\n")
+    assert loaded.policy.name == "edited" and [c.id for c in loaded.policy.checks] == [
+        "four-fifths"
+    ]
+    assert [Path(f["path"]).name for f in loaded.files] == ["edited.yaml", "base.yaml"]
+    assert not (tmp_path / "edited.yaml").exists()
+
+
+def test_validate_names_only_the_files_that_are_valid(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    from responsible_ai.cli import main
+
+    write(tmp_path, GOOD.replace("severity: high", "severity: hihg"), "base.yaml")
+    child = write(tmp_path, "name: child\nextends: base.yaml\n", "child.yaml")
+    good = write(tmp_path, GOOD, "good.yaml")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["policy", "validate", str(child), str(good)])
+    assert code == 2
+    assert out.getvalue() == f"ok: {good}\n"  # not the child, whose base is broken
+    assert f"{tmp_path / 'base.yaml'}:12: checks[0].severity:" in err.getvalue()
