@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -63,9 +64,12 @@ class GroupCounts:
     weights: np.ndarray
     has_target: bool
 
-    @property
+    @cached_property
     def labels(self) -> list[str]:
-        """Readable group names: ``"female"``, or ``"female / under 25"`` for intersections."""
+        """Readable group names: ``"female"``, or ``"female / under 25"`` for intersections.
+
+        Cached: callers index it once per group, which would be quadratic if it were rebuilt.
+        """
         return [" / ".join(str(value) for value in group) for group in self.groups]
 
     @property

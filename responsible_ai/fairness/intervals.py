@@ -10,12 +10,16 @@ import numpy as np
 
 from responsible_ai.fairness.groups import GroupCounts
 from responsible_ai.fairness.rates import compare, group_rate
-from responsible_ai.fairness.uncertainty import bootstrap_cells, percentile_interval
+from responsible_ai.fairness.uncertainty import (
+    bootstrap_cells,
+    percentile_interval,
+    percentile_intervals,
+)
 
 if TYPE_CHECKING:
     from responsible_ai.checker.context import AuditContext
     from responsible_ai.fairness.catalog import Disparity
-    from responsible_ai.fairness.checks import Options
+    from responsible_ai.fairness.options import Options
     from responsible_ai.policy.schema import Check
 
 __all__ = ["Replicator", "bootstrap_intervals", "check_rng"]
@@ -71,10 +75,11 @@ def bootstrap_intervals(
         # would compare fewer groups and look fairer: count it as undefined instead.
         lost = np.isnan(rates[:, usable]).any(axis=-1) | np.isnan(anchor)
         per_component.append(np.where(lost, np.nan, disparity_values))
-        group_intervals[name] = {}
-        for g, label in enumerate(counts.labels):
-            found = percentile_interval(rates[:, g], options.confidence)
-            group_intervals[name][label] = None if found is None else [found.low, found.high]
+        low, high, _ = percentile_intervals(rates, options.confidence)
+        group_intervals[name] = {
+            label: None if np.isnan(lo) else [lo, hi]
+            for label, lo, hi in zip(counts.labels, low.tolist(), high.tolist(), strict=True)
+        }
     stacked = np.vstack(per_component)
     worst = (
         stacked.max(axis=0)
