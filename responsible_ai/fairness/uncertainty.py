@@ -11,6 +11,7 @@ weights within a cell).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,9 +19,11 @@ import numpy as np
 from responsible_ai.fairness.groups import GroupCounts, derive_cells
 
 __all__ = [
+    "BOOTSTRAP_BLOCK_CELLS",
     "FISHER_BELOW",
     "Interval",
     "adjust_p_values",
+    "bootstrap_blocks",
     "bootstrap_cells",
     "fisher_exact_two_sided",
     "percentile_interval",
@@ -54,20 +57,52 @@ class Interval:
         }
 
 
-def bootstrap_cells(
-    counts: GroupCounts, n_boot: int, rng: np.random.Generator
-) -> dict[str, np.ndarray]:
-    """Bootstrap replicates of the named counts, each of shape ``(n_boot, groups)``."""
+# Cells drawn at a time: a block of replicates stays in cache instead of one array of
+# replicates x groups x cells, which for thousands of groups is hundreds of megabytes per step.
+BOOTSTRAP_BLOCK_CELLS = 1 << 19
+
+
+def bootstrap_blocks(
+    counts: GroupCounts,
+    n_boot: int,
+    rng: np.random.Generator,
+    block_cells: int = BOOTSTRAP_BLOCK_CELLS,
+) -> Iterator[dict[str, np.ndarray]]:
+    """:func:`bootstrap_cells` in consecutive blocks of replicates, each ``(block, groups)``.
+
+    The blocks stacked equal :func:`bootstrap_cells` with the same generator: numpy draws the
+    Poisson variates one after the other, so splitting the replicates changes nothing.
+    """
     rows = counts.rows.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean_weight = np.where(rows > 0, counts.weights / np.where(rows > 0, rows, 1), 0.0)
     # An empty cell always draws 0 and numpy's Poisson sampler consumes no randomness for it, so
     # drawing only the non-empty cells gives the very same replicates at a fraction of the cost
     # when most cells are empty (thousands of small groups).
     filled = rows > 0
-    draws = np.zeros((n_boot, *rows.shape))
-    draws[:, filled] = rng.poisson(rows[filled], size=(n_boot, int(filled.sum())))
-    return derive_cells(draws * mean_weight, counts.has_target)
+    lam = rows[filled]
+    mean_weight = None
+    if counts.weighted:  # unweighted, the mean weight is exactly 1 and multiplying is a no-op
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_weight = np.where(filled, counts.weights / np.where(filled, rows, 1), 0.0)
+    per_block = max(1, block_cells // max(rows.size, 1))
+    for start in range(0, n_boot, per_block):
+        size = min(per_block, n_boot - start)
+        draws = np.zeros((size, *rows.shape))
+        draws[:, filled] = rng.poisson(lam, size=(size, lam.size))
+        if mean_weight is not None:
+            draws *= mean_weight
+        yield derive_cells(draws, counts.has_target)
+
+
+def bootstrap_cells(
+    counts: GroupCounts, n_boot: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Bootstrap replicates of the named counts, each of shape ``(n_boot, groups)``."""
+    blocks = list(
+        bootstrap_blocks(counts, n_boot, rng, block_cells=max(1, n_boot) * counts.rows.size)
+    )
+    if not blocks:
+        return derive_cells(np.zeros((0, *counts.rows.shape)), counts.has_target)
+    return blocks[0]
 
 
 def percentile_interval(replicates: np.ndarray, confidence: float) -> Interval | None:
