@@ -242,7 +242,7 @@ def prepare(
     if decisions is not None and decisions.note:
         notes.append(decisions.note)
     if target is not None and explicit:
-        note = target_note(target, positive, roles.target)
+        note = target_note(target, positive, str(roles.target))
         if note:
             notes.append(note)
     return AuditData(
