@@ -69,7 +69,9 @@ def _policy(tmp_path: Path, *, positive_label: Any = None, **checks: str) -> Pat
         "version": "1",
         "data": data,
         "fairness": {"n_boot": 0},
-        "checks": [{"id": key, "metric": metric, "must": "<= 0.2"} for key, metric in chosen.items()],
+        "checks": [
+            {"id": key, "metric": metric, "must": "<= 0.2"} for key, metric in chosen.items()
+        ],
     }
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(policy), encoding="utf-8")
@@ -123,7 +125,9 @@ def test_regressor_model_file_through_the_cli(tmp_path: Path) -> None:
     policy = _policy(tmp_path)
     text = (tmp_path / "policy.yaml").read_text(encoding="utf-8")
     policy.write_text(text.replace("sensitive:", "features: [income]\n  sensitive:"), "utf-8")
-    result = rai("check", "data.csv", "--policy", str(policy), "--model", "model.skops", cwd=tmp_path)
+    result = rai(
+        "check", "data.csv", "--policy", str(policy), "--model", "model.skops", cwd=tmp_path
+    )
     message = REGRESSOR_MODEL.format(kind="sklearn.linear_model._base.LinearRegression")
     _one_line_error(result, message)
 
