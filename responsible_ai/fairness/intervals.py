@@ -70,21 +70,22 @@ def bootstrap_intervals(
             yield drawn
 
     n_groups = len(counts.groups)
-    rates_of = {name: np.empty((options.n_boot, n_groups)) for name in names}
+    # Stored group-major, so sorting each group's replicates reads contiguous memory.
+    rates_of = {name: np.empty((n_groups, options.n_boot)) for name in names}
     components = np.empty((len(names), options.n_boot))
     start = 0
     for block in blocks():
         size = len(block[names[0]][0])
         for i, name in enumerate(names):
             rates, overall = block[name]
-            rates_of[name][start : start + size] = rates
+            rates_of[name][:, start : start + size] = rates.T
             components[i, start : start + size] = _disparity_replicates(
                 rates, overall, usable_of[name], reference, disparity, options
             )
         start += size
     group_intervals: dict[str, dict[str, Any]] = {}
     for name in names:
-        low, high, _ = percentile_intervals(rates_of[name], options.confidence)
+        low, high, _ = percentile_intervals(rates_of[name], options.confidence, axis=1)
         group_intervals[name] = {
             label: None if np.isnan(lo) else [lo, hi]
             for label, lo, hi in zip(counts.labels, low.tolist(), high.tolist(), strict=True)
