@@ -201,7 +201,9 @@ def two_proportion_tests(
     # math.erfc element by element: the very values of the scalar test (scipy's erfc differs in
     # the last bit), at a cost that is still a fraction of a second for 100k groups.
     erfc = np.frompyfunc(math.erfc, 1, 1)
-    tails = erfc(np.abs(np.where(se[normal] == 0, 0.0, z[normal])) / math.sqrt(2)).astype(float)
+    tails = np.asarray(
+        erfc(np.abs(np.where(se[normal] == 0, 0.0, z[normal])) / math.sqrt(2)), dtype=float
+    )
     p_values[normal] = np.where(se[normal] == 0, 1.0, tails)
     tests[normal] = "two-proportion z-test"
     if exact.any():

@@ -229,3 +229,26 @@ def test_score_metrics_alone_ignore_a_probability_prediction(tmp_path: Path) -> 
     policy = _policy(tmp_path, auc="fairness.roc_auc_difference")
     report = audit(frame, policy, prediction="p", score="p")
     assert report.checks[0].value is not None
+
+
+def test_streamed_parquet_probabilities_are_bad_input(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    frame = _frame()
+    frame["p"] = np.linspace(0.01, 0.99, ROWS)
+    frame.to_parquet(tmp_path / "data.parquet", index=False)
+    message = PREDICTIONS_ARE_SCORES.format(column="p", count=ROWS, low=0.01, high=0.99)
+    result = rai(
+        "check", "data.parquet", "--policy", str(_policy(tmp_path)), "--prediction", "p",
+        cwd=tmp_path,
+    )  # fmt: skip
+    _one_line_error(result, message)
+
+
+def test_streamed_parquet_multi_valued_says_how(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    frame = _frame()
+    frame["p"] = np.resize([0, 1, 2], ROWS)
+    frame.to_parquet(tmp_path / "data.parquet", index=False)
+    report = audit(tmp_path / "data.parquet", _policy(tmp_path, positive_label=1), prediction="p")
+    assert report.inputs["data"]["streamed"] is True
+    assert "prediction binarised: 1 -> positive, {0, 2} -> negative" in report.data_notes
