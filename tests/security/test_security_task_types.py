@@ -252,3 +252,17 @@ def test_streamed_parquet_multi_valued_says_how(tmp_path: Path) -> None:
     report = audit(tmp_path / "data.parquet", _policy(tmp_path, positive_label=1), prediction="p")
     assert report.inputs["data"]["streamed"] is True
     assert "prediction binarised: 1 -> positive, {0, 2} -> negative" in report.data_notes
+
+
+def test_three_class_model_needs_a_positive_label(tmp_path: Path) -> None:
+    frame = _frame()
+    labels = np.resize([0, 1, 2], ROWS)
+    model = LogisticRegression().fit(frame[["income"]], labels)
+    policy = yaml.safe_load(_policy(tmp_path).read_text(encoding="utf-8"))
+    policy["data"]["features"] = ["income"]
+    kind = "sklearn.linear_model._logistic.LogisticRegression"
+    message = MULTI_VALUED.format(source=f"the model's classes ({kind})", values="0, 1, 2")
+    with pytest.raises(InputError, match=re.escape(message)):
+        audit(frame, policy, model=model)
+    report = audit(frame, policy, model=model, positive_label=1)
+    assert "prediction binarised: 1 -> positive, {0, 2} -> negative" in report.data_notes
