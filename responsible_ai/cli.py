@@ -16,9 +16,17 @@ from typing import Any
 
 from responsible_ai._modules import module_exists as _module_exists
 
-__all__ = ["main"]
+# Re-exported: these moved below the command line so capability modules never import it.
+from responsible_ai.cliutils import (
+    EXIT_FAIL,
+    EXIT_INTERNAL,
+    EXIT_PASS,
+    EXIT_USAGE,
+    csv_list,
+    label_from_text,
+)
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+__all__ = ["main"]
 
 # Each capability adds its subcommands from its own module: ``add_commands(subparsers)`` registers
 # parsers whose ``handler`` takes the parsed args and returns an exit code. These modules must
@@ -46,18 +54,6 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"rai: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
-
-
-def csv_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def label_from_text(text: str) -> Any:
-    """Read a label as YAML would (``1`` is a number, ``good`` is text), like in a policy file."""
-    import yaml
-
-    value = yaml.safe_load(text)
-    return value if isinstance(value, str | int | float | bool) else text
 
 
 def _write_output(path: str, content: str, inputs: list[tuple[str, Any]] | None = None) -> None:

@@ -14,6 +14,13 @@ import numpy as np
 import pandas as pd
 
 from responsible_ai.data_files import read_table
+from responsible_ai.decisions import (
+    Decisions,
+    column_decisions,
+    looks_like_scores,
+    model_decisions,
+    target_note,
+)
 from responsible_ai.errors import InputError
 from responsible_ai.hashing import sha256_file, sha256_frame, sha256_object
 from responsible_ai.policy.schema import DataRoles
@@ -40,6 +47,9 @@ class AuditData:
     notes: list[str] = field(default_factory=list)
     source: dict[str, Any] = field(default_factory=dict)
     model_source: dict[str, Any] | None = None
+    prediction_problem: str | None = None
+    """Why the predictions are not decisions (a regressor, scores, multi-valued labels without a
+    positive_label); a check that needs decisions raises it as bad input."""
 
     @property
     def sensitive(self) -> list[str]:
@@ -170,7 +180,13 @@ def prepare(
     }
 
     frame = _resolve_missing_groups(frame, grouping, roles.missing_sensitive, notes)
-    label_column = roles.target or roles.prediction
+    explicit = roles.positive_label is not None
+    score_like = False
+    if model is None and roles.prediction is not None:
+        _no_missing(frame, roles.prediction, "prediction")
+        score_like = looks_like_scores(frame[roles.prediction]) is not None
+    # Scores hold no label: the positive label comes from the target, or stays as given.
+    label_column = roles.target or (None if score_like else roles.prediction)
     positive = roles.positive_label
     if label_column is not None:
         positive = _resolve_positive_label(
@@ -187,28 +203,37 @@ def prepare(
         raise InputError(f"weight column {roles.weight!r} has negative values")
     score = _numeric(frame, roles.score, "score") if roles.score else None
 
-    y_pred = None
+    target = frame[roles.target] if roles.target is not None else None
+    decisions = None
     model_source = None
     if model is not None:
-        y_pred, model_score, model_source = _predict(model, frame, roles, positive, model_path)
+        decisions, model_score, model_source = _predict(
+            model, frame, roles, positive, model_path, explicit
+        )
         score = score if score is not None else model_score
     elif roles.prediction is not None:
-        _no_missing(frame, roles.prediction, "prediction")
         predictions = frame[roles.prediction]
-        if roles.target is not None:
-            _same_label_space(predictions, frame[roles.target], roles)
-        y_pred = (predictions == positive).to_numpy(dtype=bool)
+        if target is not None and not score_like:
+            _same_label_space(predictions, target, roles)
+        decisions = column_decisions(predictions, roles.prediction, positive, explicit, target)
+    if decisions is not None and decisions.note:
+        notes.append(decisions.note)
+    if target is not None and explicit:
+        note = target_note(target, positive, str(roles.target))
+        if note:
+            notes.append(note)
     return AuditData(
         frame=frame,
         roles=roles,
         y_true=y_true,
-        y_pred=y_pred,
+        y_pred=None if decisions is None else decisions.y_pred,
         score=score,
         weight=weight,
         model=model,
         notes=notes,
         source=source,
         model_source=model_source,
+        prediction_problem=None if decisions is None else decisions.problem,
     )
 
 
@@ -271,7 +296,8 @@ def _predict(
     roles: DataRoles,
     positive: Any,
     model_path: str | os.PathLike[str] | None,
-) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+    explicit: bool = False,
+) -> tuple[Decisions, np.ndarray | None, dict[str, Any]]:
     if not hasattr(model, "predict"):
         raise InputError(f"model of type {type(model).__name__} has no predict method")
     features = _model_features(model, frame, roles)
@@ -296,4 +322,8 @@ def _predict(
         "type": f"{type(model).__module__}.{type(model).__qualname__}",
         "features": features,
     }
-    return predicted == positive, score, source
+    target = frame[roles.target] if roles.target is not None else None
+    decisions = model_decisions(model, predicted, positive, explicit, target)
+    if score is None and decisions.score is not None:
+        score = decisions.score  # a regressor's output: what regression metrics measure
+    return decisions, score, source

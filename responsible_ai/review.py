@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from responsible_ai.errors import InputError
 
@@ -18,7 +18,21 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from responsible_ai.checker.findings import Finding
-    from responsible_ai.report.model import Report
+
+
+class Report(Protocol):
+    """What a review reads of a report (a :class:`responsible_ai.report.model.Report`).
+
+    A protocol, not an import: the HTML report renders reviews, so this module must not import
+    the report package back.
+    """
+
+    @property
+    def checks(self) -> list[Finding]: ...
+
+    @property
+    def policy(self) -> dict[str, Any]: ...
+
 
 __all__ = [
     "DECISIONS",

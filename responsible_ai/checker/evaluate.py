@@ -7,6 +7,7 @@ from typing import Any
 from responsible_ai.checker.context import AuditContext
 from responsible_ai.checker.findings import Finding, Measurement
 from responsible_ai.checker.registry import MetricSpec, get_metric
+from responsible_ai.errors import InputError
 from responsible_ai.policy.schema import Check, Policy, severity_rank
 
 __all__ = ["NO_INTERVAL", "evaluate", "verdict_of"]
@@ -20,7 +21,21 @@ _NEEDS_HINT = {
 
 
 def evaluate(context: AuditContext) -> list[Finding]:
-    """Run every check of the policy; one finding per check and grouping."""
+    """Run every check of the policy; one finding per check and grouping.
+
+    Raises
+    ------
+    InputError
+        When a check needs decisions but the predictions are not decisions (a regressor's
+        outputs, scores, multi-valued labels without a positive_label): an answer computed from
+        them would be meaningless, typically a pass.
+    """
+    problem = context.data.prediction_problem
+    if problem is not None and any(
+        check.enabled and "prediction" in get_metric(check.metric).needs
+        for check in context.policy.checks
+    ):
+        raise InputError(problem)
     findings: list[Finding] = []
     for check in context.policy.checks:
         spec = get_metric(check.metric)

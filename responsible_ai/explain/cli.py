@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from responsible_ai.cli import csv_list
+from responsible_ai.cliutils import csv_list
 
 __all__ = ["NO_SENSITIVE_NOTE", "add_commands"]
 

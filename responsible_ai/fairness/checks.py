@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from responsible_ai.checker.findings import Measurement
-from responsible_ai.fairness.catalog import DISPARITIES, GROUP_METRICS, Disparity, DisparityParams
+from responsible_ai.fairness.catalog import DISPARITIES, GROUP_METRICS, Disparity
 from responsible_ai.fairness.evidence import (
     excluded_groups,
     group_table,
@@ -19,6 +18,7 @@ from responsible_ai.fairness.evidence import (
 )
 from responsible_ai.fairness.groups import GroupCounts, GroupIndex, count_groups, group_index
 from responsible_ai.fairness.intervals import Replicator, bootstrap_intervals
+from responsible_ai.fairness.options import Options
 from responsible_ai.fairness.rates import compare, group_rate
 
 if TYPE_CHECKING:
@@ -55,44 +55,6 @@ NO_ROWS_FOR_SCORES = (
     "{metric} needs each row's score, but this audit holds only per-group counts "
     "(streamed Parquet); audit an in-memory DataFrame or CSV instead"
 )
-
-
-@dataclass(frozen=True)
-class Options:
-    """A check's fairness options: its params over the policy's ``fairness:`` section."""
-
-    method: str
-    min_group_size: int
-    min_group_share: float
-    reference_group: dict[str, Any] | None
-    n_boot: int
-    confidence: float
-    correction: str
-    n_bins: int
-    prediction: str | None = None
-    target: str | None = None
-
-    @classmethod
-    def of(cls, context: AuditContext, check: Check) -> Options:
-        params = DisparityParams.model_validate(check.params)
-        settings = context.policy.fairness
-
-        def pick(name: str) -> Any:
-            value = getattr(params, name)
-            return getattr(settings, name) if value is None else value
-
-        return cls(
-            method=params.method,
-            min_group_size=pick("min_group_size"),
-            min_group_share=pick("min_group_share"),
-            reference_group=pick("reference_group"),
-            n_boot=pick("n_boot"),
-            confidence=pick("confidence"),
-            correction=settings.correction,
-            n_bins=params.n_bins,
-            prediction=params.prediction,
-            target=params.target,
-        )
 
 
 def index_for(context: AuditContext, by: list[str]) -> GroupIndex:

@@ -10,11 +10,11 @@ import numpy as np
 from responsible_ai.fairness.catalog import GROUP_METRICS
 from responsible_ai.fairness.groups import GroupCounts
 from responsible_ai.fairness.rates import group_rate
-from responsible_ai.fairness.uncertainty import adjust_p_values, two_proportion_test
+from responsible_ai.fairness.uncertainty import adjust_p_values, two_proportion_tests
 
 if TYPE_CHECKING:
     from responsible_ai.fairness.catalog import Disparity
-    from responsible_ai.fairness.checks import Options
+    from responsible_ai.fairness.options import Options
 
 __all__ = ["excluded_groups", "group_table", "impact_ratio_table", "significance"]
 
@@ -99,11 +99,12 @@ def significance(
     """Test each group against the comparison group, corrected across groups.
 
     The comparison group is the reference group (``to_reference``), the rest of the data
-    (``to_overall``) or the group with the highest rate (``between_groups``). Tests use row counts.
+    (``to_overall``) or the group with the highest rate (``between_groups``). Tests use row counts
+    and are vectorised over the groups, so thousands of groups cost no more than a few arrays.
     """
     row_cells = counts.row_cells
-    tests: list[dict[str, Any]] = []
-    versus: str
+    labels = counts.labels
+    parts: list[tuple[str, np.ndarray, list[str], np.ndarray, np.ndarray]] = []
     for name in disparity.group_metrics:
         spec = GROUP_METRICS[name]
         if spec.kind not in ("rate", "scoring"):
@@ -116,26 +117,31 @@ def significance(
         anchor = reference
         if anchor is None and method == "between_groups":
             anchor = int(usable[np.argmax(values[name][usable])])
-        for g in usable:
-            if g == anchor:
-                continue
-            if anchor is None:  # to_overall: the group against the rest of the data
-                x2, n2 = hits.sum() - hits[g], trials.sum() - trials[g]
-                versus = "rest of the data"
-            else:
-                x2, n2 = hits[anchor], trials[anchor]
-                versus = counts.labels[anchor]
-            p_value, test = two_proportion_test(float(hits[g]), float(trials[g]), x2, n2)
+        tested = usable[usable != anchor] if anchor is not None else usable
+        x1, n1 = hits[tested], trials[tested]
+        if anchor is None:  # to_overall: each group against the rest of the data
+            x2, n2 = hits.sum() - x1, trials.sum() - n1
+            versus = ["rest of the data"] * tested.size
+        else:
+            x2 = np.full(tested.size, hits[anchor])
+            n2 = np.full(tested.size, trials[anchor])
+            versus = [labels[anchor]] * tested.size
+        p_values, names = two_proportion_tests(x1, n1, x2, n2)
+        parts.append((name, tested, versus, p_values, names))
+    all_p = np.concatenate([part[3] for part in parts]) if parts else np.zeros(0)
+    adjusted = adjust_p_values(all_p, correction)
+    tests: list[dict[str, Any]] = []
+    for name, tested, versus, p_values, names in parts:
+        for g, other, p_value, test in zip(tested, versus, p_values, names, strict=True):
             tests.append(
                 {
                     "metric": name,
-                    "group": counts.labels[g],
-                    "versus": versus,
-                    "p_value": p_value,
+                    "group": labels[g],
+                    "versus": other,
+                    "p_value": float(p_value),
                     "test": test,
                 }
             )
-    adjusted = adjust_p_values([t["p_value"] for t in tests], correction)
     for row, p_adjusted in zip(tests, adjusted, strict=True):
         row["adjusted_p_value"] = p_adjusted
         row["significant"] = bool(p_adjusted < alpha) if not math.isnan(p_adjusted) else None

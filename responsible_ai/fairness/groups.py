@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -63,27 +64,31 @@ class GroupCounts:
     weights: np.ndarray
     has_target: bool
 
-    @property
+    @cached_property
     def labels(self) -> list[str]:
-        """Readable group names: ``"female"``, or ``"female / under 25"`` for intersections."""
+        """Readable group names: ``"female"``, or ``"female / under 25"`` for intersections.
+
+        Cached, like the other derived views below: callers index them once per group, which
+        would be quadratic in the groups if each access rebuilt them.
+        """
         return [" / ".join(str(value) for value in group) for group in self.groups]
 
-    @property
+    @cached_property
     def group_rows(self) -> np.ndarray:
         """Unweighted rows per group."""
         return self.rows.sum(axis=-1)
 
-    @property
+    @cached_property
     def cells(self) -> dict[str, np.ndarray]:
         """Weighted counts per group: ``n``, ``pp``, ``pn`` and, with a target, ``tp``..``fn``."""
         return derive_cells(self.weights, self.has_target)
 
-    @property
+    @cached_property
     def row_cells(self) -> dict[str, np.ndarray]:
         """Unweighted counts per group, with the same names as :attr:`cells`."""
         return derive_cells(self.rows.astype(float), self.has_target)
 
-    @property
+    @cached_property
     def weighted(self) -> bool:
         return not np.array_equal(self.weights, self.rows)
 

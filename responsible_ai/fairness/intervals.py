@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from responsible_ai.fairness.groups import GroupCounts
 from responsible_ai.fairness.rates import compare, group_rate
-from responsible_ai.fairness.uncertainty import bootstrap_cells, percentile_interval
+from responsible_ai.fairness.uncertainty import (
+    bootstrap_blocks,
+    percentile_interval,
+    percentile_intervals,
+)
 
 if TYPE_CHECKING:
     from responsible_ai.checker.context import AuditContext
     from responsible_ai.fairness.catalog import Disparity
-    from responsible_ai.fairness.checks import Options
+    from responsible_ai.fairness.options import Options
     from responsible_ai.policy.schema import Check
 
 __all__ = ["Replicator", "bootstrap_intervals", "check_rng"]
@@ -43,43 +47,71 @@ def bootstrap_intervals(
     """Intervals of each group value and of the check's value; counts are resampled, or rows
     through ``replicators`` for score and regression metrics."""
     rng = check_rng(context, check, by)
+    names = disparity.group_metrics
     if replicators is None:
-        replicates = bootstrap_cells(counts, options.n_boot, rng)
-        overall_cells = {
-            name: cells.sum(axis=-1, keepdims=True) for name, cells in replicates.items()
-        }
 
-        def draw(name: str) -> tuple[np.ndarray, np.ndarray]:
-            return group_rate(replicates, name), group_rate(overall_cells, name)[:, 0]
+        def blocks() -> Iterator[dict[str, tuple[np.ndarray, np.ndarray]]]:
+            for cells in bootstrap_blocks(counts, options.n_boot, rng):
+                overall = {name: value.sum(axis=-1, keepdims=True) for name, value in cells.items()}
+                yield {
+                    name: (group_rate(cells, name), group_rate(overall, name)[:, 0])
+                    for name in names
+                }
 
     else:
         rows = replicators
 
-        def draw(name: str) -> tuple[np.ndarray, np.ndarray]:
-            replicate = rows[name]
-            assert replicate is not None
-            return replicate(options.n_boot, rng)
+        def blocks() -> Iterator[dict[str, tuple[np.ndarray, np.ndarray]]]:
+            drawn = {}
+            for name in names:  # one after the other from one stream, as before
+                replicate = rows[name]
+                assert replicate is not None
+                drawn[name] = replicate(options.n_boot, rng)
+            yield drawn
 
-    per_component = []
+    n_groups = len(counts.groups)
+    # Stored group-major, so sorting each group's replicates reads contiguous memory.
+    rates_of = {name: np.empty((n_groups, options.n_boot)) for name in names}
+    components = np.empty((len(names), options.n_boot))
+    start = 0
+    for block in blocks():
+        size = len(block[names[0]][0])
+        for i, name in enumerate(names):
+            rates, overall = block[name]
+            rates_of[name][:, start : start + size] = rates.T
+            components[i, start : start + size] = _disparity_replicates(
+                rates, overall, usable_of[name], reference, disparity, options
+            )
+        start += size
     group_intervals: dict[str, dict[str, Any]] = {}
-    for name in disparity.group_metrics:
-        rates, overall = draw(name)
-        usable = usable_of[name]
-        anchor = overall if reference is None else rates[:, reference]
-        disparity_values = compare(rates[:, usable], disparity.comparison, options.method, anchor)
-        # A replicate where a compared group's rate is undefined (e.g. no positives were drawn)
-        # would compare fewer groups and look fairer: count it as undefined instead.
-        lost = np.isnan(rates[:, usable]).any(axis=-1) | np.isnan(anchor)
-        per_component.append(np.where(lost, np.nan, disparity_values))
-        group_intervals[name] = {}
-        for g, label in enumerate(counts.labels):
-            found = percentile_interval(rates[:, g], options.confidence)
-            group_intervals[name][label] = None if found is None else [found.low, found.high]
-    stacked = np.vstack(per_component)
+    for name in names:
+        low, high, _ = percentile_intervals(rates_of[name], options.confidence, axis=1)
+        group_intervals[name] = {
+            label: None if np.isnan(lo) else [lo, hi]
+            for label, lo, hi in zip(counts.labels, low.tolist(), high.tolist(), strict=True)
+        }
     worst = (
-        stacked.max(axis=0)
+        components.max(axis=0)
         if disparity.comparison in ("difference", "group_max")
-        else stacked.min(axis=0)
+        else components.min(axis=0)
     )  # NaN in any component stays NaN
     found = percentile_interval(worst, options.confidence)
     return {"interval": None if found is None else found.to_dict(), "groups": group_intervals}
+
+
+def _disparity_replicates(
+    rates: np.ndarray,
+    overall: np.ndarray,
+    usable: np.ndarray,
+    reference: int | None,
+    disparity: Disparity,
+    options: Options,
+) -> np.ndarray:
+    """The disparity of each replicate (rows of ``rates``); NaN where it is not defined."""
+    anchor = overall if reference is None else rates[:, reference]
+    compared = rates[:, usable]
+    values = compare(compared, disparity.comparison, options.method, anchor)
+    # A replicate where a compared group's rate is undefined (e.g. no positives were drawn)
+    # would compare fewer groups and look fairer: count it as undefined instead.
+    lost = np.isnan(compared).any(axis=-1) | np.isnan(anchor)
+    return np.where(lost, np.nan, values)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from responsible_ai.data_files import check_data_file, check_parquet
+from responsible_ai.decisions import column_decisions, looks_like_scores
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.groups import GroupCounts, count_groups, merge_counts
 from responsible_ai.inputs import MISSING_GROUP, AuditData, _resolve_positive_label
@@ -163,7 +164,18 @@ def prepare_streamed(
     positive = _resolve_positive_label(
         label, observed, label_column, must_occur=roles.target is not None
     )
-    if roles.target is not None and not seen[roles.prediction] & seen[roles.target]:
+    # The same task-type checks as in memory, on the distinct predictions seen in the pass.
+    predicted = pd.Series(sorted(seen[roles.prediction], key=str), dtype=object)
+    if predicted.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).all():
+        fractional = any(isinstance(v, float) for v in predicted)
+        predicted = predicted.astype(float if fractional else "int64")
+    target = None if roles.target is None else pd.Series(sorted(seen[roles.target], key=str))
+    decisions = column_decisions(predicted, roles.prediction, positive, label is not None, target)
+    if (
+        looks_like_scores(predicted) is None
+        and roles.target is not None
+        and not seen[roles.prediction] & seen[roles.target]
+    ):
         raise InputError(
             f"prediction column {roles.prediction!r} shares no value with target "
             f"{roles.target!r}; both must use the same labels"
@@ -172,6 +184,8 @@ def prepare_streamed(
         f"streamed from Parquet in {batches} batch(es) of up to {batch_rows} rows: "
         "per-group counts only"
     ]
+    if decisions.note:
+        notes.append(decisions.note)
     for column, count in missing_groups.items():
         verb = (
             "dropped" if roles.missing_sensitive == "drop" else "grouped as " + repr(MISSING_GROUP)
@@ -186,6 +200,7 @@ def prepare_streamed(
         score=np.zeros(0) if roles.score else None,
         weight=np.zeros(0) if roles.weight else None,
         notes=notes,
+        prediction_problem=decisions.problem,
         source={
             "path": str(file),
             "sha256": sha256_file(file),

@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Any
 
-from responsible_ai.cli import EXIT_FAIL, EXIT_PASS, csv_list, label_from_text
+from responsible_ai.cliutils import EXIT_FAIL, EXIT_PASS, csv_list, label_from_text
 
 __all__ = ["add_commands"]
 
