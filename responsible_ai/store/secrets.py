@@ -94,4 +94,6 @@ def scrub(text: str, url: str) -> str:
     text = text.replace(url, mask_url(url))
     for secret in secrets:
         text = text.replace(secret, "***")
-    return _CREDENTIALS.sub(lambda m: f"{m['head']}:***@", text)
+    text = _CREDENTIALS.sub(lambda m: f"{m['head']}:***@", text)
+    # Drivers explain over several lines; an error is one line on the terminal.
+    return " ".join(text.split())

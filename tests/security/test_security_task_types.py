@@ -31,6 +31,7 @@ from responsible_ai.decisions import (
     REGRESSOR_MODEL,
 )
 from responsible_ai.errors import InputError
+from responsible_ai.report.escaping import markdown_text
 
 ROWS = 200
 
@@ -183,8 +184,9 @@ def test_explicit_positive_label_binarises_and_says_how(tmp_path: Path) -> None:
     frame["p"] = np.resize([0, 1, 2], ROWS)
     report = audit(frame, _policy(tmp_path), prediction="p", positive_label=1)
     assert "prediction binarised: 1 -> positive, {0, 2} -> negative" in report.data_notes
-    # The note reaches what a reviewer reads.
-    assert "prediction binarised: 1 -> positive, {0, 2} -> negative" in report.to_markdown()
+    # The note reaches what a reviewer reads (escaped as every user string in Markdown is).
+    note = "prediction binarised: 1 -> positive, {0, 2} -> negative"
+    assert markdown_text(note) in report.to_markdown()
     frame["approved"] = np.resize([2, 0, 1, 1], ROWS)  # a three-class target too
     frame.to_csv(tmp_path / "data.csv", index=False)
     result = rai(
