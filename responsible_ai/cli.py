@@ -255,7 +255,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=("all", "german_credit", "adult", "people"),
         help="which sample dataset (default: all)",
     )
-    reference.add_argument("--out", metavar="DIR", help="directory (default: sample_data/models)")
+    reference.add_argument("--out", metavar="DIR", help="directory (default: $RAI_HOME/models)")
     reference.set_defaults(handler=_cmd_reference_models)
 
     for module in _COMMAND_MODULES:
