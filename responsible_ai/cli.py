@@ -204,7 +204,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Audit data (and a model or a prediction column) against a policy.",
     )
     check.add_argument("data", help="CSV or Parquet file")
-    check.add_argument("--policy", required=True, help="policy YAML file")
+    check.add_argument(
+        "--policy", required=True, help="policy YAML file, or a shipped pack (eeoc-four-fifths)"
+    )
     source = check.add_mutually_exclusive_group()
     source.add_argument("--model", help=".skops model file (.pkl/.joblib only with --trust-model)")
     source.add_argument("--prediction", metavar="COL", help="column holding the decisions")
@@ -230,7 +232,9 @@ def _parser() -> argparse.ArgumentParser:
     policy = commands.add_parser("policy", help="validate policies, print the policy JSON Schema")
     policy_commands = policy.add_subparsers(dest="policy_command", metavar="COMMAND")
     validate = policy_commands.add_parser("validate", help="report every problem in policy files")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument(
+        "files", nargs="+", metavar="FILE", help="policy files, or shipped packs by name"
+    )
     _add_allow_extends_path(validate)
     validate.set_defaults(handler=_cmd_policy_validate)
     schema = policy_commands.add_parser("schema", help="print the JSON Schema of policy files")
