@@ -127,7 +127,10 @@ def bind_address(address: str | None, store_url: str) -> str:
     """
     if address is None:
         return LOOPBACK
-    if is_loopback(address) or authentication_configured(store_url):
-        return address
-    shown = address if address.strip() else "all interfaces"
+    host = address.strip()
+    if is_loopback(host):
+        return host.strip("[]")  # servers take ::1, not the URL form [::1]
+    if authentication_configured(store_url):
+        return host
+    shown = host or "all interfaces"
     raise InputError(REFUSE_UNAUTHENTICATED.format(address=shown))

@@ -73,10 +73,22 @@ def test_any_other_address_is_refused_without_authentication(
     assert started == []  # Streamlit never started
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
-def test_loopback_addresses_need_no_authentication(started: list[list[str]], address: str) -> None:
+@pytest.mark.parametrize(
+    ("address", "bound"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("127.0.0.2", "127.0.0.2"),
+        ("localhost", "localhost"),
+        ("::1", "::1"),
+        ("[::1]", "::1"),
+        (" 127.0.0.1 ", "127.0.0.1"),
+    ],
+)
+def test_loopback_addresses_need_no_authentication(
+    started: list[list[str]], address: str, bound: str
+) -> None:
     assert main(["app", "--headless", "--address", address]) == 0
-    assert [_address(command) for command in started] == [address]
+    assert [_address(command) for command in started] == [bound]
 
 
 def test_an_enabled_user_in_the_store_allows_the_network(
