@@ -36,7 +36,7 @@ SAMPLE_POLICY = "german-credit-lending.yaml"
 
 
 def policies_dir() -> Path:
-    """The ``policies/`` directory of the checkout (the shipped policy packs)."""
+    """The shipped policy packs (``policies/`` of the repository, package data when installed)."""
     from responsible_ai.policy.extends import shipped_policies_dir
 
     return shipped_policies_dir()

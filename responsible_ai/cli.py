@@ -200,7 +200,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Audit data (and a model or a prediction column) against a policy.",
     )
     check.add_argument("data", help="CSV or Parquet file")
-    check.add_argument("--policy", required=True, help="policy YAML file")
+    check.add_argument(
+        "--policy", required=True, help="policy YAML file, or a shipped pack (eeoc-four-fifths)"
+    )
     source = check.add_mutually_exclusive_group()
     source.add_argument("--model", help=".skops model file (.pkl/.joblib only with --trust-model)")
     source.add_argument("--prediction", metavar="COL", help="column holding the decisions")
@@ -226,7 +228,9 @@ def _parser() -> argparse.ArgumentParser:
     policy = commands.add_parser("policy", help="validate policies, print the policy JSON Schema")
     policy_commands = policy.add_subparsers(dest="policy_command", metavar="COMMAND")
     validate = policy_commands.add_parser("validate", help="report every problem in policy files")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument(
+        "files", nargs="+", metavar="FILE", help="policy files, or shipped packs by name"
+    )
     _add_allow_extends_path(validate)
     validate.set_defaults(handler=_cmd_policy_validate)
     schema = policy_commands.add_parser("schema", help="print the JSON Schema of policy files")
@@ -251,7 +255,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=("all", "german_credit", "adult", "people"),
         help="which sample dataset (default: all)",
     )
-    reference.add_argument("--out", metavar="DIR", help="directory (default: sample_data/models)")
+    reference.add_argument("--out", metavar="DIR", help="directory (default: $RAI_HOME/models)")
     reference.set_defaults(handler=_cmd_reference_models)
 
     for module in _COMMAND_MODULES:

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from responsible_ai.resources import shipped_sample_data_dir
+
 __all__ = [
     "SAMPLE_DATASETS",
     "SAMPLE_DATA_ENV",
@@ -174,26 +176,25 @@ def sample_data_dir() -> Path:
     -------
     pathlib.Path
         ``$RAI_SAMPLE_DATA`` if that environment variable is set and non-empty, otherwise
-        ``sample_data/`` at the root of the source checkout.
+        the sample data shipped with the package
+        (:func:`responsible_ai.resources.shipped_sample_data_dir`).
 
     Raises
     ------
     FileNotFoundError
-        If the directory does not exist.
+        If ``$RAI_SAMPLE_DATA`` names no directory.
+    InputError
+        If the installed package lacks its sample data.
     """
     override = os.environ.get(SAMPLE_DATA_ENV)
-    if override:
-        path = Path(override).expanduser()
-        origin = f"set by ${SAMPLE_DATA_ENV}"
-    else:
-        path = Path(__file__).resolve().parents[1] / "sample_data"
-        origin = "the default, next to the responsible_ai package"
+    if not override:
+        return shipped_sample_data_dir()
+    path = Path(override).expanduser()
     if not path.is_dir():
         raise FileNotFoundError(
-            f"sample data directory not found: {path} ({origin}). Run from a source checkout "
-            f"of the project, regenerate it with 'python scripts/build_sample_data.py', or set "
+            f"sample data directory not found: {path} (set by ${SAMPLE_DATA_ENV}). Set "
             f"${SAMPLE_DATA_ENV} to a directory holding german_credit.csv, adult.csv and "
-            "people.csv."
+            "people.csv, or unset it to use the sample data shipped with the package."
         )
     return path
 

@@ -32,7 +32,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from responsible_ai._atomic import write_bytes_atomic
-from responsible_ai.datasets import SAMPLE_DATASETS, SampleDataset, load_sample, sample_data_dir
+from responsible_ai.datasets import SAMPLE_DATASETS, SampleDataset, load_sample
+from responsible_ai.resources import models_dir
 
 __all__ = [
     "build_reference_model",
@@ -175,7 +176,7 @@ def save_reference_model(name: str, out_dir: Path | None = None, random_state: i
         One of :data:`responsible_ai.datasets.SAMPLE_DATASETS`.
     out_dir : pathlib.Path, optional
         Directory to write to (created if needed). Defaults to
-        ``sample_data_dir() / "models"``.
+        :func:`responsible_ai.resources.models_dir` (``$RAI_HOME/models``).
     random_state : int, default 0
         Seed passed to every estimator that accepts one.
 
@@ -185,7 +186,7 @@ def save_reference_model(name: str, out_dir: Path | None = None, random_state: i
         Path of the written ``<out_dir>/<name>.skops`` file.
     """
     pipeline, _ = train_reference_model(name, random_state=random_state)
-    directory = Path(out_dir) if out_dir is not None else sample_data_dir() / "models"
+    directory = Path(out_dir) if out_dir is not None else models_dir()
     directory.mkdir(parents=True, exist_ok=True)
     import skops.io as sio  # imported here: it loads every scikit-learn module (seconds)
 

@@ -154,8 +154,10 @@ def test_save_reference_model_default_dir(tmp_path: Path, monkeypatch: pytest.Mo
     source = REPO_ROOT / "sample_data" / "people.csv"
     (tmp_path / "people.csv").write_bytes(source.read_bytes())
     monkeypatch.setenv(SAMPLE_DATA_ENV, str(tmp_path))
+    monkeypatch.setenv("RAI_HOME", str(tmp_path / "home"))
     path = save_reference_model("people")
-    assert path == tmp_path / "models" / "people.skops"
+    # a user-writable cache, never next to the (possibly installed, read-only) sample data
+    assert path == tmp_path / "home" / "models" / "people.skops"
     # Overwriting an existing file works too.
     assert save_reference_model("people") == path
     ds = load_sample("people")

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from responsible_ai.policy.reading import error_reason
+from responsible_ai.resources import shipped_policies_dir
 
 __all__ = ["ExtendsRefused", "allowed_roots", "resolve_base", "shipped_policies_dir"]
 
@@ -38,11 +39,6 @@ UNRESOLVABLE = "cannot resolve the base policy {target!r} ({reason})"
 
 class ExtendsRefused(Exception):
     """``extends`` names something that may not or cannot be loaded; the message says why."""
-
-
-def shipped_policies_dir() -> Path:
-    """The shipped policy packs: ``policies/`` at the root of the source checkout."""
-    return Path(__file__).resolve().parents[2] / "policies"
 
 
 def allowed_roots(policy_file: Path, allow_extends_path: Sequence[str | Path] = ()) -> list[Path]:

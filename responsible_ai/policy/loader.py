@@ -23,6 +23,7 @@ from responsible_ai.policy.extends import (
     allowed_roots,
     resolve_base,
 )
+from responsible_ai.policy.packs import resolve_policy_path
 from responsible_ai.policy.reading import (
     UNREADABLE,
     Location,
@@ -84,7 +85,9 @@ def load_policy(
     Parameters
     ----------
     path : path
-        The policy file. Its folder is where ``extends`` may look (see ``policy/extends.py``).
+        The policy file, or the name of a shipped pack (``eeoc-four-fifths``) when no file of
+        that name exists (see ``policy/packs.py``). Its folder is where ``extends`` may look
+        (see ``policy/extends.py``).
     text : str or bytes, optional
         The policy's content, when it is not (yet) on disk, e.g. edited in the app; ``path``
         then only says where it would live.
@@ -96,7 +99,7 @@ def load_policy(
     PolicyError
         With every problem found, each naming file, line and field.
     """
-    file = Path(path)
+    file = Path(path) if text is not None else resolve_policy_path(path)
     content = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     try:
         real = file.resolve()

@@ -20,19 +20,16 @@ DEFAULT_PORT = 8501
 
 
 def app_script() -> Path:
-    """The app script: ``$RAI_APP_SCRIPT``, else ``app/streamlit_app.py`` of the checkout."""
+    """The app script: ``$RAI_APP_SCRIPT``, else the app shipped with the package."""
+    from responsible_ai import resources
     from responsible_ai.errors import InputError
 
     override = os.environ.get(APP_SCRIPT_ENV)
-    script = (
-        Path(override)
-        if override
-        else Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
-    )
+    script = Path(override) if override else resources.app_script()
     if not script.is_file():
         raise InputError(
-            f"the review app is not found at {script}; run from a source checkout "
-            f"(pip install -e '.[app]') or set {APP_SCRIPT_ENV} to app/streamlit_app.py"
+            f"the review app is not found at {script}; reinstall responsible-ai "
+            f"(pip install 'responsible-ai[app]') or set {APP_SCRIPT_ENV} to its streamlit_app.py"
         )
     return script
 
@@ -73,12 +70,16 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("streamlit") is None:
         raise InputError("the review app needs Streamlit: pip install -e '.[app]'")
+    from responsible_ai.store import default_store_url
+    from responsible_ai.store.auth_config import bind_address
+
     if args.store_url:
         os.environ["RAI_STORE_URL"] = args.store_url
+    address = bind_address(args.address, default_store_url())
     port = args.port or DEFAULT_PORT
     # Streamlit itself always runs headless: otherwise, on a first run, it stops to ask for an
     # e-mail address on the terminal. The browser is opened here once the server answers.
-    command = streamlit_command(port, args.address, headless=True)
+    command = streamlit_command(port, address, headless=True)
     # Audit the sample while the server starts, so that the first page finds it ready.
     threading.Thread(target=_warm_sample, name="rai-warm-sample", daemon=True).start()
     if not args.headless:
@@ -177,7 +178,11 @@ def add_commands(subparsers: Any) -> None:
         "audited with policies/german-credit-lending.yaml.",
     )
     app.add_argument("--port", type=int, help=f"port to serve on (default {DEFAULT_PORT})")
-    app.add_argument("--address", help="address to bind (default: all interfaces)")
+    app.add_argument(
+        "--address",
+        help="address to listen on (default 127.0.0.1, this machine only; any other address "
+        "needs authentication: rai users add, or OIDC in .streamlit/secrets.toml)",
+    )
     app.add_argument("--headless", action="store_true", help="do not open a browser")
     app.add_argument("--store-url", help="SQLAlchemy URL of the review store (RAI_STORE_URL)")
     app.set_defaults(handler=_cmd_app)

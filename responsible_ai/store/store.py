@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLA
 from sqlalchemy.orm import Session
 
 from responsible_ai.errors import InputError
+from responsible_ai.resources import rai_home
 from responsible_ai.review import Review, validate_review
 from responsible_ai.store.chain import ChainCheck, ChainState, TableSpec, sha256_text, verify_chains
 from responsible_ai.store.head import (
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ChainCheck", "ReviewStore", "default_store_url", "rai_home"]
 
-HOME_ENV = "RAI_HOME"
 STORE_URL_ENV = "RAI_STORE_URL"
 _WRITE_ATTEMPTS = 20
 WHAT = "store"
@@ -76,11 +76,6 @@ SPECS = {
         REVIEW_COLUMNS,
     ),
 }
-
-
-def rai_home() -> Path:
-    """``$RAI_HOME``, or ``~/.responsible-ai``: where the store and caches live."""
-    return Path(os.environ.get(HOME_ENV) or Path.home() / ".responsible-ai").expanduser()
 
 
 def default_store_url() -> str:
