@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from responsible_ai.cli import main
+from responsible_ai.errors import InputError
 from responsible_ai.privacy.dp import BudgetLedger, Operation
 from responsible_ai.store.chain import ChainState, record_hash, seal
 
@@ -189,6 +190,16 @@ def test_ledger_edits_are_named(environment: Path, mode: str, attack: str):
     result = rai("budget", "verify")
     assert result.returncode == 1, result.stdout + result.stderr
     assert named in result.stdout
+
+
+@pytest.mark.parametrize("attack", list(LEDGER_EDITS))
+def test_an_edited_ledger_spends_nothing_more(environment: Path, mode: str, attack: str):
+    ledger = filled()
+    sql(environment, LEDGER_EDITS[attack][0])
+    with pytest.raises(InputError, match="fails verification") as refused:
+        ledger.charge("survey", [Operation("count()", "Geometric", 0.1)], who="ann")
+    assert LEDGER_EDITS[attack][1].split(":")[0] in str(refused.value)
+    assert "so what was spent cannot be known: nothing was released" in str(refused.value)
 
 
 def test_rehashed_ledger_without_the_key_is_detected(environment: Path, monkeypatch):

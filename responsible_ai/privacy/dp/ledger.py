@@ -61,6 +61,10 @@ USER_ENV = "RAI_USER"
 #: privacy promises nothing a person would recognise, so such a value is a mistake.
 MAX_EPSILON = 10.0
 MAX_CAP = 100.0
+LEDGER_BROKEN = (
+    "the budget ledger {ledger} fails verification ({problem}), so what was spent cannot be "
+    "known: nothing was released; run rai budget verify and restore the ledger from a good copy"
+)
 RESERVED_NAMES = ("set", "verify")
 LEDGER_COLUMNS = (
     "time",
@@ -399,6 +403,10 @@ class BudgetLedger:
         """
         who = who or current_user()
         with self.engine.begin() as connection:
+            # A ledger whose records were edited cannot say what was spent: fail closed.
+            check = self._verify(connection)
+            if not check.ok:
+                raise InputError(LEDGER_BROKEN.format(ledger=self.location, problem=check.problem))
             cap = cap_of(connection, dataset)
             if cap is None:
                 raise InputError(NOT_REGISTERED.format(dataset=dataset, ledger=self.location))
@@ -441,18 +449,21 @@ class BudgetLedger:
 
     def verify(self, expect_head: str | None = None) -> ChainCheck:
         """Check the chains of cap registrations and operations and the sealed head."""
+        with self.engine.connect() as connection:
+            return self._verify(connection, expect_head)
+
+    def _verify(self, connection: Connection, expect_head: str | None = None) -> ChainCheck:
         from sqlalchemy import select
 
         from responsible_ai.store.chain import verify_chains
         from responsible_ai.store.head import read_head
 
         chained = tables()
-        with self.engine.connect() as connection:
-            head = read_head(connection, chained["dp_ledger_head"])
-            chains = []
-            for name, spec in specs().items():
-                query = select(chained[name]).order_by(chained[name].c.seq)
-                chains.append((spec, [dict(row) for row in connection.execute(query).mappings()]))
+        head = read_head(connection, chained["dp_ledger_head"])
+        chains = []
+        for name, spec in specs().items():
+            query = select(chained[name]).order_by(chained[name].c.seq)
+            chains.append((spec, [dict(row) for row in connection.execute(query).mappings()]))
         return verify_chains(self._key, head, chains, WHAT, expect_head)
 
     def _state(self, connection: Connection) -> Any:
