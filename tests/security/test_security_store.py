@@ -18,7 +18,7 @@ from responsible_ai.cli import main
 from responsible_ai.datasets import load_german_credit
 from responsible_ai.report.model import Report
 from responsible_ai.review import Review
-from responsible_ai.store import ReviewStore
+from responsible_ai.store import Identity, ReviewStore
 from responsible_ai.store.chain import ChainState, record_hash, seal
 
 KEY = "3f9a1c7e5b2d8064a9e1f3c5b7d9e2a4c6f8b0d1e3a5c7f9b2d4e6a8c0f1b3d5"
@@ -71,7 +71,10 @@ def filled(path: Path, report: Report) -> str:
     run = store.save_run(report)
     store.save_run(report, label="second")
     for reviewer in ("Ada", "Bo", "Cy"):
-        store.add_review(Review(run, "reject", reviewer, f"{reviewer} says no"))
+        store.add_review(
+            Review(run, "reject", "", f"{reviewer} says no"),
+            Identity(f"local:{reviewer}", "admin", "local"),
+        )
     store.close()
     return url
 
@@ -110,7 +113,7 @@ EDITS = {
     ),
     "a review's decision": (
         "UPDATE rai_reviews SET decision = 'approve' WHERE seq = 2",
-        "review #2 (run 1, approve by Bo): its content does not match its hash",
+        "review #2 (run 1, approve by local:Bo): its content does not match its hash",
     ),
     "the newest review deleted": (
         "DELETE FROM rai_reviews WHERE seq = 3",
