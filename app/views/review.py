@@ -41,9 +41,7 @@ with decide, st.form("decision", clear_on_submit=False):
         "Comment", placeholder="What you checked and why you decided so", key="comment"
     )
     if st.form_submit_button("Record decision", type="primary", key="record_decision"):
-        stored = attempt(
-            lambda: store().add_review(Review(number, decision, "", comment), signer)
-        )
+        stored = attempt(lambda: store().add_review(Review(number, decision, "", comment), signer))
         if stored is not None:
             st.session_state["review_recorded"] = (
                 f"Recorded review #{stored.seq}: {stored.decision} by {md(stored.reviewer)}."

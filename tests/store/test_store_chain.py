@@ -62,7 +62,9 @@ def test_edited_review_is_named(store, failing_report):
         connection.execute(text("UPDATE rai_reviews SET comment = 'fine' WHERE seq = 2"))
     result = store.verify()
     assert not result.ok
-    assert result.problem.startswith("review #2 (run 1, reject by local:Bo): its content does not match")
+    assert result.problem.startswith(
+        "review #2 (run 1, reject by local:Bo): its content does not match"
+    )
 
 
 def test_deleted_review_is_named(store, failing_report):
