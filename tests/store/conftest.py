@@ -26,6 +26,16 @@ def failing_report() -> Report:
     return report
 
 
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch):
+    """Real argon2id, with the cheapest parameters: the tests hash many passwords."""
+    from argon2 import PasswordHasher
+
+    from responsible_ai.store import identity
+
+    monkeypatch.setattr(identity, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
 @pytest.fixture
 def store(tmp_path) -> ReviewStore:
     store = ReviewStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
