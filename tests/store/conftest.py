@@ -33,7 +33,9 @@ def cheap_argon2(monkeypatch):
 
     from responsible_ai.store import identity
 
-    monkeypatch.setattr(identity, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setattr(
+        identity, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
 
 
 @pytest.fixture
@@ -62,3 +64,14 @@ def failing_page(failing_report) -> str:
     from responsible_ai.report.html import render_html
 
     return render_html(failing_report)
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No CI, token or store variables of the machine running the tests leak in."""
+    from service_helpers import CI_VARIABLES
+
+    for name in CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RAI_HOME", str(tmp_path / "home"))
+    return monkeypatch

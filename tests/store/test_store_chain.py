@@ -122,7 +122,9 @@ def test_cli_store_verify_exit_codes(tmp_path, failing_report, capsys):
     store = ReviewStore(url)
     _three_reviews(store, failing_report)
     assert main(["store", "verify", "--url", url]) == 0
-    assert "3 review(s), 0 user record(s), 0 token record(s), chain intact" in capsys.readouterr().out
+    assert (
+        "3 review(s), 0 user record(s), 0 token record(s), chain intact" in capsys.readouterr().out
+    )
     with store.engine.begin() as connection:
         connection.execute(text("UPDATE rai_reviews SET reviewer = 'Eve' WHERE seq = 1"))
     assert main(["store", "verify", "--url", url]) == 1

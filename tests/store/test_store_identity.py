@@ -44,7 +44,10 @@ def test_first_user_must_be_an_admin(store):
     assert not has_users(store)
     add_user(store, "root", "admin", PASSWORD)
     add_user(store, "alice", "reviewer", PASSWORD)
-    assert [(u.username, u.role) for u in users(store)] == [("root", "admin"), ("alice", "reviewer")]
+    assert [(u.username, u.role) for u in users(store)] == [
+        ("root", "admin"),
+        ("alice", "reviewer"),
+    ]
 
 
 def test_short_password_is_refused(store):
@@ -72,7 +75,9 @@ def test_token_has_its_scope_and_is_shown_once(team):
     assert token.startswith(f"rai_{info.token_id}_")
     assert authenticate_token(team, token) == Identity("ci", "submitter", f"token:{info.token_id}")
     listed = tokens(team)
-    assert [(t.token_id, t.role, t.revoked) for t in listed] == [(info.token_id, "submitter", False)]
+    assert [(t.token_id, t.role, t.revoked) for t in listed] == [
+        (info.token_id, "submitter", False)
+    ]
     with pytest.raises(InputError, match="cannot have a role above its user's"):
         add_token(team, "ci", role="admin")
 
