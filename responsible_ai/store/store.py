@@ -243,7 +243,7 @@ class ReviewStore:
             "submitted_role": submitter.role if submitter else "",
             "submitted_via": submitter.via if submitter else "",
             "provenance_json": json.dumps(provenance or {}, sort_keys=True, default=str),
-            "policy_text_json": json.dumps(policy_text or {}, sort_keys=True),
+            "policy_text_json": json.dumps(policy_text or {}),  # in extends order
         }
         return int(self._write(lambda: self._save_run(report, label, reuse, extra)))
 

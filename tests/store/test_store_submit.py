@@ -7,6 +7,7 @@ import re
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 from service_helpers import LENDING, check_args, failing_csv, rai
@@ -124,12 +125,12 @@ def test_policy_edited_after_the_audit_is_not_submitted(tmp_path, clean_env):
 class _Api(BaseHTTPRequestHandler):
     """A stand-in for the API of rai serve: records the request, answers as told."""
 
-    requests: list[dict] = []
+    requests: ClassVar[list[dict]] = []
     status = 201
     answer: bytes = b'{"id": 7, "url": "https://review.example.org/?run=7"}'
     location = ""
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         body = json.loads(self.rfile.read(length))
         type(self).requests.append(
