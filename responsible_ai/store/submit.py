@@ -274,8 +274,8 @@ def submit_report(
     provenance : dict, optional
         Default: :func:`collect_provenance` of the current folder.
     identity : Identity, optional
-        Who submits to a local store; default ``local:<OS user>`` with role submitter.
-        Over HTTP the identity is the token's (``$RAI_TOKEN``).
+        Who submits to a local store; default: the user of ``$RAI_TOKEN`` when it is set,
+        else ``local:<OS user>`` with role submitter. Over HTTP the identity is the token's.
     """
     texts = policy_texts(report) if policy_text is None else policy_text
     origin = collect_provenance() if provenance is None else provenance
@@ -288,14 +288,19 @@ def submit_report(
         }
         return _post(where, body)
     from responsible_ai.store.identity import local_identity
+    from responsible_ai.store.people import authenticate_token
     from responsible_ai.store.store import ReviewStore
 
     store = ReviewStore(store_url(where))
     try:
+        if identity is None:
+            token = os.environ.get(TOKEN_ENV, "").strip()
+            # A token names the submitter in a local store too (a CI job's own user).
+            identity = authenticate_token(store, token) if token else local_identity("submitter")
         run_id = store.save_run(
             report,
             label=label,
-            submitter=identity or local_identity("submitter"),
+            submitter=identity,
             policy_text=texts,
             provenance=origin,
         )
