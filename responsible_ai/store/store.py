@@ -139,6 +139,27 @@ def _sqlite_engine(url: str, create: bool) -> Engine:
     return engine
 
 
+OLDER_SCHEMA = (
+    "the review store at {url} was created by an older responsible-ai: it has no {what}; "
+    "upgrade it in place with rai store upgrade (or move it aside and start a new one)"
+)
+
+
+def _require_schema(connection: Connection, url: str) -> None:
+    """Refuse a store whose tables lack what this version writes (before any half-write)."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(connection)
+    for table in Base.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            raise InputError(OLDER_SCHEMA.format(url=url, what=f"table {table.name}"))
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = [column.name for column in table.columns if column.name not in present]
+        if missing:
+            what = f"column {table.name}.{missing[0]}"
+            raise InputError(OLDER_SCHEMA.format(url=url, what=what))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -199,6 +220,8 @@ class ReviewStore:
                         raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
                     Base.metadata.create_all(connection)
                     create_head(connection, HEAD, self._key)
+                else:
+                    _require_schema(connection, shown)
         except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
             raise InputError(BAD_URL.format(url=shown, reason=scrub(str(exc), self.url))) from None
         except ImportError as exc:

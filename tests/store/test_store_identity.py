@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from service_helpers import rai
 
 from responsible_ai.errors import InputError
 from responsible_ai.review import Review
@@ -119,3 +120,21 @@ def test_users_and_tokens_are_chained_and_verified(team):
     result = team.verify()
     assert result.ok, result.problem
     assert result.counts["rai_users"] == 4 and result.counts["rai_tokens"] == 1
+
+
+def test_store_of_the_previous_version_is_refused_with_the_fix(tmp_path):
+    import sqlite3
+
+    from responsible_ai.store import ReviewStore
+
+    path = tmp_path / "old.sqlite"
+    ReviewStore(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as connection:  # what the version before users and tokens had
+        connection.execute("DROP TABLE rai_tokens")
+    with pytest.raises(InputError, match="created by an older responsible-ai: it has no table"):
+        ReviewStore(f"sqlite:///{path}")
+    result = rai("store", "verify", "--store", f"sqlite:///{path}")
+    assert result.returncode == 2
+    assert result.stderr.endswith(
+        "upgrade it in place with rai store upgrade (or move it aside and start a new one)\n"
+    )
