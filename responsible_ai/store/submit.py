@@ -13,14 +13,12 @@ import hashlib
 import json
 import os
 import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from responsible_ai.errors import InputError
+from responsible_ai.store.api_client import TOKEN_ENV, api_request, is_http, shown_http
 
 if TYPE_CHECKING:
     from responsible_ai.report.model import Report
@@ -39,29 +37,15 @@ __all__ = [
 ]
 
 SUBMIT_ENV = "RAI_SUBMIT"
-TOKEN_ENV = "RAI_TOKEN"
 APP_URL_ENV = "RAI_APP_URL"
 DEFAULT_APP_URL = "http://127.0.0.1:8501"
-TIMEOUT_SECONDS = 30.0
-MAX_ANSWER_BYTES = 1 << 20
 MAX_POLICY_BYTES = 1 << 20
 
-NO_TOKEN = f"submitting over HTTP needs a token: set {TOKEN_ENV} (create one with rai tokens add)"
-PLAIN_HTTP = (
-    "refusing to send the token over plain http to {host}: use https:// (plain http is allowed "
-    "only to this machine)"
-)
 POLICY_CHANGED = (
     "the policy file {path} changed since the audit (SHA-256 differs): audit again, then submit"
 )
 POLICY_UNREADABLE = "cannot read the policy file {path} to submit its text: {reason}"
-REFUSED = "the API at {url} refused the token (HTTP {status}): check {env} and its role"
-HTTP_FAILED = "the API at {url} answered HTTP {status}: {detail}"
-UNREACHABLE = "cannot reach the API at {url}: {reason}"
-BAD_ANSWER = "the API at {url} gave an answer that is not {{'id': N, 'url': ...}}: {detail}"
-REDIRECTED = "the API at {url} redirected the submission: give the final https:// address"
-
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+BAD_ANSWER = "the API at {url} gave an answer without a run id: expected {{'id': N, 'url': ...}}"
 
 
 @dataclass(frozen=True)
@@ -87,21 +71,9 @@ def resolve_target(target: str | bool | None) -> str:
     return os.environ.get(SUBMIT_ENV) or default_store_url()
 
 
-def is_http(target: str) -> bool:
-    return target.lower().startswith(("http://", "https://"))
-
-
 def store_url(target: str) -> str:
     """A SQLAlchemy URL for a store target: a URL as it is, a path as a SQLite file."""
     return target if "://" in target else f"sqlite:///{Path(target).expanduser().resolve()}"
-
-
-def shown_http(url: str) -> str:
-    """An API address safe to print: no user, password or query."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def _git(folder: Path, *args: str) -> str | None:
@@ -191,66 +163,13 @@ def policy_texts(report: Report) -> dict[str, str]:
     return texts
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect would carry the bearer token to wherever it points: refuse it.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def _post(target: str, body: dict[str, Any]) -> Submission:
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    shown = shown_http(target)
-    if not token:
-        raise InputError(NO_TOKEN)
-    parts = urllib.parse.urlsplit(target)
-    if parts.scheme.lower() == "http" and (parts.hostname or "") not in _LOOPBACK:
-        raise InputError(PLAIN_HTTP.format(host=parts.hostname))
-    endpoint = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path.rstrip('/')}/v1/runs"
-    request = urllib.request.Request(
-        endpoint,
-        data=json.dumps(body, allow_nan=False, default=str).encode("utf-8"),
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-        method="POST",
-    )
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as answer:
-            raw = answer.read(MAX_ANSWER_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        if 300 <= exc.code < 400:
-            raise InputError(REDIRECTED.format(url=shown)) from None
-        if exc.code in (401, 403):
-            raise InputError(REFUSED.format(url=shown, status=exc.code, env=TOKEN_ENV)) from None
-        raise InputError(
-            HTTP_FAILED.format(url=shown, status=exc.code, detail=_detail(exc.read(4096)))
-        ) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise InputError(UNREACHABLE.format(url=shown, reason=reason)) from None
-    try:
-        if len(raw) > MAX_ANSWER_BYTES:
-            raise ValueError("too long")
-        answer_json = json.loads(raw)
-        run_id = answer_json["id"]
-        if not isinstance(run_id, int) or isinstance(run_id, bool):
-            raise ValueError("id is not a number")
-        url = answer_json.get("url")
-        return Submission(run_id, str(url) if url else app_url(run_id))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(BAD_ANSWER.format(url=shown, detail=exc)) from None
-
-
-def _detail(raw: bytes) -> str:
-    try:
-        value = json.loads(raw)
-        text = str(value.get("detail", value)) if isinstance(value, dict) else str(value)
-    except ValueError:
-        text = raw.decode("utf-8", errors="replace")
-    return " ".join(text.split())[:200] or "no detail"
+    answer = api_request(target, "/v1/runs", body)
+    run_id = answer.get("id")
+    if not isinstance(run_id, int) or isinstance(run_id, bool):
+        raise InputError(BAD_ANSWER.format(url=shown_http(target)))
+    url = answer.get("url")
+    return Submission(run_id, str(url) if url else app_url(run_id))
 
 
 def submit_report(

@@ -15,8 +15,9 @@ from service_helpers import LENDING, check_args, failing_csv, rai
 from responsible_ai.auditing import audit
 from responsible_ai.errors import InputError
 from responsible_ai.store import ReviewStore
+from responsible_ai.store.api_client import NO_TOKEN, PLAIN_HTTP, REDIRECTED
 from responsible_ai.store.identity import local_identity
-from responsible_ai.store.submit import NO_TOKEN, PLAIN_HTTP, POLICY_CHANGED, REDIRECTED
+from responsible_ai.store.submit import POLICY_CHANGED
 
 TOKEN = "rai_0123456789ab_s3cr3t-secret-value"
 
@@ -180,8 +181,8 @@ def test_http_submission_posts_the_contract(tmp_path, clean_env, api):
         (401, b'{"detail": "bad token"}', "refused the token (HTTP 401): check RAI_TOKEN"),
         (403, b"{}", "refused the token (HTTP 403)"),
         (413, b'{"detail": "report too large"}', "answered HTTP 413: report too large"),
-        (201, b"<html>not json</html>", "gave an answer that is not"),
-        (201, b'{"id": "7"}', "gave an answer that is not"),
+        (201, b"<html>not json</html>", "gave an answer that is not a JSON object"),
+        (201, b'{"id": "7"}', "gave an answer without a run id"),
     ],
 )
 def test_http_failures_are_one_line_exit_2(tmp_path, clean_env, api, status, answer, expected):
