@@ -17,9 +17,14 @@ from responsible_ai.errors import InputError
 if TYPE_CHECKING:
     from responsible_ai.store.store import ReviewStore
 
-__all__ = ["GateResult", "gate", "latest_run_id", "wait_for_gate"]
+__all__ = ["GateResult", "gate", "latest_run_id", "remote_gate", "remote_latest", "wait_for_gate"]
 
 NO_LATEST = "no run of policy {policy!r}{model} in the store at {url}"
+BAD_GATE_ANSWER = (
+    "the API at {url} gave a gate answer that is not {{'state': ..., 'code': 0 or 1, "
+    "'message': ...}}"
+)
+_STATES = ("approved", "rejected", "pending", "approval lapsed")
 GATE_OPEN, GATE_CLOSED = 0, 1
 
 
@@ -84,3 +89,35 @@ def wait_for_gate(
                 GATE_CLOSED, "pending", f"{result.message}: still pending after {timeout:g} s"
             )
         sleep(max(0.0, min(interval, timeout - waited)))
+
+
+def remote_gate(target: str, run_id: int) -> GateResult:
+    """The gate as the API decides it: ``GET /v1/runs/{id}/gate`` (see ``docs/service.md``)."""
+    from responsible_ai.store.api_client import api_request, shown_http
+
+    answer = api_request(target, f"/v1/runs/{run_id}/gate", what=f"run {run_id}")
+    code, state, message = answer.get("code"), answer.get("state"), answer.get("message")
+    if code not in (GATE_OPEN, GATE_CLOSED) or isinstance(code, bool) or state not in _STATES:
+        raise InputError(BAD_GATE_ANSWER.format(url=shown_http(target)))
+    if (code == GATE_OPEN) != (state == "approved"):  # never trust an open gate on a closed state
+        raise InputError(BAD_GATE_ANSWER.format(url=shown_http(target)))
+    return GateResult(int(code), str(state), " ".join(str(message or state).split())[:300])
+
+
+def remote_latest(target: str, policy: str, model_sha256: str | None) -> int:
+    """The newest run of a policy (and model) at the API: ``GET /v1/runs?policy=..&limit=1``."""
+    from responsible_ai.store.api_client import api_request, shown_http
+
+    query = {"policy": policy, "limit": "1"}
+    if model_sha256:
+        query["model_sha"] = model_sha256
+    runs = api_request(target, "/v1/runs", query=query).get("runs")
+    if not isinstance(runs, list):
+        raise InputError(BAD_GATE_ANSWER.format(url=shown_http(target)))
+    if not runs:
+        model = f" and model {model_sha256}" if model_sha256 else ""
+        raise InputError(NO_LATEST.format(policy=policy, model=model, url=shown_http(target)))
+    first = runs[0].get("id") if isinstance(runs[0], dict) else None
+    if not isinstance(first, int) or isinstance(first, bool):
+        raise InputError(BAD_GATE_ANSWER.format(url=shown_http(target)))
+    return first

@@ -22,6 +22,7 @@ NO_PASSWORD = (
 PASSWORDS_DIFFER = "the two passwords differ"
 EMPTY_PASSWORD_FILE = "the password file {path} is empty"
 _STORE_HELP = "SQLAlchemy URL of the store (default: $RAI_STORE_URL or $RAI_HOME/store.sqlite)"
+_GATE_STORE_HELP = _STORE_HELP + ", or https://host of the API (token in $RAI_TOKEN)"
 
 
 def _store(url: str | None, create: bool = True) -> Any:
@@ -163,7 +164,7 @@ def _cmd_tokens_revoke(args: argparse.Namespace) -> int:
 def _cmd_gate(args: argparse.Namespace) -> int:
     from responsible_ai.errors import InputError
     from responsible_ai.report.escaping import escape_terminal
-    from responsible_ai.store.gate import gate, latest_run_id, wait_for_gate
+    from responsible_ai.store.gate import gate, latest_run_id
 
     if (args.run_id is None) == (not args.latest):
         raise InputError("give a RUN_ID, or --latest with --policy (and --model-sha)")
@@ -171,22 +172,34 @@ def _cmd_gate(args: argparse.Namespace) -> int:
         raise InputError("--latest needs --policy NAME (and --model-sha SHA)")
     if args.timeout < 0 or args.interval <= 0:
         raise InputError("--timeout must be >= 0 and --interval > 0 seconds")
-    store = _store(args.store, create=False)
-    try:
-        run_id = (
-            args.run_id
-            if args.run_id is not None
-            else latest_run_id(store, args.policy, args.model_sha)
-        )
-        if args.wait:
-            result = wait_for_gate(lambda: gate(store, run_id), args.timeout, args.interval)
-        else:
-            result = gate(store, run_id)
-    finally:
-        store.close()
+    from responsible_ai.store.api_client import is_http
+
+    if args.store and is_http(args.store):  # the API of rai serve, token in $RAI_TOKEN
+        from responsible_ai.store.gate import remote_gate, remote_latest
+
+        target = args.store
+        remote_id = args.run_id
+        if remote_id is None:
+            remote_id = remote_latest(target, args.policy, args.model_sha)
+        result = _decide(lambda: remote_gate(target, remote_id), args)
+    else:
+        store = _store(args.store, create=False)
+        try:
+            run_id = args.run_id
+            if run_id is None:
+                run_id = latest_run_id(store, args.policy, args.model_sha)
+            result = _decide(lambda: gate(store, run_id), args)
+        finally:
+            store.close()
     stream = sys.stdout if result.code == 0 else sys.stderr
     print(escape_terminal(result.message), file=stream)
     return result.code
+
+
+def _decide(check: Any, args: argparse.Namespace) -> Any:
+    from responsible_ai.store.gate import wait_for_gate
+
+    return wait_for_gate(check, args.timeout, args.interval) if args.wait else check()
 
 
 def _store_argument(parser: argparse.ArgumentParser) -> None:
@@ -258,7 +271,7 @@ def add_commands(subparsers: Any) -> None:
     gate.add_argument("--wait", action="store_true", help="poll until the run is decided")
     gate.add_argument("--timeout", type=float, default=3600.0, help="seconds (default 3600)")
     gate.add_argument("--interval", type=float, default=30.0, help="seconds (default 30)")
-    _store_argument(gate)
+    gate.add_argument("--store", "--url", dest="store", metavar="URL", help=_GATE_STORE_HELP)
     gate.set_defaults(handler=_cmd_gate)
 
 

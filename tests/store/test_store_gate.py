@@ -3,7 +3,11 @@ opens, and closes again once the waiver expires."""
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 from service_helpers import BLOCKING, check_args, failing_csv, rai
@@ -152,3 +156,59 @@ def test_gate_uses_today_for_waiver_expiry(store, failing_report):
 
     assert gate(store, run, today=date(2026, 12, 31)).code == 0
     assert gate(store, run, today=date(2027, 1, 1)).state == "approval lapsed"
+
+
+class _GateApi(BaseHTTPRequestHandler):
+    """A stand-in for the gate of rai serve: answers by path, records what was asked."""
+
+    answers: ClassVar[dict[str, tuple[int, dict]]] = {}
+    asked: ClassVar[list[tuple[str, str]]] = []
+
+    def do_GET(self) -> None:
+        type(self).asked.append((self.path, self.headers["Authorization"]))
+        status, body = self.answers.get(self.path, (404, {"detail": "no such run"}))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps(body).encode())
+
+    def log_message(self, *args) -> None:
+        return
+
+
+@pytest.fixture
+def gate_api(clean_env):
+    _GateApi.answers, _GateApi.asked = {}, []
+    clean_env.setenv("RAI_TOKEN", "rai_0123456789ab_secret")
+    server = HTTPServer(("127.0.0.1", 0), _GateApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "line"),
+    [
+        ({"state": "approved", "code": 0, "message": "run 5 approved by bob"}, 0, "run 5 approved"),
+        ({"state": "pending", "code": 1, "message": "run 5 is pending review"}, 1, "run 5 is pe"),
+        ({"state": "rejected", "code": 0, "message": "ship it"}, 2, "rai: error: the API at"),
+        ({"state": "approved", "code": True, "message": "x"}, 2, "rai: error: the API at"),
+    ],
+)
+def test_gate_over_http(gate_api, answer, code, line):
+    _GateApi.answers["/v1/runs/5/gate"] = (200, answer)
+    result = rai("gate", "5", "--store", gate_api)
+    assert result.returncode == code
+    assert (result.stdout + result.stderr).startswith(line)
+    assert _GateApi.asked == [("/v1/runs/5/gate", "Bearer rai_0123456789ab_secret")]
+
+
+def test_gate_over_http_latest_and_unknown_run(gate_api):
+    _GateApi.answers["/v1/runs?policy=lending&limit=1&model_sha=ab"] = (200, {"runs": [{"id": 8}]})
+    _GateApi.answers["/v1/runs/8/gate"] = (200, {"state": "approved", "code": 0, "message": "ok"})
+    args = ["gate", "--latest", "--policy", "lending", "--model-sha", "ab", "--store", gate_api]
+    assert rai(*args).returncode == 0
+    missing = rai("gate", "9", "--store", gate_api)
+    assert missing.returncode == 2
+    assert missing.stderr == f"rai: error: the API at {gate_api} has no run 9 (HTTP 404)\n"
