@@ -97,3 +97,27 @@ def test_expired_waiver_no_longer_counts_in_the_app(app):
     assert "waiver by local:Ada expired on 2020" in texts(at)
     at = open_page(at, "views/review.py")
     assert "Expired waivers no longer count" in texts(at)
+
+
+def test_once_a_user_exists_reviews_need_a_sign_in(app, monkeypatch):
+    from argon2 import PasswordHasher
+
+    from responsible_ai.store import identity
+    from responsible_ai.store.people import add_user
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(identity, "_hasher", lambda: cheap)
+    add_user(ReviewStore(), "root", "admin", "correct horse battery")
+    add_user(ReviewStore(), "alice", "reviewer", "correct horse battery")
+    at = open_page(app, "views/review.py")
+    assert "unauthenticated local mode" not in texts(at)
+    assert not [b for b in at.button if b.key == "record_decision"]  # no form before sign-in
+    at.text_input(key="sign_in_name").input("alice")
+    at.text_input(key="sign_in_password").input("wrong password!")
+    at.button(key="sign_in").click().run()
+    assert at.error[0].value == "wrong user name or password"
+    at.text_input(key="sign_in_password").input("correct horse battery")
+    at.button(key="sign_in").click().run()
+    _decide(at, "reject", "Age gap too large to ship")
+    assert "Recorded review #1: reject by alice" in texts(at)
+    assert ReviewStore().reviews()[0].reviewer == "alice"

@@ -138,3 +138,15 @@ def test_store_of_the_previous_version_is_refused_with_the_fix(tmp_path):
     assert result.stderr.endswith(
         "upgrade it in place with rai store upgrade (or move it aside and start a new one)\n"
     )
+
+
+def test_without_argon2_the_fix_is_one_line(store, monkeypatch):
+    import sys
+
+    from responsible_ai.store import identity
+
+    monkeypatch.undo()  # the real _hasher, which imports argon2
+    monkeypatch.setitem(sys.modules, "argon2", None)
+    with pytest.raises(InputError, match=re.escape(identity.NO_ARGON2)):
+        add_user(store, "root", "admin", PASSWORD)
+    assert identity.NO_ARGON2 == "passwords need argon2-cffi: pip install 'responsible-ai[service]'"
