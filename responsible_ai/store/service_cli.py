@@ -21,6 +21,8 @@ NO_PASSWORD = (
 )
 PASSWORDS_DIFFER = "the two passwords differ"
 EMPTY_PASSWORD_FILE = "the password file {path} is empty"
+#: ``identity.ROLES``, spelled out: importing the store package here would load SQLAlchemy.
+ROLES = ("submitter", "reviewer", "admin")
 _STORE_HELP = "SQLAlchemy URL of the store (default: $RAI_STORE_URL or $RAI_HOME/store.sqlite)"
 _GATE_STORE_HELP = _STORE_HELP + ", or https://host of the API (token in $RAI_TOKEN)"
 
@@ -208,8 +210,6 @@ def _store_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_commands(subparsers: Any) -> None:
     """Register ``rai users``, ``rai tokens`` and ``rai gate``."""
-    from responsible_ai.store.identity import ROLES
-
     users = subparsers.add_parser(
         "users",
         help="people of a review store: add, list, disable (the operator acts as admin)",

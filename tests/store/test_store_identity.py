@@ -150,3 +150,9 @@ def test_without_argon2_the_fix_is_one_line(store, monkeypatch):
     with pytest.raises(InputError, match=re.escape(identity.NO_ARGON2)):
         add_user(store, "root", "admin", PASSWORD)
     assert identity.NO_ARGON2 == "passwords need argon2-cffi: pip install 'responsible-ai[service]'"
+
+
+def test_the_command_line_offers_the_roles_the_store_knows():
+    from responsible_ai.store import identity, service_cli
+
+    assert service_cli.ROLES == identity.ROLES
