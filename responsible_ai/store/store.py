@@ -72,8 +72,18 @@ CANNOT_OPEN = "cannot open the review store at {url}: {reason}"
 RUN_COLUMNS = [c.name for c in RunRow.__table__.columns if c.name != "report_json"]
 FINDING_COLUMNS = [c.name for c in FindingRow.__table__.columns]
 REVIEW_COLUMNS = [c.name for c in ReviewRow.__table__.columns]
+#: Columns added after the first chained version, with their defaults (see ``record_hash``):
+#: records written before them verify unchanged once a migration adds them.
+RUN_OPTIONAL = {
+    "submitted_by": "",
+    "submitted_role": "",
+    "submitted_via": "",
+    "provenance_json": "{}",
+    "policy_text_json": "{}",
+}
+REVIEW_OPTIONAL = {"reviewer_role": "", "reviewer_via": ""}
 SPECS = {
-    "rai_runs": TableSpec("rai_runs", "run", lambda r: f"run {r['id']}", RUN_COLUMNS),
+    "rai_runs": TableSpec("rai_runs", "run", lambda r: f"run {r['id']}", RUN_COLUMNS, RUN_OPTIONAL),
     "rai_findings": TableSpec(
         "rai_findings",
         "finding",
@@ -85,6 +95,7 @@ SPECS = {
         "review",
         lambda r: f"review #{r['seq']} (run {r['run_id']}, {r['decision']} by {r['reviewer']})",
         REVIEW_COLUMNS,
+        REVIEW_OPTIONAL,
     ),
     "rai_users": TableSpec(
         "rai_users",
@@ -298,6 +309,7 @@ class ReviewStore:
                     "report_sha256": sha256_text(text),
                     **extra,
                 },
+                RUN_OPTIONAL,
             )
             session.add(RunRow(**run, report_json=text))
             session.flush()
@@ -493,6 +505,7 @@ class ReviewStore:
                     "expires_on": valid.expires_on.isoformat() if valid.expires_on else None,
                     "created_at": _now(),
                 },
+                REVIEW_OPTIONAL,
             )
             row = ReviewRow(**record)
             session.add(row)

@@ -20,6 +20,7 @@ from responsible_ai.report.model import Report
 from responsible_ai.review import Review
 from responsible_ai.store import Identity, ReviewStore
 from responsible_ai.store.chain import ChainState, record_hash, seal
+from responsible_ai.store.store import SPECS
 
 KEY = "3f9a1c7e5b2d8064a9e1f3c5b7d9e2a4c6f8b0d1e3a5c7f9b2d4e6a8c0f1b3d5"
 OTHER_KEY = "b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3"
@@ -171,7 +172,7 @@ def rehash_everything(
                 content = {k: row[k] for k in names if k not in ("report_json", "hash")}
                 count, last = state.tables.get(table, [0, "0" * 64])
                 content["prev_hash"] = last
-                digest = record_hash(key, table, content)
+                digest = record_hash(key, table, content, SPECS[table].optional)
                 connection.execute(
                     f"UPDATE {table} SET prev_hash = ?, hash = ? WHERE id = ?",
                     (last, digest, row["id"]),

@@ -156,3 +156,31 @@ def test_the_command_line_offers_the_roles_the_store_knows():
     from responsible_ai.store import identity, service_cli
 
     assert service_cli.ROLES == identity.ROLES
+
+
+def test_records_of_the_previous_schema_still_verify_once_columns_are_added(store, failing_report):
+    """A migration adds the submitter and reviewer-role columns with their defaults: the hashes
+    written before them (which never saw those columns) must still verify."""
+    from sqlalchemy import text
+
+    from responsible_ai.store.chain import record_hash
+    from responsible_ai.store.store import REVIEW_OPTIONAL, RUN_COLUMNS, RUN_OPTIONAL
+
+    run = store.save_run(failing_report)
+    store.add_review(Review(run, "reject", "", "no"), today=TODAY)
+    with store.engine.connect() as connection:
+        row = dict(connection.execute(text("SELECT * FROM rai_runs")).mappings().one())
+        review = dict(connection.execute(text("SELECT * FROM rai_reviews")).mappings().one())
+    old_run = {c: row[c] for c in RUN_COLUMNS if c not in RUN_OPTIONAL}
+    assert (
+        record_hash(None, "rai_runs", old_run)
+        == row["hash"]
+        == record_hash(None, "rai_runs", {c: row[c] for c in RUN_COLUMNS}, RUN_OPTIONAL)
+    )
+    old_review = {c: v for c, v in review.items() if c not in REVIEW_OPTIONAL}
+    assert old_review["reviewer"] == local_identity().username
+    assert review["reviewer_role"] == "admin"  # not a default: hashed, so protected
+    assert record_hash(None, "rai_reviews", old_review) != review["hash"]
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE rai_runs SET submitted_by = 'ci' WHERE id = 1"))
+    assert store.verify().problem.startswith("run 1: its content does not match its hash")
