@@ -14,13 +14,14 @@ import streamlit as st
 from responsible_ai.audit_run import AuditRun, sample_run
 from responsible_ai.errors import RAIError
 from responsible_ai.report.escaping import escape_markdown
-from responsible_ai.store import ReviewStore, default_store_url
+from responsible_ai.store import Identity, ReviewStore, default_store_url
 
 __all__ = [
     "STATUS_ICONS",
     "attempt",
     "code",
     "current_run",
+    "identity",
     "md",
     "run_id",
     "set_current_run",
@@ -105,3 +106,32 @@ def run_id() -> int:
     """The store id of the session's current run."""
     current_run()
     return int(st.session_state["run_id"])
+
+
+def identity() -> Identity:
+    """Who signs reviews in this session.
+
+    While the store has no users: ``local:<OS user>`` as admin, shown as *unauthenticated local
+    mode* (the store refuses that mode once a user exists). Otherwise a minimal sign-in with a
+    store user's password; the full login (roles, OIDC) lives elsewhere.
+    """
+    from responsible_ai.store.identity import local_identity
+    from responsible_ai.store.people import authenticate_password, has_users
+
+    signed: Any = st.session_state.get("identity")
+    if signed is not None:
+        return signed
+    if not has_users(store()):
+        local = local_identity()
+        st.caption(f"Signing as {code(local.username)}: unauthenticated local mode (no users).")
+        return local
+    with st.form("sign_in"):
+        name = st.text_input("User name", key="sign_in_name")
+        password = st.text_input("Password", type="password", key="sign_in_password")
+        if st.form_submit_button("Sign in", key="sign_in"):
+            found = attempt(lambda: authenticate_password(store(), name, password))
+            if found is not None:
+                st.session_state["identity"] = found
+                st.rerun()
+    st.stop()
+    raise AssertionError("unreachable")

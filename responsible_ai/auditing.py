@@ -43,6 +43,7 @@ def audit(
     trust_model: bool = False,
     seed: int | None = None,
     allow_extends_path: Sequence[PathLike] = (),
+    submit: bool | str = False,
 ) -> Report:
     """Audit a model (or its predictions) on data against a policy.
 
@@ -68,6 +69,10 @@ def audit(
     allow_extends_path : list of paths, optional
         Folders outside the policy's own folder (and the shipped packs) that its ``extends`` may
         name.
+    submit : bool or str, default False
+        Record the run for review: True for ``$RAI_SUBMIT`` or the default local store, or a
+        store URL / path, or ``https://host`` of the API (token in ``$RAI_TOKEN``). The run id
+        and app URL are in ``report.submission``.
 
     Returns
     -------
@@ -102,7 +107,8 @@ def audit(
     if streams(data, active, model, [prediction, target, score]):
         given = {"prediction": prediction, "target": target, "score": score}
         given |= {"sensitive": sensitive, "positive_label": positive_label}
-        return _audit_streamed(Path(str(data)), loaded, active, given, started)
+        streamed = _audit_streamed(Path(str(data)), loaded, active, given, started)
+        return _submitted(streamed, submit, loaded, data)
 
     data_path: Path | None = None
     if isinstance(data, str | os.PathLike):
@@ -141,7 +147,23 @@ def audit(
         model_path=model_path,
         group_columns=_grouping_columns(active),
     )
-    return _report(AuditContext(prepared, active), loaded, started)
+    report = _report(AuditContext(prepared, active), loaded, started)
+    return _submitted(report, submit, loaded, data)
+
+
+def _submitted(report: Report, submit: bool | str, loaded: LoadedPolicy, data: Any) -> Report:
+    """The report, recorded for review first when ``submit`` asks for it."""
+    if submit is False or submit is None:
+        return report
+    from responsible_ai.store.submit import collect_provenance, policy_texts
+
+    # A policy given as a dict or object has no file: its validated form is what ran.
+    texts = policy_texts(report) if loaded.files else {"<inline>": loaded.policy.model_dump_json()}
+    folder = Path(str(data)) if isinstance(data, str | os.PathLike) else None
+    report.submit(
+        None if submit is True else submit, policy_text=texts, provenance=collect_provenance(folder)
+    )
+    return report
 
 
 def _audit_streamed(

@@ -36,6 +36,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "responsible_ai.privacy.cli",
     "responsible_ai.privacy.dp.cli",
     "responsible_ai.store.cli",
+    "responsible_ai.store.service_cli",
 )
 _FORMATS = ("text", "json", "md", "junit", "html")
 _SUFFIX_FORMATS = {
@@ -99,13 +100,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
         seed=args.seed,
         allow_extends_path=args.allow_extends_path,
     )
-    if args.output and not is_stdout(args.output):
+    to_file = bool(args.output) and not is_stdout(args.output)
+    if to_file:
         _write_output(args.output, report.render(fmt), _check_inputs(args, report))
         sys.stdout.write(report.to_text())
         print(f"wrote {fmt} report to {args.output}")
     else:
         sys.stdout.write(report.render(fmt))
+    if args.submit is not None:  # after the report is out: a CI job keeps it either way
+        _submit(report, args, sys.stdout if to_file else sys.stderr)
     return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _submit(report: Any, args: argparse.Namespace, stream: Any) -> None:
+    from responsible_ai.store.submit import collect_provenance
+
+    target = None if args.submit is True else args.submit
+    done = report.submit(target, provenance=collect_provenance(Path(args.data).parent))
+    # Standard output carries the report itself unless it went to a file.
+    print(f"submitted run {done.id}: {done.url}", file=stream)
 
 
 def _cmd_policy_validate(args: argparse.Namespace) -> int:
@@ -222,6 +235,14 @@ def _parser() -> argparse.ArgumentParser:
         help="write the report here (atomically; never over an input; - for standard output)",
     )
     check.add_argument("--seed", type=int, help="override the policy's seed")
+    check.add_argument(
+        "--submit",
+        nargs="?",
+        const=True,
+        metavar="TARGET",
+        help="record the run for review: a store URL or path, or https://host of the API "
+        "(token in $RAI_TOKEN); default $RAI_SUBMIT, else the local store",
+    )
     _add_allow_extends_path(check)
     check.set_defaults(handler=_cmd_check)
 

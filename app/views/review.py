@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
-from common import attempt, current_run, md, run_id, store
+from common import attempt, current_run, identity, md, run_id, store
 
 from responsible_ai.report.text import ordered_findings
 from responsible_ai.review import WAIVABLE, Review, run_review_state, today_utc
@@ -33,17 +33,15 @@ if state.blocking:
 if state.expired:
     st.warning("Expired waivers no longer count: " + ", ".join(md(c) for c in state.expired))
 
-reviewer_default = st.session_state.get("reviewer", "")
+signer = identity()
 decide, waive = st.tabs(["Approve or reject the run", "Waive a check"])
 with decide, st.form("decision", clear_on_submit=False):
     decision = st.radio("Decision", ["approve", "reject"], horizontal=True, key="decision")
-    reviewer = st.text_input("Reviewer name", value=reviewer_default, key="reviewer_name")
     comment = st.text_area(
         "Comment", placeholder="What you checked and why you decided so", key="comment"
     )
     if st.form_submit_button("Record decision", type="primary", key="record_decision"):
-        st.session_state["reviewer"] = reviewer
-        stored = attempt(lambda: store().add_review(Review(number, decision, reviewer, comment)))
+        stored = attempt(lambda: store().add_review(Review(number, decision, "", comment), signer))
         if stored is not None:
             st.session_state["review_recorded"] = (
                 f"Recorded review #{stored.seq}: {stored.decision} by {md(stored.reviewer)}."
@@ -57,9 +55,6 @@ with waive:
     else:
         with st.form("waiver", clear_on_submit=False):
             check = st.selectbox("Check", waivable, key="waiver_check")
-            waiver_reviewer = st.text_input(
-                "Reviewer name", value=reviewer_default, key="waiver_reviewer"
-            )
             waiver_comment = st.text_area(
                 "Comment", placeholder="What you reviewed", key="waiver_comment"
             )
@@ -76,18 +71,18 @@ with waive:
                 key="waiver_expires",
             )
             if st.form_submit_button("Record waiver", type="primary", key="record_waiver"):
-                st.session_state["reviewer"] = waiver_reviewer
                 stored = attempt(
                     lambda: store().add_review(
                         Review(
                             number,
                             "waive",
-                            waiver_reviewer,
+                            "",
                             waiver_comment,
                             check_id=check,
                             justification=justification,
                             expires_on=expires if not isinstance(expires, tuple) else None,
-                        )
+                        ),
+                        signer,
                     )
                 )
                 if stored is not None:

@@ -40,6 +40,8 @@ class Report:
     seed: int = 0
     created_at: str = ""
     duration_seconds: float = 0.0
+    #: Set by :meth:`submit`: the run's id in the store and its page in the review app.
+    submission: Any = field(default=None, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -111,6 +113,26 @@ class Report:
             for f in self.checks
         ]
         return pd.DataFrame(rows)
+
+    def submit(
+        self,
+        target: str | None = None,
+        *,
+        policy_text: dict[str, str] | None = None,
+        provenance: dict[str, str] | None = None,
+    ) -> Any:
+        """Record this report as a run for review; returns a ``Submission`` (``id``, ``url``).
+
+        ``target``: a store URL or path, or ``https://host`` of the API (token in
+        ``$RAI_TOKEN``); default ``$RAI_SUBMIT``, else the local store. The exact text of the
+        policy files and the provenance (git, CI) are recorded with it.
+        """
+        from responsible_ai.store.submit import submit_report
+
+        self.submission = submit_report(
+            self, target, policy_text=policy_text, provenance=provenance
+        )
+        return self.submission
 
     def to_markdown(self) -> str:
         from responsible_ai.report.markdown import render_markdown

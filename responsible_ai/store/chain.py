@@ -91,9 +91,24 @@ def _canonical(payload: Mapping[str, Any]) -> str:
     return json.dumps(clean, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def record_hash(key: bytes | None, table: str, record: Mapping[str, Any]) -> str:
-    """The hash of a record: the MAC of its table name and every column but ``hash``."""
-    content = {name: value for name, value in record.items() if name != "hash"}
+def record_hash(
+    key: bytes | None,
+    table: str,
+    record: Mapping[str, Any],
+    optional: Mapping[str, Any] | None = None,
+) -> str:
+    """The hash of a record: the MAC of its table name and every column but ``hash``.
+
+    ``optional`` maps columns added after a table's first version to their default: a column
+    holding its default is left out, so a record written before the column existed still
+    verifies once a migration adds it, while any other value is hashed (and so protected).
+    """
+    optional = optional or {}
+    content = {
+        name: value
+        for name, value in record.items()
+        if name != "hash" and not (name in optional and value == optional[name])
+    }
     return _mac(key, _canonical({"__table__": table, **content}))
 
 
@@ -117,12 +132,19 @@ class ChainState:
         tables = json.loads(text) if text else {}
         return cls(mode, {str(name): list(value) for name, value in tables.items()})
 
-    def next(self, key: bytes | None, table: str, content: Mapping[str, Any]) -> dict[str, Any]:
+    def next(
+        self,
+        key: bytes | None,
+        table: str,
+        content: Mapping[str, Any],
+        optional: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """``content`` completed with ``id``, ``seq``, ``prev_hash`` and ``hash``; advances the
-        state. ``id`` equals ``seq``: a record's identity is its position, and both are hashed."""
+        state. ``id`` equals ``seq``: a record's identity is its position, and both are hashed.
+        ``optional``: see :func:`record_hash`."""
         count, last = self.tables.get(table, [0, GENESIS])
         record = {**content, "id": count + 1, "seq": count + 1, "prev_hash": last}
-        record["hash"] = record_hash(key, table, record)
+        record["hash"] = record_hash(key, table, record, optional)
         self.tables[table] = [count + 1, record["hash"]]
         return record
 
@@ -140,6 +162,7 @@ class TableSpec:
     label: str  # "review", "run": names the record kind when one is missing
     name: Callable[[Mapping[str, Any]], str]
     columns: Sequence[str] = ()  # hashed columns; empty: every column given
+    optional: Mapping[str, Any] = field(default_factory=dict)  # see record_hash
 
 
 @dataclass(frozen=True)
@@ -202,7 +225,9 @@ def _verify_table(
                 "inserted or edited)"
             )
         content = {name: row[name] for name in spec.columns} if spec.columns else dict(row)
-        if not hmac.compare_digest(str(row["hash"]), record_hash(key, spec.table, content)):
+        if not hmac.compare_digest(
+            str(row["hash"]), record_hash(key, spec.table, content, spec.optional)
+        ):
             return (
                 f"{spec.name(row)}: its content does not match its hash (edited after it was "
                 "written)"

@@ -147,6 +147,8 @@ def _cmd_store_verify(args: argparse.Namespace) -> int:
         ("rai_runs", "run(s)"),
         ("rai_findings", "finding(s)"),
         ("rai_reviews", "review(s)"),
+        ("rai_users", "user record(s)"),
+        ("rai_tokens", "token record(s)"),
     ]
     return print_verification(store.display_url, result, counted)
 

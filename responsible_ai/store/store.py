@@ -10,6 +10,7 @@ import json
 import os
 import random
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,8 +33,18 @@ from responsible_ai.store.head import (
     save_state,
     writer_state,
 )
+from responsible_ai.store.identity import Identity, local_identity
 from responsible_ai.store.secrets import load_store_key, mask_url, scrub
-from responsible_ai.store.tables import CHAINED_TABLES, HEAD, Base, FindingRow, ReviewRow, RunRow
+from responsible_ai.store.tables import (
+    CHAINED_TABLES,
+    HEAD,
+    Base,
+    FindingRow,
+    ReviewRow,
+    RunRow,
+    TokenRow,
+    UserRow,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,8 +72,18 @@ CANNOT_OPEN = "cannot open the review store at {url}: {reason}"
 RUN_COLUMNS = [c.name for c in RunRow.__table__.columns if c.name != "report_json"]
 FINDING_COLUMNS = [c.name for c in FindingRow.__table__.columns]
 REVIEW_COLUMNS = [c.name for c in ReviewRow.__table__.columns]
+#: Columns added after the first chained version, with their defaults (see ``record_hash``):
+#: records written before them verify unchanged once a migration adds them.
+RUN_OPTIONAL = {
+    "submitted_by": "",
+    "submitted_role": "",
+    "submitted_via": "",
+    "provenance_json": "{}",
+    "policy_text_json": "{}",
+}
+REVIEW_OPTIONAL = {"reviewer_role": "", "reviewer_via": ""}
 SPECS = {
-    "rai_runs": TableSpec("rai_runs", "run", lambda r: f"run {r['id']}", RUN_COLUMNS),
+    "rai_runs": TableSpec("rai_runs", "run", lambda r: f"run {r['id']}", RUN_COLUMNS, RUN_OPTIONAL),
     "rai_findings": TableSpec(
         "rai_findings",
         "finding",
@@ -74,8 +95,25 @@ SPECS = {
         "review",
         lambda r: f"review #{r['seq']} (run {r['run_id']}, {r['decision']} by {r['reviewer']})",
         REVIEW_COLUMNS,
+        REVIEW_OPTIONAL,
+    ),
+    "rai_users": TableSpec(
+        "rai_users",
+        "user record",
+        lambda r: f"user record #{r['seq']} ({r['username']!r}, {r['role']})",
+        [c.name for c in UserRow.__table__.columns],
+    ),
+    "rai_tokens": TableSpec(
+        "rai_tokens",
+        "token record",
+        lambda r: f"token record #{r['seq']} (token {r['token_id']} of {r['username']!r})",
+        [c.name for c in TokenRow.__table__.columns],
     ),
 }
+SUBMITTER_CANNOT_REVIEW = (
+    "{user} has the submitter role and cannot review; ask a reviewer (four eyes)"
+)
+OWN_RUN = "{user} submitted run {run} and cannot {decision} it: another reviewer must (four eyes)"
 
 
 def default_store_url() -> str:
@@ -105,6 +143,27 @@ def _sqlite_engine(url: str, create: bool) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+OLDER_SCHEMA = (
+    "the review store at {url} was created by an older responsible-ai: it has no {what}; "
+    "upgrade it in place with rai store upgrade (or move it aside and start a new one)"
+)
+
+
+def _require_schema(connection: Connection, url: str) -> None:
+    """Refuse a store whose tables lack what this version writes (before any half-write)."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(connection)
+    for table in Base.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            raise InputError(OLDER_SCHEMA.format(url=url, what=f"table {table.name}"))
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = [column.name for column in table.columns if column.name not in present]
+        if missing:
+            what = f"column {table.name}.{missing[0]}"
+            raise InputError(OLDER_SCHEMA.format(url=url, what=what))
 
 
 def _now() -> str:
@@ -167,6 +226,8 @@ class ReviewStore:
                         raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
                     Base.metadata.create_all(connection)
                     create_head(connection, HEAD, self._key)
+                else:
+                    _require_schema(connection, shown)
         except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
             raise InputError(BAD_URL.format(url=shown, reason=scrub(str(exc), self.url))) from None
         except ImportError as exc:
@@ -188,15 +249,34 @@ class ReviewStore:
 
     # -- runs ------------------------------------------------------------------------------
 
-    def save_run(self, report: Report, label: str = "", *, reuse: bool = False) -> int:
+    def save_run(
+        self,
+        report: Report,
+        label: str = "",
+        *,
+        reuse: bool = False,
+        submitter: Identity | None = None,
+        policy_text: dict[str, str] | None = None,
+        provenance: dict[str, Any] | None = None,
+    ) -> int:
         """Store a run (its full JSON report and findings) as chained records; returns its id.
 
-        With ``reuse=True`` a run whose inputs and findings equal a stored one is not stored
-        again: the stored run's id is returned (the app uses this for the sample audit).
+        ``submitter`` (who submitted it: four eyes keeps them from reviewing it), the exact
+        ``policy_text`` of every policy file by path, and the ``provenance`` (git commit,
+        branch, CI job) are chained with the run. With ``reuse=True`` a run whose inputs and
+        findings equal a stored one is not stored again: the stored run's id is returned (the
+        app uses this for the sample audit).
         """
-        return int(self._write(lambda: self._save_run(report, label, reuse)))
+        extra = {
+            "submitted_by": submitter.username if submitter else "",
+            "submitted_role": submitter.role if submitter else "",
+            "submitted_via": submitter.via if submitter else "",
+            "provenance_json": json.dumps(provenance or {}, sort_keys=True, default=str),
+            "policy_text_json": json.dumps(policy_text or {}),  # in extends order
+        }
+        return int(self._write(lambda: self._save_run(report, label, reuse, extra)))
 
-    def _save_run(self, report: Report, label: str, reuse: bool) -> int:
+    def _save_run(self, report: Report, label: str, reuse: bool, extra: dict[str, str]) -> int:
         text = report.to_json(indent=None)
         fingerprint = _fingerprint(report)
         inputs = report.inputs or {}
@@ -222,7 +302,9 @@ class ReviewStore:
                     "model_sha256": (inputs.get("model") or {}).get("sha256"),
                     "fingerprint": fingerprint,
                     "report_sha256": sha256_text(text),
+                    **extra,
                 },
+                RUN_OPTIONAL,
             )
             session.add(RunRow(**run, report_json=text))
             session.flush()
@@ -336,8 +418,36 @@ class ReviewStore:
                 query = query.where(ReviewRow.run_id == run_id)
             return [_review_of(row) for row in session.scalars(query).all()]
 
-    def add_review(self, review: Review, today: date | None = None) -> Review:
+    def run_record(self, run_id: int) -> dict[str, Any]:
+        """A run's columns but its report: who submitted it, provenance, policy text."""
+        with Session(self.engine) as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise InputError(f"no run {run_id} in the store at {self.display_url}")
+            record = {c: getattr(row, c) for c in RUN_COLUMNS}
+            record["provenance"] = json.loads(row.provenance_json or "{}")
+            record["policy_text"] = json.loads(row.policy_text_json or "{}")
+            return record
+
+    def latest_run(self, policy_name: str, model_sha256: str | None = None) -> int | None:
+        """The id of the newest run of a policy (and model, by its SHA-256), or None."""
+        with Session(self.engine) as session:
+            query = select(RunRow.id).where(RunRow.policy_name == policy_name)
+            if model_sha256:
+                query = query.where(RunRow.model_sha256 == model_sha256.lower())
+            found = session.scalars(query.order_by(RunRow.id.desc())).first()
+            return None if found is None else int(found)
+
+    def add_review(
+        self, review: Review, identity: Identity | None = None, *, today: date | None = None
+    ) -> Review:
         """Validate a review against its run and append it to the chain; returns it as stored.
+
+        The review is signed by ``identity`` (from ``authenticate_password`` or
+        ``authenticate_token``), re-checked in the writing transaction; ``review.reviewer`` is
+        ignored. Without an identity the store must have no users: the review is then signed
+        ``local:<OS user>`` (unauthenticated local mode). Four eyes: a submitter cannot review,
+        nobody reviews a run they submitted.
 
         Concurrent writers are serialised: each append reads the chain head and writes the next
         record in one transaction; a writer that loses the race retries.
@@ -347,15 +457,25 @@ class ReviewStore:
         InputError
             The review is incomplete or not allowed (see :func:`validate_review`).
         """
-        return self._write(lambda: self._append(review, today))
+        signer = identity or local_identity()
+        return self._write(lambda: self._append(review, signer, today))
 
-    def _append(self, review: Review, today: date | None) -> Review:
+    def _append(self, review: Review, identity: Identity, today: date | None) -> Review:
         from responsible_ai.report.model import Report
+        from responsible_ai.store.people import current_identity
 
         with Session(self.engine) as session, session.begin():
             run = session.get(RunRow, review.run_id)
             if run is None:
                 raise InputError(f"no run {review.run_id} in the store at {self.display_url}")
+            signer = current_identity(session, identity)
+            if signer.role not in ("reviewer", "admin"):
+                raise InputError(SUBMITTER_CANNOT_REVIEW.format(user=signer.username))
+            if run.submitted_by and run.submitted_by == signer.username:
+                raise InputError(
+                    OWN_RUN.format(user=signer.username, run=run.id, decision=review.decision)
+                )
+            review = replace(review, reviewer=signer.username)
             existing = [
                 _review_of(row)
                 for row in session.scalars(
@@ -373,11 +493,14 @@ class ReviewStore:
                     "check_id": valid.check_id,
                     "decision": valid.decision,
                     "reviewer": valid.reviewer,
+                    "reviewer_role": signer.role,
+                    "reviewer_via": signer.via,
                     "comment": valid.comment,
                     "justification": valid.justification,
                     "expires_on": valid.expires_on.isoformat() if valid.expires_on else None,
                     "created_at": _now(),
                 },
+                REVIEW_OPTIONAL,
             )
             row = ReviewRow(**record)
             session.add(row)
@@ -401,7 +524,7 @@ class ReviewStore:
         with self.engine.connect() as connection:
             head = read_head(connection, HEAD)
             tables = []
-            for row_class in (RunRow, FindingRow, ReviewRow):
+            for row_class in (RunRow, FindingRow, ReviewRow, UserRow, TokenRow):
                 spec = SPECS[row_class.__tablename__]
                 table = row_class.__table__
                 query = select(*[table.c[name] for name in spec.columns]).order_by(table.c.seq)

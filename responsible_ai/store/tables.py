@@ -11,7 +11,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from responsible_ai.store.head import head_table
 
-__all__ = ["CHAINED_TABLES", "HEAD", "Base", "FindingRow", "ReviewRow", "RunRow"]
+__all__ = [
+    "CHAINED_TABLES",
+    "HEAD",
+    "Base",
+    "FindingRow",
+    "ReviewRow",
+    "RunRow",
+    "TokenRow",
+    "UserRow",
+]
 
 
 class Base(DeclarativeBase):
@@ -35,6 +44,13 @@ class RunRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     report_sha256: Mapped[str] = mapped_column(String(64))
     report_json: Mapped[str] = mapped_column(Text)
+    # Who submitted the run (an authenticated identity, or ``local:<OS user>``) and from where.
+    submitted_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    submitted_role: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    submitted_via: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    provenance_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    #: The exact text of every policy file that ran (the extends chain), by path, as JSON.
+    policy_text_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
@@ -72,6 +88,8 @@ class ReviewRow(Base):
     check_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decision: Mapped[str] = mapped_column(String(20))
     reviewer: Mapped[str] = mapped_column(String(200))
+    reviewer_role: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    reviewer_via: Mapped[str] = mapped_column(String(40), default="", server_default="")
     comment: Mapped[str] = mapped_column(Text)
     justification: Mapped[str] = mapped_column(Text, default="")
     expires_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
@@ -80,5 +98,44 @@ class ReviewRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class UserRow(Base):
+    """One version of a user. Append-only: a change (disable) is a new row for the same
+    ``username``; the user's current state is their row with the highest ``seq``."""
+
+    __tablename__ = "rai_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(200), index=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[str] = mapped_column(String(40))
+    changed_by: Mapped[str] = mapped_column(String(200), default="")
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class TokenRow(Base):
+    """One version of an API token: only the SHA-256 of its secret is stored. Append-only like
+    users: revoking is a new row for the same ``token_id`` with ``revoked`` set."""
+
+    __tablename__ = "rai_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_id: Mapped[str] = mapped_column(String(40), index=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[str] = mapped_column(String(40))
+    expires_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    revoked: Mapped[int] = mapped_column(Integer, default=0)
+    changed_by: Mapped[str] = mapped_column(String(200), default="")
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 HEAD = head_table("rai_store_head", Base.metadata)
-CHAINED_TABLES = ["rai_runs", "rai_findings", "rai_reviews"]
+CHAINED_TABLES = ["rai_runs", "rai_findings", "rai_reviews", "rai_users", "rai_tokens"]

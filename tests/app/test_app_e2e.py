@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 
 from responsible_ai.report.html import render_html
+from responsible_ai.store import local_identity
 
 CHROMIUM = Path("/usr/bin/chromium")
+# A store without users: the app signs as the OS user (unauthenticated local mode).
+LOCAL = local_identity().username
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER_ARGS = [
     "--no-sandbox",
@@ -93,7 +96,6 @@ def _waive(page, check: str) -> None:
     form = page.get_by_test_id("stForm").filter(has_text="Record waiver")
     form.get_by_test_id("stSelectbox").click()
     page.get_by_role("option", name=check, exact=True).click()
-    form.get_by_label("Reviewer name").fill("Ada Reviewer")
     form.get_by_label("Comment").fill("Gap confirmed on the holdout")
     form.get_by_label("Justification").fill("Retraining with reweighing ships next quarter")
     form.get_by_role("button", name="Record waiver").click()
@@ -129,14 +131,13 @@ def test_review_the_sample_in_chromium(chromium, tmp_path):
                 _waive(page, check)
             page.get_by_role("tab", name="Approve or reject the run").click()
             form = page.get_by_test_id("stForm").filter(has_text="Record decision")
-            form.get_by_label("Reviewer name").fill("Ada Reviewer")
             form.get_by_label("Comment").fill("Both age gaps waived until the retrained model")
             form.get_by_role("button", name="Record decision").click()
-            page.get_by_text("Recorded review #3: approve by Ada Reviewer").wait_for(timeout=30_000)
+            page.get_by_text(f"Recorded review #3: approve by {LOCAL}").wait_for(timeout=30_000)
             page.screenshot(path=shots / "e2e_review.png")
 
             page.get_by_role("link", name="History", exact=True).click()
-            page.get_by_text("review approved by Ada Reviewer").wait_for(timeout=30_000)
+            page.get_by_text(f"review approved by {LOCAL}").wait_for(timeout=30_000)
             page.wait_for_timeout(1500)  # let the data grids paint before the screenshot
             page.screenshot(path=shots / "e2e_history.png")
             browser.close()
@@ -148,7 +149,7 @@ def test_review_the_sample_in_chromium(chromium, tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             page.goto(f"{url}/history")
-            page.get_by_text("review approved by Ada Reviewer").wait_for(timeout=120_000)
+            page.get_by_text(f"review approved by {LOCAL}").wait_for(timeout=120_000)
             page.get_by_text("Review chain intact (3 reviews)").wait_for()
             page.wait_for_timeout(1500)
             page.screenshot(path=shots / "e2e_history_after_restart.png")

@@ -18,8 +18,9 @@ from responsible_ai.cli import main
 from responsible_ai.datasets import load_german_credit
 from responsible_ai.report.model import Report
 from responsible_ai.review import Review
-from responsible_ai.store import ReviewStore
+from responsible_ai.store import Identity, ReviewStore
 from responsible_ai.store.chain import ChainState, record_hash, seal
+from responsible_ai.store.store import SPECS
 
 KEY = "3f9a1c7e5b2d8064a9e1f3c5b7d9e2a4c6f8b0d1e3a5c7f9b2d4e6a8c0f1b3d5"
 OTHER_KEY = "b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3"
@@ -71,7 +72,10 @@ def filled(path: Path, report: Report) -> str:
     run = store.save_run(report)
     store.save_run(report, label="second")
     for reviewer in ("Ada", "Bo", "Cy"):
-        store.add_review(Review(run, "reject", reviewer, f"{reviewer} says no"))
+        store.add_review(
+            Review(run, "reject", "", f"{reviewer} says no"),
+            Identity(f"local:{reviewer}", "admin", "local"),
+        )
     store.close()
     return url
 
@@ -89,7 +93,8 @@ def verify(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
 def test_intact_store_verifies_and_prints_its_head(tmp_path: Path, report: Report, mode: str):
     result = verify(filled(tmp_path / "s.sqlite", report))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 run(s)" in result.stdout and "3 review(s), chain intact" in result.stdout
+    assert "2 run(s)" in result.stdout
+    assert "3 review(s), 0 user record(s), 0 token record(s), chain intact" in result.stdout
     head = result.stdout.split("head ")[1].split()[0]
     assert len(head) == 64
     assert verify(f"sqlite:///{tmp_path / 's.sqlite'}", "--expect-head", head).returncode == 0
@@ -110,7 +115,7 @@ EDITS = {
     ),
     "a review's decision": (
         "UPDATE rai_reviews SET decision = 'approve' WHERE seq = 2",
-        "review #2 (run 1, approve by Bo): its content does not match its hash",
+        "review #2 (run 1, approve by local:Bo): its content does not match its hash",
     ),
     "the newest review deleted": (
         "DELETE FROM rai_reviews WHERE seq = 3",
@@ -167,7 +172,7 @@ def rehash_everything(
                 content = {k: row[k] for k in names if k not in ("report_json", "hash")}
                 count, last = state.tables.get(table, [0, "0" * 64])
                 content["prev_hash"] = last
-                digest = record_hash(key, table, content)
+                digest = record_hash(key, table, content, SPECS[table].optional)
                 connection.execute(
                     f"UPDATE {table} SET prev_hash = ?, hash = ? WHERE id = ?",
                     (last, digest, row["id"]),

@@ -26,6 +26,18 @@ def failing_report() -> Report:
     return report
 
 
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch):
+    """Real argon2id, with the cheapest parameters: the tests hash many passwords."""
+    from argon2 import PasswordHasher
+
+    from responsible_ai.store import identity
+
+    monkeypatch.setattr(
+        identity, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
+
+
 @pytest.fixture
 def store(tmp_path) -> ReviewStore:
     store = ReviewStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
@@ -52,3 +64,14 @@ def failing_page(failing_report) -> str:
     from responsible_ai.report.html import render_html
 
     return render_html(failing_report)
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No CI, token or store variables of the machine running the tests leak in."""
+    from service_helpers import CI_VARIABLES
+
+    for name in CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RAI_HOME", str(tmp_path / "home"))
+    return monkeypatch

@@ -10,15 +10,22 @@ from sqlalchemy import text
 from responsible_ai.cli import main
 from responsible_ai.report.model import Report
 from responsible_ai.review import Review
-from responsible_ai.store import ReviewStore
+from responsible_ai.store import Identity, ReviewStore
 
 TODAY = date(2026, 11, 29)
+
+
+def local(name: str) -> Identity:
+    """A named signer of unauthenticated local mode (a store without users)."""
+    return Identity(f"local:{name}", "admin", "local")
 
 
 def _three_reviews(store: ReviewStore, report: Report) -> int:
     run = store.save_run(report)
     for reviewer in ("Ada", "Bo", "Cy"):
-        store.add_review(Review(run, "reject", reviewer, f"{reviewer} says no"), today=TODAY)
+        store.add_review(
+            Review(run, "reject", "", f"{reviewer} says no"), local(reviewer), today=TODAY
+        )
     return run
 
 
@@ -55,7 +62,9 @@ def test_edited_review_is_named(store, failing_report):
         connection.execute(text("UPDATE rai_reviews SET comment = 'fine' WHERE seq = 2"))
     result = store.verify()
     assert not result.ok
-    assert result.problem.startswith("review #2 (run 1, reject by Bo): its content does not match")
+    assert result.problem.startswith(
+        "review #2 (run 1, reject by local:Bo): its content does not match"
+    )
 
 
 def test_deleted_review_is_named(store, failing_report):
@@ -113,7 +122,9 @@ def test_cli_store_verify_exit_codes(tmp_path, failing_report, capsys):
     store = ReviewStore(url)
     _three_reviews(store, failing_report)
     assert main(["store", "verify", "--url", url]) == 0
-    assert "3 review(s), chain intact" in capsys.readouterr().out
+    assert (
+        "3 review(s), 0 user record(s), 0 token record(s), chain intact" in capsys.readouterr().out
+    )
     with store.engine.begin() as connection:
         connection.execute(text("UPDATE rai_reviews SET reviewer = 'Eve' WHERE seq = 1"))
     assert main(["store", "verify", "--url", url]) == 1

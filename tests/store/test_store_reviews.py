@@ -11,13 +11,13 @@ from responsible_ai.review import (
     NO_COMMENT,
     NO_EXPIRY,
     NO_JUSTIFICATION,
-    NO_REVIEWER,
     Review,
     compare_runs,
     effective_findings,
     effective_verdict,
     run_review_state,
 )
+from responsible_ai.store import Identity
 
 TODAY = date(2026, 11, 29)
 FAILING = ("equal-opportunity-age", "four-fifths-rule[age_group]", "four-fifths-rule[sex]")
@@ -79,7 +79,6 @@ def test_expired_waiver_no_longer_counts(store, failing_report):
 @pytest.mark.parametrize(
     ("review", "message"),
     [
-        (Review(1, "reject", "  ", "bad"), NO_REVIEWER),
         (Review(1, "reject", "Ada", ""), NO_COMMENT),
         (
             Review(
@@ -152,9 +151,13 @@ def test_rejection_is_recorded_and_latest_decision_wins(store, failing_report):
     assert run_review_state(failing_report, store.reviews(run), TODAY).state == "rejected"
     for check in FAILING:
         _waive(store, run, check)
-    store.add_review(Review(run, "approve", "Bo", "after waivers"), today=TODAY)
+    store.add_review(
+        Review(run, "approve", "", "after waivers"),
+        Identity("local:Bo", "admin", "local"),
+        today=TODAY,
+    )
     state = run_review_state(failing_report, store.reviews(run), TODAY)
-    assert (state.state, state.decided_by) == ("approved", "Bo")
+    assert (state.state, state.decided_by) == ("approved", "local:Bo")
 
 
 def test_compare_runs_check_by_check(failing_report, passing_report):
