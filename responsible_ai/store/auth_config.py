@@ -60,7 +60,7 @@ def _oidc_configured(files: Sequence[Path]) -> bool:
 
 
 def _enabled_users(store_url: str) -> int:
-    from sqlalchemy import column, create_engine, func, inspect, select, table, true
+    from sqlalchemy import column, create_engine, inspect, select, table
     from sqlalchemy.exc import SQLAlchemyError
 
     from responsible_ai.store.head import missing_sqlite_file
@@ -77,12 +77,16 @@ def _enabled_users(store_url: str) -> int:
             if not inspector.has_table(USERS_TABLE):
                 return 0
             columns = {column["name"] for column in inspector.get_columns(USERS_TABLE)}
-            query = select(func.count()).select_from(table(USERS_TABLE))
-            if "enabled" in columns:
-                query = query.where(column("enabled") == true())
-            if "disabled" in columns:
-                query = query.where(column("disabled").is_not(true()))
-            return int(connection.execute(query).scalar_one())
+            if not {"username", "disabled", "seq"} <= columns:
+                return 0
+            # Users are append-only records: a user's newest record says whether it is enabled.
+            rows = connection.execute(
+                select(column("username"), column("disabled"))
+                .select_from(table(USERS_TABLE))
+                .order_by(column("seq"))
+            )
+            newest = {str(name): bool(disabled) for name, disabled in rows}
+            return sum(1 for disabled in newest.values() if not disabled)
     except (SQLAlchemyError, ValueError):
         return 0
     finally:

@@ -8,15 +8,16 @@ exit 2 and before Streamlit starts, until authentication is configured.
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from responsible_ai.cli import main
 from responsible_ai.errors import InputError
+from responsible_ai.store import ReviewStore
 from responsible_ai.store import cli as store_cli
-from responsible_ai.store.auth_config import REFUSE_UNAUTHENTICATED, USERS_TABLE, bind_address
+from responsible_ai.store.auth_config import REFUSE_UNAUTHENTICATED, bind_address
+from responsible_ai.store.people import add_user
 
 
 @pytest.fixture
@@ -39,11 +40,9 @@ def _address(command: list[str]) -> str:
 
 
 def _store_with_user(path: Path) -> str:
-    with sqlite3.connect(path) as connection:
-        connection.execute(f"CREATE TABLE {USERS_TABLE} (id INTEGER PRIMARY KEY, enabled BOOLEAN)")
-        connection.execute(f"INSERT INTO {USERS_TABLE} VALUES (1, 1)")
-    connection.close()
-    return f"sqlite:///{path}"
+    url = f"sqlite:///{path}"
+    add_user(ReviewStore(url), "root", "admin", "a long admin password")
+    return url
 
 
 def test_the_default_is_loopback(started: list[list[str]]) -> None:

@@ -7,39 +7,33 @@ from pathlib import Path
 
 import pytest
 
-from responsible_ai.store.auth_config import USERS_TABLE, authentication_configured
+from responsible_ai.store import ReviewStore
+from responsible_ai.store.auth_config import authentication_configured
+from responsible_ai.store.people import add_user, disable_user
 
 
-def _store(path: Path, columns: str = "", rows: list[tuple[object, ...]] | None = None) -> str:
-    with sqlite3.connect(path) as connection:
+def _old_store(path: Path) -> str:
+    with sqlite3.connect(path) as connection:  # a store from before users existed
         connection.execute("CREATE TABLE rai_runs (id INTEGER PRIMARY KEY)")
-        if rows is not None:
-            connection.execute(f"CREATE TABLE {USERS_TABLE} (id INTEGER PRIMARY KEY{columns})")
-            for row in rows:
-                marks = ", ".join("?" for _ in row)
-                connection.execute(f"INSERT INTO {USERS_TABLE} VALUES ({marks})", row)
     connection.close()
     return f"sqlite:///{path}"
 
 
-@pytest.mark.parametrize(
-    ("columns", "rows", "expected"),
-    [
-        ("", None, False),  # a store from before users existed
-        (", name TEXT", [], False),
-        (", name TEXT, enabled BOOLEAN", [(1, "ana", 0)], False),
-        (", name TEXT, disabled BOOLEAN", [(1, "ana", 1)], False),
-        (", name TEXT, enabled BOOLEAN", [(1, "ana", 0), (2, "ben", 1)], True),
-        (", name TEXT, disabled BOOLEAN", [(1, "ana", None)], True),
-        (", name TEXT", [(1, "ana")], True),
-    ],
-    ids=["no-table", "no-user", "disabled", "disabled-flag", "one-enabled", "null-flag", "plain"],
-)
-def test_an_enabled_user_in_the_store_counts(
-    tmp_path: Path, columns: str, rows: list[tuple[object, ...]] | None, expected: bool
-) -> None:
-    url = _store(tmp_path / "store.sqlite", columns, rows)
-    assert authentication_configured(url, secrets=[]) is expected
+def test_a_store_without_a_users_table_counts_as_no_authentication(tmp_path: Path) -> None:
+    assert authentication_configured(_old_store(tmp_path / "s.sqlite"), secrets=[]) is False
+
+
+def test_the_newest_record_of_each_user_decides(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store = ReviewStore(url)
+    assert authentication_configured(url, secrets=[]) is False  # no user yet
+    add_user(store, "root", "admin", "a long admin password")
+    assert authentication_configured(url, secrets=[]) is True
+    disable_user(store, "root")
+    # Disabling appends a record; the older, enabled record of root no longer counts.
+    assert authentication_configured(url, secrets=[]) is False
+    add_user(store, "ana", "reviewer", "another long password")
+    assert authentication_configured(url, secrets=[]) is True
 
 
 def test_a_missing_store_is_not_created(tmp_path: Path) -> None:
