@@ -18,6 +18,7 @@ import ipaddress
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from responsible_ai.errors import InputError
 
@@ -80,7 +81,7 @@ def _enabled_users(store_url: str) -> int:
             if not {"username", "disabled", "seq"} <= columns:
                 return 0
             # Users are append-only records: a user's newest record says whether it is enabled.
-            rows = connection.execute(
+            rows: Any = connection.execute(
                 select(column("username"), column("disabled"))
                 .select_from(table(USERS_TABLE))
                 .order_by(column("seq"))
