@@ -7,6 +7,7 @@ chains and their sealed head always advance together (SQLite: the writers' immed
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ __all__ = [
     "missing_sqlite_file",
     "read_head",
     "refuse_legacy",
+    "refuse_unfit",
     "save_state",
     "writer_state",
 ]
@@ -37,6 +39,8 @@ LEGACY = (
 MISSING = "no {what} at {url}: nothing to verify (check {flag} or {env})"
 CANNOT_WRITE = "cannot write to the {what} at {url}: {problem}; run {command}"
 HEAD_ID = 1
+TOO_LONG = "the {what} cannot hold a {column} of {length} characters (at most {limit}): shorten it"
+HAS_NUL = "the {what} cannot hold a NUL character in {column}: remove it"
 
 
 def head_table(name: str, metadata: MetaData) -> Table:
@@ -126,3 +130,22 @@ def save_state(connection: Connection, head: Table, key: bytes | None, state: Ch
         .where(head.c.id == HEAD_ID)
         .values(state=state.to_json(), seal=seal(key, state))
     )
+
+
+def refuse_unfit(table: Table, record: Mapping[str, Any], what: str) -> None:
+    """Refuse a text that the column cannot hold, the same on every database.
+
+    SQLite stores a string of any length, PostgreSQL refuses one longer than ``VARCHAR(n)`` and any
+    NUL character: checked here first, a record is refused alike everywhere, with the column.
+    """
+    for name, value in record.items():
+        if not isinstance(value, str) or name not in table.c:
+            continue
+        column = f"{table.name}.{name}"
+        if "\x00" in value:
+            raise InputError(HAS_NUL.format(what=what, column=column))
+        limit = getattr(table.c[name].type, "length", None)
+        if limit is not None and len(value) > limit:
+            raise InputError(
+                TOO_LONG.format(what=what, column=column, length=len(value), limit=limit)
+            )

@@ -28,6 +28,7 @@ from responsible_ai.store.head import (
     missing_sqlite_file,
     read_head,
     refuse_legacy,
+    refuse_unfit,
     save_state,
     writer_state,
 )
@@ -206,13 +207,13 @@ class ReviewStore:
         fingerprint = _fingerprint(report)
         inputs = report.inputs or {}
         with Session(self.engine) as session, session.begin():
+            state = self._state(session.connection())
             if reuse:
                 existing = session.scalars(
                     select(RunRow.id).where(RunRow.fingerprint == fingerprint).order_by(RunRow.id)
                 ).first()
                 if existing is not None:
                     return int(existing)
-            state = self._state(session.connection())
             run = state.next(
                 self._key,
                 "rai_runs",
@@ -229,6 +230,7 @@ class ReviewStore:
                     "report_sha256": sha256_text(text),
                 },
             )
+            refuse_unfit(RunRow.__table__, run, "review store")
             session.add(RunRow(**run, report_json=text))
             session.flush()
             for finding in report.checks:
@@ -246,12 +248,15 @@ class ReviewStore:
                         "threshold": finding.threshold,
                     },
                 )
+                refuse_unfit(FindingRow.__table__, record, "review store")
                 session.add(FindingRow(**record))
             session.flush()
             save_state(session.connection(), HEAD, self._key, state)
             return int(run["id"])
 
     def _state(self, connection: Connection) -> ChainState:
+        """The chain state, locked: the first statement of every appending transaction, so that
+        under PostgreSQL's READ COMMITTED each later read sees every committed append."""
         return writer_state(connection, HEAD, self._key, WHAT, self.display_url, "rai store verify")
 
     def _write(self, append: Any) -> Any:
@@ -358,6 +363,9 @@ class ReviewStore:
         from responsible_ai.report.model import Report
 
         with Session(self.engine) as session, session.begin():
+            # The head lock first: what validation reads (the run's reviews) cannot change
+            # before this review is appended (PostgreSQL; SQLite's BEGIN IMMEDIATE already).
+            state = self._state(session.connection())
             run = session.get(RunRow, review.run_id)
             if run is None:
                 raise InputError(f"no run {review.run_id} in the store at {self.display_url}")
@@ -368,7 +376,6 @@ class ReviewStore:
                 ).all()
             ]
             valid = validate_review(Report.from_json(run.report_json), existing, review, today)
-            state = self._state(session.connection())
             record = state.next(
                 self._key,
                 "rai_reviews",
@@ -384,6 +391,7 @@ class ReviewStore:
                     "created_at": _now(),
                 },
             )
+            refuse_unfit(ReviewRow.__table__, record, "review store")
             row = ReviewRow(**record)
             session.add(row)
             session.flush()

@@ -90,8 +90,8 @@ def _writer(url: str, run: int, name: str, count: int) -> None:
     store.close()
 
 
-def test_concurrent_writers_lose_nothing(tmp_path, failing_report):
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+def test_concurrent_writers_lose_nothing(store_url, failing_report):
+    url = store_url
     store = ReviewStore(url)
     run = store.save_run(failing_report)
     context = multiprocessing.get_context("fork")
@@ -108,8 +108,8 @@ def test_concurrent_writers_lose_nothing(tmp_path, failing_report):
     store.close()
 
 
-def test_cli_store_verify_exit_codes(tmp_path, failing_report, capsys):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+def test_cli_store_verify_exit_codes(store_url, failing_report, capsys):
+    url = store_url
     store = ReviewStore(url)
     _three_reviews(store, failing_report)
     assert main(["store", "verify", "--url", url]) == 0

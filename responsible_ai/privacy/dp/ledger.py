@@ -344,16 +344,18 @@ class BudgetLedger:
             raise InputError(BAD_DATASET.format(dataset=dataset))
         if not _in_range(cap, MAX_CAP):
             raise InputError(BAD_CAP.format(dataset=dataset, maximum=MAX_CAP, value=cap))
+        from responsible_ai.store.head import refuse_unfit
+
         cap = float(cap)
         who = who or current_user()
         with self.engine.begin() as connection:
+            state = self._state(connection)
             previous = cap_of(connection, dataset)
             if previous is not None and abs(previous - cap) <= _TOLERANCE:
                 return previous, previous
             if previous is not None and cap > previous and not allow_raise:
                 raise InputError(RAISE_NEEDS_FLAG.format(dataset=dataset, cap=previous, new=cap))
             change = "register" if previous is None else ("raise" if cap > previous else "lower")
-            state = self._state(connection)
             registration = state.next(
                 self._key,
                 "dp_budget_caps",
@@ -366,6 +368,7 @@ class BudgetLedger:
                     "who": who,
                 },
             )
+            refuse_unfit(tables()["dp_budget_caps"], registration, "budget ledger")
             connection.execute(tables()["dp_budget_caps"].insert(), [registration])
             self._seal(connection, state)
         return previous, cap
@@ -399,6 +402,9 @@ class BudgetLedger:
         """
         who = who or current_user()
         with self.engine.begin() as connection:
+            # The head lock before any read: a racing charge waits here, then reads what the
+            # winner spent (SQLite: BEGIN IMMEDIATE; PostgreSQL: FOR UPDATE, READ COMMITTED).
+            state = self._state(connection)
             cap = cap_of(connection, dataset)
             if cap is None:
                 raise InputError(NOT_REGISTERED.format(dataset=dataset, ledger=self.location))
@@ -419,7 +425,6 @@ class BudgetLedger:
             over = ""
             if reason is None and not allowed:
                 over = REFUSED_OVER_BUDGET.format(needed=needed, spent=spent, budget=limit)
-            state = self._state(connection)
             record(
                 connection,
                 state,

@@ -122,7 +122,10 @@ def connect(url: str, key: bytes | None, create: bool) -> Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         else:
-            engine = create_engine(url, isolation_level="SERIALIZABLE")
+            # READ COMMITTED (the default): writers serialise on the head row locked FOR
+            # UPDATE first, and then read the newest committed spending. SERIALIZABLE would make
+            # the waiting writer fail ("could not serialize access") instead of waiting.
+            engine = create_engine(url, pool_pre_ping=True)
         head = tables()["dp_ledger_head"]
         with engine.connect() as connection, connection.begin():
             chained = ["dp_budget_caps", "dp_budget_ledger"]
@@ -202,4 +205,8 @@ def record(
         for op in operations
     ]
     if rows:
+        from responsible_ai.store.head import refuse_unfit
+
+        for row in rows:
+            refuse_unfit(tables()["dp_budget_ledger"], row, "budget ledger")
         connection.execute(tables()["dp_budget_ledger"].insert(), rows)
