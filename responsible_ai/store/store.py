@@ -32,6 +32,7 @@ from responsible_ai.store.head import (
     save_state,
     writer_state,
 )
+from responsible_ai.store.migrate import STORE, check_revision, stamp_new
 from responsible_ai.store.secrets import load_store_key, mask_url, scrub
 from responsible_ai.store.tables import CHAINED_TABLES, HEAD, Base, FindingRow, ReviewRow, RunRow
 
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
     from responsible_ai.report.model import Report
 
-__all__ = ["ChainCheck", "ReviewStore", "default_store_url", "rai_home"]
+__all__ = ["ChainCheck", "ReviewStore", "default_store_url", "rai_home", "store_engine"]
 
 HOME_ENV = "RAI_HOME"
 STORE_URL_ENV = "RAI_STORE_URL"
@@ -113,6 +114,13 @@ def _sqlite_engine(url: str, create: bool) -> Engine:
     return engine
 
 
+def store_engine(url: str, create: bool = True) -> Engine:
+    """The engine of a store URL: SQLite writers take the write lock up front."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, create)
+    return create_engine(url, pool_pre_ping=True)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -163,15 +171,17 @@ class ReviewStore:
         try:
             if not create and missing_sqlite_file(self.url):
                 raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
-            if make_url(self.url).get_backend_name() == "sqlite":
-                self.engine = _sqlite_engine(self.url, create)
-            else:
-                self.engine = create_engine(self.url, pool_pre_ping=True)
+            self.engine = store_engine(self.url, create)
             with self.engine.connect() as connection, connection.begin():
-                if not refuse_legacy(connection, HEAD, CHAINED_TABLES, "review store", shown):
+                if refuse_legacy(connection, HEAD, CHAINED_TABLES, "review store", shown):
+                    check_revision(connection, STORE, shown)
+                else:
                     if not create:
                         raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
+                    # A new store: the models' schema, stamped with the newest migration (the
+                    # tests prove the migrations build the same schema).
                     Base.metadata.create_all(connection)
+                    stamp_new(connection, STORE)
                     create_head(connection, HEAD, self._key)
         except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
             raise InputError(BAD_URL.format(url=shown, reason=scrub(str(exc), self.url))) from None

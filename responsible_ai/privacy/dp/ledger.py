@@ -61,7 +61,7 @@ USER_ENV = "RAI_USER"
 #: privacy promises nothing a person would recognise, so such a value is a mistake.
 MAX_EPSILON = 10.0
 MAX_CAP = 100.0
-RESERVED_NAMES = ("set", "verify")
+RESERVED_NAMES = ("set", "verify", "upgrade")
 LEDGER_COLUMNS = (
     "time",
     "dataset",
@@ -109,7 +109,7 @@ BAD_CAP = (
 )
 BAD_DATASET = (
     "dataset name {dataset!r} cannot be used: give 1 to 200 printable characters, and not "
-    "'set' or 'verify' (they are rai budget commands)"
+    "'set', 'verify' or 'upgrade' (they are rai budget commands)"
 )
 RAISE_NEEDS_FLAG = (
     "dataset {dataset!r} already has the cap {cap:g}; raising it to {new:g} needs --raise "
