@@ -58,6 +58,7 @@ NO_DRIVER = (
     "install it, or use a SQLite URL such as sqlite:///path/store.sqlite"
 )
 CANNOT_OPEN = "cannot open the review store at {url}: {reason}"
+TABLES = Base.metadata.tables
 #: Columns of ``rai_runs`` that its chain hashes: all but the report text, which ``report_sha256``
 #: (hashed) fingerprints and ``verify`` re-computes.
 RUN_COLUMNS = [c.name for c in RunRow.__table__.columns if c.name != "report_json"]
@@ -240,7 +241,7 @@ class ReviewStore:
                     "report_sha256": sha256_text(text),
                 },
             )
-            refuse_unfit(RunRow.__table__, run, "review store")
+            refuse_unfit(TABLES["rai_runs"], run, "review store")
             session.add(RunRow(**run, report_json=text))
             session.flush()
             for finding in report.checks:
@@ -258,7 +259,7 @@ class ReviewStore:
                         "threshold": finding.threshold,
                     },
                 )
-                refuse_unfit(FindingRow.__table__, record, "review store")
+                refuse_unfit(TABLES["rai_findings"], record, "review store")
                 session.add(FindingRow(**record))
             session.flush()
             save_state(session.connection(), HEAD, self._key, state)
@@ -401,7 +402,7 @@ class ReviewStore:
                     "created_at": _now(),
                 },
             )
-            refuse_unfit(ReviewRow.__table__, record, "review store")
+            refuse_unfit(TABLES["rai_reviews"], record, "review store")
             row = ReviewRow(**record)
             session.add(row)
             session.flush()
