@@ -15,12 +15,11 @@ databases by default, but may share one; each records its revision in its own ve
 - A database at a revision this version does not know was upgraded by a newer responsible-ai.
 
 A developer who changes a table writes the next revision with
-``python -m responsible_ai.store.migrate revision store -m "what changed"``.
+``python -m responsible_ai.store.revision store -m "what changed"``.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "LEDGER",
     "MIGRATIONS",
+    "SCHEMAS",
     "STORE",
     "Schema",
+    "alembic_config",
     "check_revision",
     "revision_of",
     "run_migrations",
@@ -48,7 +49,7 @@ __all__ = [
 MIGRATIONS = Path(__file__).with_name("migrations")
 OUT_OF_DATE = (
     "the {what} at {url} has an older schema (revision {current}; this version needs {head}): "
-    "run {command}{flag}"
+    "run {command} (with the same{flag} or {env})"
 )
 TOO_NEW = (
     "the {what} at {url} was upgraded by a newer responsible-ai (revision {current}, unknown "
@@ -152,18 +153,23 @@ def check_revision(connection: Connection, schema: Schema, url: str) -> None:
         return
     fields = {"what": schema.what, "url": url, "current": current, "head": schema.head}
     if current in schema.revisions:
-        raise InputError(OUT_OF_DATE.format(command=schema.command, flag=schema.flag, **fields))
+        raise InputError(
+            OUT_OF_DATE.format(command=schema.command, flag=schema.flag, env=schema.env, **fields)
+        )
     raise InputError(TOO_NEW.format(**fields))
 
 
-def _config(schema: Schema, connection: Connection | None = None, url: str | None = None) -> Any:
+def alembic_config(
+    schema: Schema, connection: Connection | None = None, url: str | None = None
+) -> Any:
+    """Alembic's configuration in code: the migrations folder, the connection and the schema."""
     try:
         from alembic.config import Config
     except ImportError:
         raise InputError(NO_ALEMBIC.format(command=schema.command)) from None
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("version_locations", str(MIGRATIONS / "versions"))
+    config.set_main_option("path_separator", "os")  # a folder name may hold a space
     if url is not None:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["connection"] = connection
@@ -179,7 +185,7 @@ def upgrade(connection: Connection, schema: Schema, url: str) -> tuple[str, str]
     from alembic import command
     from sqlalchemy import inspect
 
-    config = _config(schema, connection)
+    config = alembic_config(schema, connection)
     inspector = inspect(connection)
     if not any(inspector.has_table(name) for name in schema.tables().tables):
         raise InputError(
@@ -254,44 +260,3 @@ def run_migrations(context: Any, schema: Schema) -> None:
     with engine.begin() as own_connection:
         run(own_connection)
     engine.dispose()
-
-
-def _write_revision(branch: str, message: str) -> None:
-    """Autogenerate the next revision of ``branch`` against a database at its current head."""
-    import tempfile
-
-    from alembic import command
-    from sqlalchemy import create_engine
-
-    schema = SCHEMAS[branch]
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'head.sqlite'}"
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            command.upgrade(_config(schema, connection), f"{branch}@head")
-        number = len(schema.revisions) + 1
-        with engine.begin() as connection:
-            command.revision(
-                _config(schema, connection),
-                message=message,
-                autogenerate=True,
-                head=f"{branch}@head",
-                rev_id=f"{branch}_{number:04d}",
-            )
-        engine.dispose()
-    print(f"add '{branch}_{number:04d}' to the revisions of {branch.upper()} in {__file__}")
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m responsible_ai.store.migrate revision {store,ledger} -m MESSAGE``."""
-    parser = argparse.ArgumentParser(prog="python -m responsible_ai.store.migrate")
-    commands = parser.add_subparsers(dest="command", required=True)
-    revision = commands.add_parser("revision", help="autogenerate the next revision of a branch")
-    revision.add_argument("branch", choices=sorted(SCHEMAS))
-    revision.add_argument("-m", "--message", required=True)
-    args = parser.parse_args(argv)
-    _write_revision(args.branch, args.message)
-
-
-if __name__ == "__main__":
-    main()
