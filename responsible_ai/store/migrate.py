@@ -182,10 +182,10 @@ def upgrade(connection: Connection, schema: Schema, url: str) -> tuple[str, str]
 
     The caller commits. A database from before migrations is stamped at the first revision.
     """
+    config = alembic_config(schema, connection)  # first: says how to install Alembic
     from alembic import command
     from sqlalchemy import inspect
 
-    config = alembic_config(schema, connection)
     inspector = inspect(connection)
     if not any(inspector.has_table(name) for name in schema.tables().tables):
         raise InputError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,16 @@ def test_the_next_migration_is_written_by_one_command(
     assert "down_revision: str | None = 'store_0001'" in written
     assert "batch_op.add_column(sa.Column('note', sa.String(length=200), nullable=True))" in written
     assert "ledger" not in written  # the other branch's tables are not compared
+
+
+def test_upgrade_without_alembic_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    ReviewStore(url).close()  # opening and creating a store need no Alembic
+    monkeypatch.setitem(sys.modules, "alembic", None)
+    ReviewStore(url).close()
+    assert main(["store", "upgrade", "--store", url]) == 2
+    assert capsys.readouterr().err == (
+        "rai: error: rai store upgrade needs Alembic: pip install 'responsible-ai[service]'\n"
+    )
