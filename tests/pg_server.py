@@ -109,12 +109,15 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{USER}:{self.password}@127.0.0.1:{self.port}/{database}"
 
-    def new_database(self) -> str:
-        """A new, empty database; returns its SQLAlchemy URL."""
+    def new_database(self, template: str | None = None) -> str:
+        """A new database, empty or a copy of the database ``template`` (its URL; nobody may
+        be connected to it); returns its SQLAlchemy URL."""
         import psycopg
+        from sqlalchemy.engine import make_url
 
         self._count += 1
         name = f"t{os.getpid()}_{self._count}"
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
         with psycopg.connect(
             host="127.0.0.1",
             port=self.port,
@@ -123,7 +126,7 @@ class PostgresServer:
             dbname="postgres",
             autocommit=True,
         ) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"{copy}'.encode())
         return self.url(name)
 
     def stop(self) -> None:

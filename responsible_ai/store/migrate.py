@@ -164,6 +164,7 @@ def alembic_config(
 ) -> Any:
     """Alembic's configuration in code: the migrations folder, the connection and the schema."""
     try:
+        import alembic.command  # noqa: F401  (every caller runs a command next)
         from alembic.config import Config
     except ImportError:
         raise InputError(NO_ALEMBIC.format(command=schema.command)) from None

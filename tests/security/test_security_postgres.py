@@ -49,15 +49,24 @@ def portable(statement: str) -> str:
     )
 
 
+@pytest.fixture(scope="module")
+def filled(postgres, report) -> str:  # noqa: F811
+    """A keyed store on PostgreSQL with two runs and three reviews of the first (a template)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAI_STORE_KEY", KEY)
+        url = postgres.new_database()
+        store = ReviewStore(url)
+        run = store.save_run(report)
+        store.save_run(report, label="second")
+        for reviewer in ("Ada", "Bo", "Cy"):
+            store.add_review(Review(run, "reject", reviewer, f"{reviewer} says no"))
+        store.close()
+    return url
+
+
 @pytest.mark.parametrize("attack", list(EDITS))
-def test_every_edit_on_postgres_is_named(postgres, report, attack: str):  # noqa: F811
-    url = postgres.new_database()
-    store = ReviewStore(url)
-    run = store.save_run(report)
-    store.save_run(report, label="second")
-    for reviewer in ("Ada", "Bo", "Cy"):
-        store.add_review(Review(run, "reject", reviewer, f"{reviewer} says no"))
-    store.close()
+def test_every_edit_on_postgres_is_named(postgres, filled: str, attack: str):
+    url = postgres.new_database(template=filled)
     assert rai("store", "verify", "--store", url).returncode == 0
     statement, expected = EDITS[attack]
     engine = create_engine(url)

@@ -220,7 +220,8 @@ def test_upgrade_without_alembic_says_how_to_install_it(
 ) -> None:
     url = f"sqlite:///{tmp_path / 's.sqlite'}"
     ReviewStore(url).close()  # opening and creating a store need no Alembic
-    monkeypatch.setitem(sys.modules, "alembic", None)
+    for name in [m for m in sys.modules if m == "alembic" or m.startswith("alembic.")]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if it were not installed
     ReviewStore(url).close()
     assert main(["store", "upgrade", "--store", url]) == 2
     assert capsys.readouterr().err == (
