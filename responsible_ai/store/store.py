@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session
 
 from responsible_ai.errors import InputError
@@ -58,6 +64,10 @@ NO_DRIVER = (
     "install it, or use a SQLite URL such as sqlite:///path/store.sqlite"
 )
 CANNOT_OPEN = "cannot open the review store at {url}: {reason}"
+CANNOT_WRITE = (
+    "cannot write to the review store at {url}: {reason} (check that the database user may "
+    "insert into and update the store's tables)"
+)
 TABLES = Base.metadata.tables
 #: Columns of ``rai_runs`` that its chain hashes: all but the report text, which ``report_sha256``
 #: (hashed) fingerprints and ``verify`` re-computes.
@@ -275,7 +285,14 @@ class ReviewStore:
         for attempt in range(_WRITE_ATTEMPTS):
             try:
                 return append()
-            except (IntegrityError, OperationalError) as exc:
+            except DBAPIError as exc:
+                # A lost race (a unique seq, a deadlock) is retried; anything else (a role
+                # that may not write, say) would fail again: refuse it now, in one line.
+                if not isinstance(exc, IntegrityError | OperationalError):
+                    reason = scrub(str(exc.orig), self.url)
+                    raise InputError(
+                        CANNOT_WRITE.format(url=self.display_url, reason=reason)
+                    ) from None
                 if attempt == _WRITE_ATTEMPTS - 1:
                     reason = scrub(str(exc.orig), self.url)
                     raise InputError(

@@ -127,3 +127,25 @@ def test_a_ledger_value_too_long_is_refused_alike(store_url: str, monkeypatch):
         "(at most 200): shorten it\n"
     )
     assert BudgetLedger(store_url).verify().ok
+
+
+def test_a_role_that_may_only_read_is_refused_in_one_line(postgres, report):  # noqa: F811
+    url = postgres.new_database()
+    ReviewStore(url).save_run(report)
+    BudgetLedger(url).register("survey", 1.0, who="steward")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE ROLE reader LOGIN PASSWORD 'reader-pw-5'"))
+        connection.execute(text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader"))
+    engine.dispose()
+    as_reader = url.replace(f"rai:{postgres.password}@", "reader:reader-pw-5@")
+    assert rai("store", "verify", "--store", as_reader).returncode == 0  # reading is allowed
+    review = rai("store", "runs", "--store", as_reader)
+    assert review.returncode == 0
+    with pytest.raises(InputError, match=r"^cannot write to the review store at .*reader:\*\*\*@"):
+        ReviewStore(as_reader).add_review(Review(1, "reject", "Ada", "no"))
+    result = rai("budget", "set", "survey", "--cap", "0.5", "--ledger", as_reader)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "permission denied for table dp_ledger_head; nothing was recorded" in result.stderr
+    assert "reader-pw-5" not in result.stderr
+    assert BudgetLedger(url).cap("survey") == 1.0

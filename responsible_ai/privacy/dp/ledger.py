@@ -13,10 +13,11 @@ head row, keyed with the store key (``RAI_STORE_KEY``) when one is set at creati
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,6 +115,10 @@ BAD_DATASET = (
 RAISE_NEEDS_FLAG = (
     "dataset {dataset!r} already has the cap {cap:g}; raising it to {new:g} needs --raise "
     "(the raise is recorded in the ledger with who asked)"
+)
+CANNOT_WRITE = (
+    "cannot write to the budget ledger {ledger}: {reason}; nothing was recorded (check that the "
+    "database user may insert into and update the ledger's tables)"
 )
 REFUSED_OVER_BUDGET = "over budget: needs {needed:g}, {spent:g} of {budget:g} spent"
 # Budgets are compared with a small tolerance so that, e.g., ten charges of 0.1 fit a budget of 1.
@@ -348,7 +353,7 @@ class BudgetLedger:
 
         cap = float(cap)
         who = who or current_user()
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             state = self._state(connection)
             previous = cap_of(connection, dataset)
             if previous is not None and abs(previous - cap) <= _TOLERANCE:
@@ -401,7 +406,7 @@ class BudgetLedger:
             (0, :data:`MAX_EPSILON`]; ``budget`` is invalid or above the cap (recorded refused).
         """
         who = who or current_user()
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             # The head lock before any read: a racing charge waits here, then reads what the
             # winner spent (SQLite: BEGIN IMMEDIATE; PostgreSQL: FOR UPDATE, READ COMMITTED).
             state = self._state(connection)
@@ -459,6 +464,21 @@ class BudgetLedger:
                 query = select(chained[name]).order_by(chained[name].c.seq)
                 chains.append((spec, [dict(row) for row in connection.execute(query).mappings()]))
         return verify_chains(self._key, head, chains, WHAT, expect_head)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """One write transaction; a database that refuses it (a role that may only read, a
+        lost connection) is one line, exit 2, with nothing recorded."""
+        from sqlalchemy.exc import DBAPIError
+
+        from responsible_ai.store.secrets import scrub
+
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except DBAPIError as exc:
+            reason = scrub(str(exc.orig), self.url)
+            raise InputError(CANNOT_WRITE.format(ledger=self.location, reason=reason)) from None
 
     def _state(self, connection: Connection) -> Any:
         from responsible_ai.store.head import writer_state
