@@ -73,9 +73,12 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a new, empty database: a SQLite file, or a database on the test server."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'db.sqlite'}"
+        yield f"sqlite:///{tmp_path / 'db.sqlite'}"
+        return
     server: PostgresServer = request.getfixturevalue("postgres")
-    return server.new_database()
+    url = server.new_database()
+    yield url
+    server.drop_database(url)  # keeps the server's folder small, so the session ends fast

@@ -20,6 +20,7 @@ import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 __all__ = ["BINARIES_GLOB", "PostgresServer", "find_bindir"]
 
@@ -47,6 +48,7 @@ class PostgresServer:
 
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
+        self.version = int(bindir.parent.name) if bindir.parent.name.isdigit() else 0
         self.root = Path(tempfile.mkdtemp(prefix="rai-pg-"))
         self.data = self.root / "data"
         self.password = secrets.token_urlsafe(16)
@@ -88,7 +90,8 @@ class PostgresServer:
         pwfile.unlink()
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+            "-c wal_level=minimal -c max_wal_senders=0"
         )
         self._running = True
         self._run(
@@ -112,22 +115,39 @@ class PostgresServer:
     def new_database(self, template: str | None = None) -> str:
         """A new database, empty or a copy of the database ``template`` (its URL; nobody may
         be connected to it); returns its SQLAlchemy URL."""
-        import psycopg
         from sqlalchemy.engine import make_url
 
         self._count += 1
         name = f"t{os.getpid()}_{self._count}"
         copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
-        with psycopg.connect(
+        # FILE_COPY (PostgreSQL 15+) copies the template's files: twice as fast as the
+        # default of writing every page through the WAL.
+        copy += " STRATEGY FILE_COPY" if self.version >= 15 else ""
+        with self._admin() as connection:
+            connection.execute(f'CREATE DATABASE "{name}"{copy}'.encode())
+        return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        """Drop a database made by :meth:`new_database`, closing what is still connected."""
+        from sqlalchemy.engine import make_url
+
+        force = " WITH (FORCE)" if self.version >= 13 else ""
+        with self._admin() as connection:
+            connection.execute(
+                f'DROP DATABASE IF EXISTS "{make_url(url).database}"{force}'.encode()
+            )
+
+    def _admin(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(
             host="127.0.0.1",
             port=self.port,
             user=USER,
             password=self.password,
             dbname="postgres",
             autocommit=True,
-        ) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"{copy}'.encode())
-        return self.url(name)
+        )
 
     def stop(self) -> None:
         """Stop the server and remove its directory; safe to call twice."""

@@ -66,8 +66,9 @@ def filled(postgres, report) -> str:  # noqa: F811
 
 
 @pytest.mark.parametrize("attack", list(EDITS))
-def test_every_edit_on_postgres_is_named(postgres, filled: str, attack: str):
+def test_every_edit_on_postgres_is_named(postgres, filled: str, attack: str, request):
     url = postgres.new_database(template=filled)
+    request.addfinalizer(lambda: postgres.drop_database(url))
     statement, expected = EDITS[attack]
     engine = create_engine(url)
     with engine.begin() as connection:
