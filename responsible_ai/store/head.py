@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
 
 from responsible_ai.errors import InputError
@@ -23,6 +23,7 @@ __all__ = [
     "MISSING",
     "create_head",
     "head_table",
+    "lock_for_creation",
     "missing_sqlite_file",
     "read_head",
     "refuse_legacy",
@@ -66,6 +67,14 @@ def missing_sqlite_file(url: str) -> bool:
     if not database or database == ":memory:":
         return True
     return not Path(os.path.expanduser(database)).is_file()
+
+
+def lock_for_creation(connection: Connection, what: str) -> None:
+    """On PostgreSQL, one opener at a time until its transaction ends, so that two processes
+    opening a new database at once do not both create its tables (SQLite: BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql":
+        key = int.from_bytes(what.encode("utf-8")[:7], "big")  # a stable lock id per kind
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def refuse_legacy(

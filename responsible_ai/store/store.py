@@ -31,6 +31,7 @@ from responsible_ai.store.chain import ChainCheck, ChainState, TableSpec, sha256
 from responsible_ai.store.head import (
     MISSING,
     create_head,
+    lock_for_creation,
     missing_sqlite_file,
     read_head,
     refuse_legacy,
@@ -184,6 +185,7 @@ class ReviewStore:
                 raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
             self.engine = store_engine(self.url, create)
             with self.engine.connect() as connection, connection.begin():
+                lock_for_creation(connection, "review store")
                 if refuse_legacy(connection, HEAD, CHAINED_TABLES, "review store", shown):
                     check_revision(connection, STORE, shown)
                 else:

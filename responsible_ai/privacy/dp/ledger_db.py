@@ -135,6 +135,7 @@ def connect(url: str, key: bytes | None, create: bool) -> Engine:
     from responsible_ai.store.head import (
         MISSING,
         create_head,
+        lock_for_creation,
         missing_sqlite_file,
         refuse_legacy,
     )
@@ -150,6 +151,7 @@ def connect(url: str, key: bytes | None, create: bool) -> Engine:
         head = tables()["dp_ledger_head"]
         with engine.connect() as connection, connection.begin():
             chained = ["dp_budget_caps", "dp_budget_ledger"]
+            lock_for_creation(connection, "budget ledger")
             if refuse_legacy(connection, head, chained, "budget ledger", shown):
                 check_revision(connection, LEDGER, shown)
             else:
