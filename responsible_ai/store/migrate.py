@@ -188,10 +188,15 @@ def upgrade(connection: Connection, schema: Schema, url: str) -> tuple[str, str]
     from sqlalchemy import inspect
 
     inspector = inspect(connection)
-    if not any(inspector.has_table(name) for name in schema.tables().tables):
+    tables = list(schema.tables().tables)
+    if not any(inspector.has_table(name) for name in tables):
         raise InputError(
             NOTHING_TO_UPGRADE.format(what=schema.what, url=url, flag=schema.flag, env=schema.env)
         )
+    if not any(inspector.has_table(name) for name in tables if name.endswith("_head")):
+        from responsible_ai.store.head import LEGACY
+
+        raise InputError(LEGACY.format(what=schema.what, url=url))  # from before the chain
     before = revision_of(connection, schema)
     if before not in schema.revisions:
         check_revision(connection, schema, url)  # raises TOO_NEW

@@ -227,3 +227,13 @@ def test_upgrade_without_alembic_says_how_to_install_it(
     assert capsys.readouterr().err == (
         "rai: error: rai store upgrade needs Alembic: pip install 'responsible-ai[service]'\n"
     )
+
+
+def test_a_store_from_before_the_chain_is_not_upgraded(tmp_path: Path, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE rai_reviews (id INTEGER PRIMARY KEY)"))
+    engine.dispose()
+    assert main(["store", "upgrade", "--store", url]) == 2
+    assert "written by an older responsible-ai without the record chain" in capsys.readouterr().err
