@@ -1,4 +1,4 @@
-"""``rai store verify``, ``rai store runs`` and ``rai app``: the review store and the review app.
+"""``rai store verify|upgrade|runs`` and ``rai app``: the review store and the review app.
 
 Only the standard library at the top: ``rai --help`` must stay fast.
 """
@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_commands", "app_script", "print_verification", "streamlit_command"]
+__all__ = ["add_commands", "app_script", "print_upgrade", "print_verification", "streamlit_command"]
 
 APP_SCRIPT_ENV = "RAI_APP_SCRIPT"
 DEFAULT_PORT = 8501
@@ -153,6 +153,24 @@ def _cmd_store_verify(args: argparse.Namespace) -> int:
     return print_verification(store.display_url, result, counted)
 
 
+def print_upgrade(schema: Any, url: str, engine_for: Any) -> int:
+    """Upgrade a store or ledger in place and say from which revision to which."""
+    from responsible_ai.store.migrate import UP_TO_DATE, UPGRADED, upgrade_url
+    from responsible_ai.store.secrets import mask_url
+
+    before, after = upgrade_url(url, schema, engine_for)
+    line = UP_TO_DATE if before == after else UPGRADED
+    print(line.format(what=schema.what, url=mask_url(url), before=before, after=after))
+    return 0
+
+
+def _cmd_store_upgrade(args: argparse.Namespace) -> int:
+    from responsible_ai.store.migrate import STORE
+    from responsible_ai.store.store import default_store_url, store_engine
+
+    return print_upgrade(STORE, args.store or default_store_url(), store_engine)
+
+
 def _cmd_store_runs(args: argparse.Namespace) -> int:
     store = _open_store(args.url)
     try:
@@ -190,7 +208,7 @@ def add_commands(subparsers: Any) -> None:
     app.set_defaults(handler=_cmd_app)
 
     store = subparsers.add_parser(
-        "store", help="the review store: verify the review chain, list runs"
+        "store", help="the review store: verify the review chain, upgrade its schema, list runs"
     )
     commands = store.add_subparsers(dest="store_command", metavar="COMMAND")
     store.set_defaults(handler=lambda _args: _usage(store))
@@ -216,6 +234,21 @@ def add_commands(subparsers: Any) -> None:
         "deleted from the end, a rollback, or a re-hashed chain)",
     )
     verify.set_defaults(handler=_cmd_store_verify)
+    upgrade = commands.add_parser(
+        "upgrade",
+        help="upgrade the store's schema in place to this version (Alembic)",
+        description="Apply the schema migrations this version has and the store has not, in "
+        "one transaction. Other commands refuse a store with an older schema and say to run "
+        "this. Needs the service extra: pip install 'responsible-ai[service]'.",
+    )
+    upgrade.add_argument(
+        "--store",
+        "--url",
+        dest="store",
+        metavar="URL",
+        help="SQLAlchemy URL (default: $RAI_STORE_URL or $RAI_HOME/store.sqlite)",
+    )
+    upgrade.set_defaults(handler=_cmd_store_upgrade)
     runs = commands.add_parser("runs", help="list the stored runs, newest first")
     runs.add_argument(
         "--store",

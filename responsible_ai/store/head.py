@@ -7,11 +7,12 @@ chains and their sealed head always advance together (SQLite: the writers' immed
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
 
 from responsible_ai.errors import InputError
@@ -22,9 +23,11 @@ __all__ = [
     "MISSING",
     "create_head",
     "head_table",
+    "lock_for_creation",
     "missing_sqlite_file",
     "read_head",
     "refuse_legacy",
+    "refuse_unfit",
     "save_state",
     "writer_state",
 ]
@@ -37,6 +40,8 @@ LEGACY = (
 MISSING = "no {what} at {url}: nothing to verify (check {flag} or {env})"
 CANNOT_WRITE = "cannot write to the {what} at {url}: {problem}; run {command}"
 HEAD_ID = 1
+TOO_LONG = "the {what} cannot hold a {column} of {length} characters (at most {limit}): shorten it"
+HAS_NUL = "the {what} cannot hold a NUL character in {column}: remove it"
 
 
 def head_table(name: str, metadata: MetaData) -> Table:
@@ -62,6 +67,14 @@ def missing_sqlite_file(url: str) -> bool:
     if not database or database == ":memory:":
         return True
     return not Path(os.path.expanduser(database)).is_file()
+
+
+def lock_for_creation(connection: Connection, what: str) -> None:
+    """On PostgreSQL, one opener at a time until its transaction ends, so that two processes
+    opening a new database at once do not both create its tables (SQLite: BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql":
+        key = int.from_bytes(what.encode("utf-8")[:7], "big")  # a stable lock id per kind
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def refuse_legacy(
@@ -126,3 +139,22 @@ def save_state(connection: Connection, head: Table, key: bytes | None, state: Ch
         .where(head.c.id == HEAD_ID)
         .values(state=state.to_json(), seal=seal(key, state))
     )
+
+
+def refuse_unfit(table: Table, record: Mapping[str, Any], what: str) -> None:
+    """Refuse a text that the column cannot hold, the same on every database.
+
+    SQLite stores a string of any length, PostgreSQL refuses one longer than ``VARCHAR(n)`` and any
+    NUL character: checked here first, a record is refused alike everywhere, with the column.
+    """
+    for name, value in record.items():
+        if not isinstance(value, str) or name not in table.c:
+            continue
+        column = f"{table.name}.{name}"
+        if "\x00" in value:
+            raise InputError(HAS_NUL.format(what=what, column=column))
+        limit = getattr(table.c[name].type, "length", None)
+        if limit is not None and len(value) > limit:
+            raise InputError(
+                TOO_LONG.format(what=what, column=column, length=len(value), limit=limit)
+            )

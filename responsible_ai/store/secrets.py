@@ -34,6 +34,7 @@ BOTH_KEY_SOURCES = f"both {KEY_ENV} and {KEY_FILE_ENV} are set: set only one of 
 
 # scheme://user:password@ -- the password is whatever lies between the first ':' after the
 # user and the last '@' before the host.
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 _CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):(?P<pw>[^\s]*)@")
 
 
@@ -77,7 +78,7 @@ def _mask_unparsed(text: str) -> str:
 
 
 def scrub(text: str, url: str) -> str:
-    """``text`` (a driver's error message) with the password of ``url`` removed."""
+    """``text`` (a driver's error message) on one line, with the password of ``url`` removed."""
     from sqlalchemy.engine import make_url
 
     secrets: list[str] = []
@@ -94,6 +95,6 @@ def scrub(text: str, url: str) -> str:
     text = text.replace(url, mask_url(url))
     for secret in secrets:
         text = text.replace(secret, "***")
-    text = _CREDENTIALS.sub(lambda m: f"{m['head']}:***@", text)
-    # Drivers explain over several lines; an error is one line on the terminal.
-    return " ".join(text.split())
+    # Drivers (psycopg) explain over several lines; an error message is one line.
+    text = _LINE_BREAKS.sub("; ", text.strip())
+    return _CREDENTIALS.sub(lambda m: f"{m['head']}:***@", text)

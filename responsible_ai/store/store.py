@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session
 
 from responsible_ai.errors import InputError
@@ -27,13 +33,16 @@ from responsible_ai.store.chain import ChainCheck, ChainState, TableSpec, sha256
 from responsible_ai.store.head import (
     MISSING,
     create_head,
+    lock_for_creation,
     missing_sqlite_file,
     read_head,
     refuse_legacy,
+    refuse_unfit,
     save_state,
     writer_state,
 )
 from responsible_ai.store.identity import Identity, local_identity
+from responsible_ai.store.migrate import STORE, check_revision, stamp_new
 from responsible_ai.store.secrets import load_store_key, mask_url, scrub
 from responsible_ai.store.tables import (
     CHAINED_TABLES,
@@ -52,7 +61,7 @@ if TYPE_CHECKING:
 
     from responsible_ai.report.model import Report
 
-__all__ = ["ChainCheck", "ReviewStore", "default_store_url", "rai_home"]
+__all__ = ["ChainCheck", "ReviewStore", "default_store_url", "rai_home", "store_engine"]
 
 STORE_URL_ENV = "RAI_STORE_URL"
 _WRITE_ATTEMPTS = 20
@@ -67,6 +76,11 @@ NO_DRIVER = (
     "install it, or use a SQLite URL such as sqlite:///path/store.sqlite"
 )
 CANNOT_OPEN = "cannot open the review store at {url}: {reason}"
+CANNOT_WRITE = (
+    "cannot write to the review store at {url}: {reason} (check that the database user may "
+    "insert into and update the store's tables)"
+)
+TABLES = Base.metadata.tables
 #: Columns of ``rai_runs`` that its chain hashes: all but the report text, which ``report_sha256``
 #: (hashed) fingerprints and ``verify`` re-computes.
 RUN_COLUMNS = [c.name for c in RunRow.__table__.columns if c.name != "report_json"]
@@ -166,6 +180,13 @@ def _require_schema(connection: Connection, url: str) -> None:
             raise InputError(OLDER_SCHEMA.format(url=url, what=what))
 
 
+def store_engine(url: str, create: bool = True) -> Engine:
+    """The engine of a store URL: SQLite writers take the write lock up front."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, create)
+    return create_engine(url, pool_pre_ping=True)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -216,18 +237,20 @@ class ReviewStore:
         try:
             if not create and missing_sqlite_file(self.url):
                 raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
-            if make_url(self.url).get_backend_name() == "sqlite":
-                self.engine = _sqlite_engine(self.url, create)
-            else:
-                self.engine = create_engine(self.url, pool_pre_ping=True)
+            self.engine = store_engine(self.url, create)
             with self.engine.connect() as connection, connection.begin():
-                if not refuse_legacy(connection, HEAD, CHAINED_TABLES, "review store", shown):
+                lock_for_creation(connection, "review store")
+                if refuse_legacy(connection, HEAD, CHAINED_TABLES, "review store", shown):
+                    check_revision(connection, STORE, shown)
+                    _require_schema(connection, shown)
+                else:
                     if not create:
                         raise InputError(MISSING.format(what="review store", url=shown, **_WHERE))
+                    # A new store: the models' schema, stamped with the newest migration (the
+                    # tests prove the migrations build the same schema).
                     Base.metadata.create_all(connection)
+                    stamp_new(connection, STORE)
                     create_head(connection, HEAD, self._key)
-                else:
-                    _require_schema(connection, shown)
         except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
             raise InputError(BAD_URL.format(url=shown, reason=scrub(str(exc), self.url))) from None
         except ImportError as exc:
@@ -281,13 +304,13 @@ class ReviewStore:
         fingerprint = _fingerprint(report)
         inputs = report.inputs or {}
         with Session(self.engine) as session, session.begin():
+            state = self._state(session.connection())
             if reuse:
                 existing = session.scalars(
                     select(RunRow.id).where(RunRow.fingerprint == fingerprint).order_by(RunRow.id)
                 ).first()
                 if existing is not None:
                     return int(existing)
-            state = self._state(session.connection())
             run = state.next(
                 self._key,
                 "rai_runs",
@@ -306,6 +329,7 @@ class ReviewStore:
                 },
                 RUN_OPTIONAL,
             )
+            refuse_unfit(TABLES["rai_runs"], run, "review store")
             session.add(RunRow(**run, report_json=text))
             session.flush()
             for finding in report.checks:
@@ -323,12 +347,15 @@ class ReviewStore:
                         "threshold": finding.threshold,
                     },
                 )
+                refuse_unfit(TABLES["rai_findings"], record, "review store")
                 session.add(FindingRow(**record))
             session.flush()
             save_state(session.connection(), HEAD, self._key, state)
             return int(run["id"])
 
     def _state(self, connection: Connection) -> ChainState:
+        """The chain state, locked: the first statement of every appending transaction, so that
+        under PostgreSQL's READ COMMITTED each later read sees every committed append."""
         return writer_state(connection, HEAD, self._key, WHAT, self.display_url, "rai store verify")
 
     def _write(self, append: Any) -> Any:
@@ -336,7 +363,14 @@ class ReviewStore:
         for attempt in range(_WRITE_ATTEMPTS):
             try:
                 return append()
-            except (IntegrityError, OperationalError) as exc:
+            except DBAPIError as exc:
+                # A lost race (a unique seq, a deadlock) is retried; anything else (a role
+                # that may not write, say) would fail again: refuse it now, in one line.
+                if not isinstance(exc, IntegrityError | OperationalError):
+                    reason = scrub(str(exc.orig), self.url)
+                    raise InputError(
+                        CANNOT_WRITE.format(url=self.display_url, reason=reason)
+                    ) from None
                 if attempt == _WRITE_ATTEMPTS - 1:
                     reason = scrub(str(exc.orig), self.url)
                     raise InputError(
@@ -465,6 +499,9 @@ class ReviewStore:
         from responsible_ai.store.people import current_identity
 
         with Session(self.engine) as session, session.begin():
+            # The head lock first: what validation reads (the run's reviews) cannot change
+            # before this review is appended (PostgreSQL; SQLite's BEGIN IMMEDIATE already).
+            state = self._state(session.connection())
             run = session.get(RunRow, review.run_id)
             if run is None:
                 raise InputError(f"no run {review.run_id} in the store at {self.display_url}")
@@ -483,7 +520,6 @@ class ReviewStore:
                 ).all()
             ]
             valid = validate_review(Report.from_json(run.report_json), existing, review, today)
-            state = self._state(session.connection())
             record = state.next(
                 self._key,
                 "rai_reviews",
@@ -502,6 +538,7 @@ class ReviewStore:
                 },
                 REVIEW_OPTIONAL,
             )
+            refuse_unfit(TABLES["rai_reviews"], record, "review store")
             row = ReviewRow(**record)
             session.add(row)
             session.flush()

@@ -39,8 +39,9 @@ def cheap_argon2(monkeypatch):
 
 
 @pytest.fixture
-def store(tmp_path) -> ReviewStore:
-    store = ReviewStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
+def store(store_url) -> ReviewStore:
+    """A new store on SQLite and on PostgreSQL (``store_url`` runs each test on both)."""
+    store = ReviewStore(store_url)
     yield store
     store.close()
 

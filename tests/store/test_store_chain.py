@@ -99,8 +99,8 @@ def _writer(url: str, run: int, name: str, count: int) -> None:
     store.close()
 
 
-def test_concurrent_writers_lose_nothing(tmp_path, failing_report):
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+def test_concurrent_writers_lose_nothing(store_url, failing_report):
+    url = store_url
     store = ReviewStore(url)
     run = store.save_run(failing_report)
     context = multiprocessing.get_context("fork")
@@ -117,8 +117,33 @@ def test_concurrent_writers_lose_nothing(tmp_path, failing_report):
     store.close()
 
 
-def test_cli_store_verify_exit_codes(tmp_path, failing_report, capsys):
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+def _open_and_save(url: str, report: Report, start) -> None:
+    start.wait()
+    store = ReviewStore(url)
+    store.save_run(report)
+    store.close()
+
+
+def test_processes_opening_a_new_store_at_once_create_it_once(store_url, failing_report):
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    openers = [
+        context.Process(target=_open_and_save, args=(store_url, failing_report, start))
+        for _ in range(4)
+    ]
+    for process in openers:
+        process.start()
+    start.set()
+    for process in openers:
+        process.join(120)
+        assert process.exitcode == 0
+    store = ReviewStore(store_url)
+    assert len(store.runs()) == 4 and store.verify().ok
+    store.close()
+
+
+def test_cli_store_verify_exit_codes(store_url, failing_report, capsys):
+    url = store_url
     store = ReviewStore(url)
     _three_reviews(store, failing_report)
     assert main(["store", "verify", "--url", url]) == 0

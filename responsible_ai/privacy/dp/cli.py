@@ -120,6 +120,12 @@ def _cmd_budget(args: argparse.Namespace) -> int:
         if args.name:
             raise InputError("rai budget verify takes no dataset: rai budget verify [--ledger URL]")
         return _budget_verify(args)
+    if args.dataset == "upgrade":
+        if args.name:
+            raise InputError(
+                "rai budget upgrade takes no dataset: rai budget upgrade [--ledger URL]"
+            )
+        return _budget_upgrade(args)
     if args.name or args.cap is not None or args.allow_raise:
         raise InputError(
             "to register a dataset or change its cap: rai budget set DATASET --cap EPS [--raise]"
@@ -160,6 +166,15 @@ def _budget_verify(args: argparse.Namespace) -> int:
     result = ledger.verify(args.expect_head)
     counted = [("dp_budget_caps", "cap record(s)"), ("dp_budget_ledger", "operation(s)")]
     return print_verification(ledger.location, result, counted)
+
+
+def _budget_upgrade(args: argparse.Namespace) -> int:
+    from responsible_ai.privacy.dp.ledger import BudgetLedger
+    from responsible_ai.privacy.dp.ledger_db import ledger_engine
+    from responsible_ai.store.cli import print_upgrade
+    from responsible_ai.store.migrate import LEDGER
+
+    return print_upgrade(LEDGER, BudgetLedger(args.ledger, create=False).url, ledger_engine)
 
 
 def _budget_show(args: argparse.Namespace) -> int:
@@ -255,18 +270,19 @@ def add_commands(subparsers: Any) -> None:
 
     budget = subparsers.add_parser(
         "budget",
-        help="the privacy budget ledger: show it, register a dataset's cap (set), verify it",
+        help="the privacy budget ledger: show it, register a dataset's cap (set), verify it, "
+        "upgrade its schema",
         description="rai budget [DATASET]: every DP operation recorded (spent and refused) and "
         "each dataset's cap, spent and remaining. rai budget set DATASET --cap EPS: register "
         "a dataset's cap (data steward), lower it, or raise it with --raise; every change is "
         "recorded. rai budget verify: check the ledger's chains (exit 0 intact, 1 tampered, "
-        "2 no ledger) and print its head.",
+        "2 no ledger) and print its head. rai budget upgrade: upgrade its schema in place.",
     )
     budget.add_argument(
         "dataset",
         nargs="?",
-        metavar="DATASET | set DATASET | verify",
-        help="a dataset id (default: every dataset), or a command: set, verify",
+        metavar="DATASET | set DATASET | verify | upgrade",
+        help="a dataset id (default: every dataset), or a command: set, verify, upgrade",
     )
     budget.add_argument("name", nargs="?", help=argparse.SUPPRESS)
     budget.add_argument("--ledger", metavar="URL", help="ledger path or SQLAlchemy URL")

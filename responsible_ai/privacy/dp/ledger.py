@@ -13,10 +13,11 @@ head row, keyed with the store key (``RAI_STORE_KEY``) when one is set at creati
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,7 +66,7 @@ LEDGER_BROKEN = (
     "the budget ledger {ledger} fails verification ({problem}), so what was spent cannot be "
     "known: nothing was released; run rai budget verify and restore the ledger from a good copy"
 )
-RESERVED_NAMES = ("set", "verify")
+RESERVED_NAMES = ("set", "verify", "upgrade")
 LEDGER_COLUMNS = (
     "time",
     "dataset",
@@ -113,11 +114,15 @@ BAD_CAP = (
 )
 BAD_DATASET = (
     "dataset name {dataset!r} cannot be used: give 1 to 200 printable characters, and not "
-    "'set' or 'verify' (they are rai budget commands)"
+    "'set', 'verify' or 'upgrade' (they are rai budget commands)"
 )
 RAISE_NEEDS_FLAG = (
     "dataset {dataset!r} already has the cap {cap:g}; raising it to {new:g} needs --raise "
     "(the raise is recorded in the ledger with who asked)"
+)
+CANNOT_WRITE = (
+    "cannot write to the budget ledger {ledger}: {reason}; nothing was recorded (check that the "
+    "database user may insert into and update the ledger's tables)"
 )
 REFUSED_OVER_BUDGET = "over budget: needs {needed:g}, {spent:g} of {budget:g} spent"
 # Budgets are compared with a small tolerance so that, e.g., ten charges of 0.1 fit a budget of 1.
@@ -348,16 +353,18 @@ class BudgetLedger:
             raise InputError(BAD_DATASET.format(dataset=dataset))
         if not _in_range(cap, MAX_CAP):
             raise InputError(BAD_CAP.format(dataset=dataset, maximum=MAX_CAP, value=cap))
+        from responsible_ai.store.head import refuse_unfit
+
         cap = float(cap)
         who = who or current_user()
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
+            state = self._state(connection)
             previous = cap_of(connection, dataset)
             if previous is not None and abs(previous - cap) <= _TOLERANCE:
                 return previous, previous
             if previous is not None and cap > previous and not allow_raise:
                 raise InputError(RAISE_NEEDS_FLAG.format(dataset=dataset, cap=previous, new=cap))
             change = "register" if previous is None else ("raise" if cap > previous else "lower")
-            state = self._state(connection)
             registration = state.next(
                 self._key,
                 "dp_budget_caps",
@@ -370,6 +377,7 @@ class BudgetLedger:
                     "who": who,
                 },
             )
+            refuse_unfit(tables()["dp_budget_caps"], registration, "budget ledger")
             connection.execute(tables()["dp_budget_caps"].insert(), [registration])
             self._seal(connection, state)
         return previous, cap
@@ -402,7 +410,10 @@ class BudgetLedger:
             (0, :data:`MAX_EPSILON`]; ``budget`` is invalid or above the cap (recorded refused).
         """
         who = who or current_user()
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
+            # The head lock before any read: a racing charge waits here, then reads what the
+            # winner spent (SQLite: BEGIN IMMEDIATE; PostgreSQL: FOR UPDATE, READ COMMITTED).
+            state = self._state(connection)
             # A ledger whose records were edited cannot say what was spent: fail closed.
             check = self._verify(connection)
             if not check.ok:
@@ -427,7 +438,6 @@ class BudgetLedger:
             over = ""
             if reason is None and not allowed:
                 over = REFUSED_OVER_BUDGET.format(needed=needed, spent=spent, budget=limit)
-            state = self._state(connection)
             record(
                 connection,
                 state,
@@ -465,6 +475,21 @@ class BudgetLedger:
             query = select(chained[name]).order_by(chained[name].c.seq)
             chains.append((spec, [dict(row) for row in connection.execute(query).mappings()]))
         return verify_chains(self._key, head, chains, WHAT, expect_head)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """One write transaction; a database that refuses it (a role that may only read, a
+        lost connection) is one line, exit 2, with nothing recorded."""
+        from sqlalchemy.exc import DBAPIError
+
+        from responsible_ai.store.secrets import scrub
+
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except DBAPIError as exc:
+            reason = scrub(str(exc.orig), self.url)
+            raise InputError(CANNOT_WRITE.format(ledger=self.location, reason=reason)) from None
 
     def _state(self, connection: Connection) -> Any:
         from responsible_ai.store.head import writer_state

@@ -18,7 +18,17 @@ if TYPE_CHECKING:
 
     from responsible_ai.privacy.dp.ledger import Operation
 
-__all__ = ["LEDGER_ENV", "cap_of", "connect", "record", "specs", "spent_on", "tables"]
+__all__ = [
+    "LEDGER_ENV",
+    "cap_of",
+    "connect",
+    "ledger_engine",
+    "ledger_metadata",
+    "record",
+    "specs",
+    "spent_on",
+    "tables",
+]
 
 LEDGER_ENV = "RAI_LEDGER_URL"
 
@@ -67,6 +77,11 @@ def tables() -> dict[str, Any]:
     return _TABLES
 
 
+def ledger_metadata() -> Any:
+    """The ledger's tables (a ``MetaData``): what its migrations must build."""
+    return tables()["dp_ledger_head"].metadata
+
+
 def specs() -> dict[str, Any]:
     from responsible_ai.store.chain import TableSpec
 
@@ -90,15 +105,41 @@ def specs() -> dict[str, Any]:
     }
 
 
-def connect(url: str, key: bytes | None, create: bool) -> Engine:
+def ledger_engine(url: str, create: bool = True) -> Engine:
+    """The engine of a ledger URL, with the locking that serialises charges."""
     from sqlalchemy import create_engine, event
 
+    if url.startswith("sqlite") and not create:
+        return create_engine(url, connect_args={"timeout": 60})  # verify only reads
+    if not url.startswith("sqlite"):
+        # READ COMMITTED (the default): writers serialise on the head row locked FOR UPDATE
+        # first, and then read the newest committed spending. SERIALIZABLE would make the
+        # waiting writer fail ("could not serialize access") instead of waiting.
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    # pysqlite defers BEGIN until the first write; BEGIN IMMEDIATE takes the write lock before
+    # the budget is read, so concurrent charges are serialised.
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def connect(url: str, key: bytes | None, create: bool) -> Engine:
     from responsible_ai.store.head import (
         MISSING,
         create_head,
+        lock_for_creation,
         missing_sqlite_file,
         refuse_legacy,
     )
+    from responsible_ai.store.migrate import LEDGER, check_revision, stamp_new
     from responsible_ai.store.secrets import mask_url, scrub
 
     shown = mask_url(url)
@@ -106,30 +147,19 @@ def connect(url: str, key: bytes | None, create: bool) -> Engine:
     try:
         if not create and missing_sqlite_file(url):
             raise InputError(MISSING.format(what="budget ledger", url=shown, **where))
-        if url.startswith("sqlite") and not create:
-            engine = create_engine(url, connect_args={"timeout": 60})  # verify only reads
-        elif url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 60})
-
-            # pysqlite defers BEGIN until the first write; BEGIN IMMEDIATE takes the write lock
-            # before the budget is read, so concurrent charges are serialised.
-            @event.listens_for(engine, "connect")
-            def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
-                dbapi_connection.isolation_level = None
-
-            @event.listens_for(engine, "begin")
-            def _begin_immediate(connection: Any) -> None:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-        else:
-            engine = create_engine(url, isolation_level="SERIALIZABLE")
+        engine = ledger_engine(url, create)
         head = tables()["dp_ledger_head"]
         with engine.connect() as connection, connection.begin():
             chained = ["dp_budget_caps", "dp_budget_ledger"]
-            if not refuse_legacy(connection, head, chained, "budget ledger", shown):
+            lock_for_creation(connection, "budget ledger")
+            if refuse_legacy(connection, head, chained, "budget ledger", shown):
+                check_revision(connection, LEDGER, shown)
+            else:
                 if not create:
                     raise InputError(MISSING.format(what="budget ledger", url=shown, **where))
+                # New: the models' schema, stamped with the newest migration (see migrate).
                 head.metadata.create_all(connection)
+                stamp_new(connection, LEDGER)
                 create_head(connection, head, key)
     except RAIError:
         raise
@@ -202,4 +232,8 @@ def record(
         for op in operations
     ]
     if rows:
+        from responsible_ai.store.head import refuse_unfit
+
+        for row in rows:
+            refuse_unfit(tables()["dp_budget_ledger"], row, "budget ledger")
         connection.execute(tables()["dp_budget_ledger"].insert(), rows)

@@ -39,8 +39,8 @@ def ledger(tmp_path: Path) -> BudgetLedger:
     return registered(str(tmp_path / "ledger.sqlite"), "adult", "german")
 
 
-def test_charge_records_and_persists(tmp_path: Path) -> None:
-    path = str(tmp_path / "ledger.sqlite")
+def test_charge_records_and_persists(store_url: str) -> None:
+    path = store_url
     remaining = registered(path, "adult").charge("adult", [op(0.3), op(0.2)], who="ann")
     assert remaining == pytest.approx(0.5)
     reopened = BudgetLedger(path)  # a new process would see the same
@@ -231,8 +231,8 @@ def _spend_repeatedly(url: str, start: multiprocessing.synchronize.Event, tries:
             ledger.charge("race", [op(0.1)])
 
 
-def test_two_processes_racing_cannot_overspend(tmp_path: Path) -> None:
-    url = str(tmp_path / "ledger.sqlite")
+def test_two_processes_racing_cannot_overspend(store_url: str) -> None:
+    url = store_url
     registered(url, "race")
     context = multiprocessing.get_context("spawn")
     start = context.Event()
