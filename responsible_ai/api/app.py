@@ -143,9 +143,7 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
 def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse(
-            {"detail": _one_line(exc.detail)}, exc.status_code, headers=exc.headers
-        )
+        return JSONResponse({"detail": _one_line(exc.detail)}, exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

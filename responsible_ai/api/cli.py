@@ -8,9 +8,7 @@ from typing import Any
 
 __all__ = ["add_commands"]
 
-NO_SERVER = (
-    "rai serve needs FastAPI and uvicorn: pip install 'responsible-ai[service]' ({missing})"
-)
+NO_SERVER = "rai serve needs FastAPI and uvicorn: pip install 'responsible-ai[service]' ({missing})"
 BAD_PORT = "--port must be between 1 and 65535"
 
 

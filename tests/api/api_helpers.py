@@ -31,7 +31,12 @@ def make_team(folder: Path) -> Team:
     store = ReviewStore(url)
     tokens = {}
     try:
-        people = [("root", "admin"), ("alice", "reviewer"), ("bob", "reviewer"), ("ci", "submitter")]
+        people = [
+            ("root", "admin"),
+            ("alice", "reviewer"),
+            ("bob", "reviewer"),
+            ("ci", "submitter"),
+        ]
         for name, role in people:
             add_user(store, name, role, PASSWORD, actor="test")
             tokens[name] = add_token(store, name, actor="test")[1]

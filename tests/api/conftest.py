@@ -27,7 +27,13 @@ def failing_report() -> dict[str, Any]:
 @pytest.fixture
 def team(tmp_path, monkeypatch) -> Team:
     monkeypatch.setenv("RAI_HOME", str(tmp_path / "home"))
-    for name in ("RAI_STORE_URL", "RAI_STORE_KEY", "RAI_STORE_KEY_FILE", "RAI_TOKEN", "RAI_APP_URL"):
+    for name in (
+        "RAI_STORE_URL",
+        "RAI_STORE_KEY",
+        "RAI_STORE_KEY_FILE",
+        "RAI_TOKEN",
+        "RAI_APP_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     return make_team(tmp_path)
 

@@ -63,11 +63,18 @@ def test_submit_records_the_token_user_and_answers_id_and_url(client, team, fail
 
 
 def test_admin_may_submit_a_reviewer_may_not(client, team, failing_report):
-    assert client.post("/v1/runs", json=submission(failing_report), headers=team.auth("root")).status_code == 201
+    assert (
+        client.post(
+            "/v1/runs", json=submission(failing_report), headers=team.auth("root")
+        ).status_code
+        == 201
+    )
     refused = client.post("/v1/runs", json=submission(failing_report), headers=team.auth("alice"))
     assert refused.status_code == 403
     assert refused.json() == {
-        "detail": api.ROLE_REFUSED.format(role="reviewer", action="submit runs", needed="submitter or admin")
+        "detail": api.ROLE_REFUSED.format(
+            role="reviewer", action="submit runs", needed="submitter or admin"
+        )
     }
 
 
@@ -102,7 +109,9 @@ def test_list_filters_newest_first(client, team, failing_report):
     listed = client.get("/v1/runs", headers=team.auth("ci")).json()["runs"]
     assert [run["id"] for run in listed] == [3, 2, 1]
     assert listed[0]["submitted_by"] == "ci"
-    by_policy = client.get("/v1/runs", params={"policy": "german-credit-lending", "limit": 1}, headers=team.auth("ci"))
+    by_policy = client.get(
+        "/v1/runs", params={"policy": "german-credit-lending", "limit": 1}, headers=team.auth("ci")
+    )
     assert [run["id"] for run in by_policy.json()["runs"]] == [3]
     by_model = client.get("/v1/runs", params={"model_sha": "AB" * 32}, headers=team.auth("ci"))
     assert [run["id"] for run in by_model.json()["runs"]] == [2]
@@ -132,13 +141,22 @@ def test_waive_then_a_second_reviewer_approves_and_the_gate_opens(client, team, 
     for check in blocking_checks(failing_report):
         waived = client.post(
             f"/v1/runs/{run}/reviews",
-            json={"decision": "waive", "comment": "known gap", "check_id": check,
-                  "justification": "retrained model next month", "expires_on": expires},
+            json={
+                "decision": "waive",
+                "comment": "known gap",
+                "check_id": check,
+                "justification": "retrained model next month",
+                "expires_on": expires,
+            },
             headers=team.auth("alice"),
         )
         assert waived.status_code == 201, waived.text
         assert waived.json()["reviewer"] == "alice"
-    approved = client.post(f"/v1/runs/{run}/reviews", json={"decision": "approve", "comment": "ok"}, headers=team.auth("bob"))
+    approved = client.post(
+        f"/v1/runs/{run}/reviews",
+        json={"decision": "approve", "comment": "ok"},
+        headers=team.auth("bob"),
+    )
     assert approved.status_code == 201
     gate = client.get(f"/v1/runs/{run}/gate", headers=team.auth("ci")).json()
     assert gate["state"] == "approved" and gate["code"] == 0
@@ -147,27 +165,52 @@ def test_waive_then_a_second_reviewer_approves_and_the_gate_opens(client, team, 
 
 def test_four_eyes_is_403_with_the_store_message(client, team, failing_report):
     own = _submit(client, team, failing_report, user="root")
-    refused = client.post(f"/v1/runs/{own}/reviews", json={"decision": "reject", "comment": "mine"}, headers=team.auth("root"))
+    refused = client.post(
+        f"/v1/runs/{own}/reviews",
+        json={"decision": "reject", "comment": "mine"},
+        headers=team.auth("root"),
+    )
     assert refused.status_code == 403
-    assert refused.json()["detail"] == f"root submitted run {own} and cannot reject it: another reviewer must (four eyes)"
-    submitter = client.post(f"/v1/runs/{own}/reviews", json={"decision": "reject", "comment": "x"}, headers=team.auth("ci"))
+    assert (
+        refused.json()["detail"]
+        == f"root submitted run {own} and cannot reject it: another reviewer must (four eyes)"
+    )
+    submitter = client.post(
+        f"/v1/runs/{own}/reviews",
+        json={"decision": "reject", "comment": "x"},
+        headers=team.auth("ci"),
+    )
     assert submitter.status_code == 403
     assert submitter.json()["detail"].startswith("ci has the submitter role and cannot review")
 
 
 def test_an_invalid_review_is_400_and_unknown_run_404(client, team, failing_report):
     run = _submit(client, team, failing_report)
-    early = client.post(f"/v1/runs/{run}/reviews", json={"decision": "approve", "comment": "ok"}, headers=team.auth("alice"))
+    early = client.post(
+        f"/v1/runs/{run}/reviews",
+        json={"decision": "approve", "comment": "ok"},
+        headers=team.auth("alice"),
+    )
     assert early.status_code == 400  # blocking failures not waived: the store refuses
     assert "\n" not in early.json()["detail"]
-    nowhere = client.post("/v1/runs/42/reviews", json={"decision": "approve", "comment": "ok"}, headers=team.auth("alice"))
+    nowhere = client.post(
+        "/v1/runs/42/reviews",
+        json={"decision": "approve", "comment": "ok"},
+        headers=team.auth("alice"),
+    )
     assert nowhere.status_code == 404
     assert client.get("/v1/runs/42/gate", headers=team.auth("alice")).status_code == 404
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("POST", "/v1/runs"), ("GET", "/v1/runs"), ("GET", "/v1/runs/1"),
-                         ("POST", "/v1/runs/1/reviews"), ("GET", "/v1/runs/1/gate")],
+    ("method", "path"),
+    [
+        ("POST", "/v1/runs"),
+        ("GET", "/v1/runs"),
+        ("GET", "/v1/runs/1"),
+        ("POST", "/v1/runs/1/reviews"),
+        ("GET", "/v1/runs/1/gate"),
+    ],
 )
 def test_every_route_but_healthz_needs_a_token(client, method, path):
     answer = client.request(method, path, json={})

@@ -126,7 +126,9 @@ def test_ci_submits_over_http_reviewers_sign_and_the_gate_opens(
             "justification": "retrained model ships next month",
             "expires_on": expires,
         }
-        assert _call(server, "/v1/runs/1/reviews", team.tokens["alice"], waiver)["reviewer"] == "alice"
+        assert (
+            _call(server, "/v1/runs/1/reviews", team.tokens["alice"], waiver)["reviewer"] == "alice"
+        )
     assert _rai("gate", "1", "--store", server)[0] == 1  # waived, not yet approved
     approval = {"decision": "approve", "comment": "waivers in place"}
     assert _call(server, "/v1/runs/1/reviews", team.tokens["bob"], approval)["reviewer"] == "bob"
