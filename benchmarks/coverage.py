@@ -105,8 +105,9 @@ class Population:
 def shares_of(groups: int, imbalance: str) -> np.ndarray:
     if imbalance == "balanced":
         return np.full(groups, 1.0 / groups)
-    # one majority group with 60% of the rows, the others sharing the rest geometrically
-    rest = 0.6 ** np.arange(groups - 1)
+    # one majority group with 60% of the rows, the others sharing the rest geometrically, the
+    # smallest a tenth of the largest of them
+    rest = 0.1 ** (np.arange(groups - 1) / max(groups - 2, 1))
     return np.concatenate([[0.6], 0.4 * rest / rest.sum()]) if groups > 1 else np.ones(1)
 
 
@@ -152,7 +153,8 @@ def true_value(population: Population, metric: str) -> float:
     disparity = DISPARITIES[metric]
     cells = population.true_cells()
     values = [
-        float(compare(group_rate(cells, name), disparity.comparison)) for name in disparity.group_metrics
+        float(compare(group_rate(cells, name), disparity.comparison))
+        for name in disparity.group_metrics
     ]
     return max(values) if disparity.comparison in ("difference", "group_max") else min(values)
 
@@ -287,12 +289,15 @@ def grid(quick: bool) -> list[dict[str, Any]]:
             )
     # weighted: post-stratification weights by group and decision (1 to 4)
     for groups in (2, 10):
-        weights = np.column_stack(
-            [np.linspace(1.0, 4.0, groups), np.linspace(4.0, 1.0, groups)]
-        )
+        weights = np.column_stack([np.linspace(1.0, 4.0, groups), np.linspace(4.0, 1.0, groups)])
         for rows in (2_000, 20_000):
-            population = Population(shares_of(groups, "balanced"), spread_rates(groups), None, None, weights)
-            for metric in ("fairness.demographic_parity_difference", "fairness.selection_rate_ratio"):
+            population = Population(
+                shares_of(groups, "balanced"), spread_rates(groups), None, None, weights
+            )
+            for metric in (
+                "fairness.demographic_parity_difference",
+                "fairness.selection_rate_ratio",
+            ):
                 cases.append(
                     {
                         "population": population,
