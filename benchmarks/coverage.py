@@ -125,9 +125,14 @@ def options(n_boot: int = 1000) -> Options:
 
 
 def engine_intervals(
-    counts: GroupCounts, metric: str, seed: int, opts: Options | None = None
+    counts: GroupCounts,
+    metric: str,
+    seed: int,
+    opts: Options | None = None,
+    check_id: str = "coverage",
 ) -> dict[str, Any]:
-    """The interval of the check's value and of each group, as ``audit()`` computes them."""
+    """The interval of the check's value and of each group, as ``audit()`` computes them for a
+    check ``check_id`` by ``g`` audited with ``seed``."""
     opts = opts or options()
     disparity = DISPARITIES[metric]
     usable_of = {}
@@ -135,7 +140,7 @@ def engine_intervals(
         rates = group_rate(counts.cells, name)
         usable_of[name] = (counts.group_rows >= opts.min_group_size) & ~np.isnan(rates)
     context = SimpleNamespace(seed=seed)
-    check = SimpleNamespace(id="coverage")
+    check = SimpleNamespace(id=check_id)
     return bootstrap_intervals(
         context,  # type: ignore[arg-type]
         check,  # type: ignore[arg-type]
