@@ -81,8 +81,8 @@ def group_estimates(
     spec = GROUP_METRICS[metric]
     if spec.kind == "mean_of":
         parts = [group_estimates(counts, part, added) for part in spec.parts]
-        centre = sum(p[0] for p in parts) / len(parts)
-        spread = np.sqrt(sum(p[1] ** 2 for p in parts)) / len(parts)
+        centre = np.mean([p[0] for p in parts], axis=0)
+        spread = np.sqrt(np.sum([p[1] ** 2 for p in parts], axis=0)) / len(parts)
         return centre, spread
     rate, size = _effective(counts, metric)
     adjusted = (rate * size + added) / (size + 2 * added)
@@ -223,7 +223,12 @@ def _contrasts(
 
 
 def _critical(blocks: list[_Block], z: np.ndarray, confidence: float) -> float:
-    """The ``confidence`` quantile of the largest |contrast| / se over normal group draws."""
+    """The ``confidence`` quantile of the largest |contrast| / se over normal group draws.
+
+    Exact for a single contrast (two groups), where simulating would only add noise.
+    """
+    if sum(len(block[0]) for block in blocks) == 1:
+        return float(ndtri(0.5 + confidence / 2))
     largest = np.zeros(len(z))
     offset = 0
     for _, s, matrix in blocks:

@@ -74,9 +74,7 @@ def test_the_percentile_bootstrap_of_the_largest_gap_would_fail_this_test() -> N
     # far more than 2.5% of the time, so an interval centred on it misses.
     population = _population(4, "equal")
     rng = np.random.default_rng(5)
-    gaps = [
-        float(np.ptp(population.draw(1_500, rng).cells["pp"] / 375)) for _ in range(SAMPLES)
-    ]
+    gaps = [float(np.ptp(population.draw(1_500, rng).cells["pp"] / 375)) for _ in range(SAMPLES)]
     assert np.mean(np.array(gaps) > 0) > 0.9
 
 

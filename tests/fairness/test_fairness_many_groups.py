@@ -17,7 +17,6 @@ from responsible_ai.fairness.uncertainty import (
     adjust_p_values,
     bootstrap_blocks,
     bootstrap_cells,
-    percentile_interval,
     two_proportion_test,
     two_proportion_tests,
 )
