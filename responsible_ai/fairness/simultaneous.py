@@ -18,13 +18,14 @@ it miss the true value far more often than 5% once there are more than two group
   all-1 groups honest; ratios work on the log scale (Katz). With one contrast (two groups) this
   is the Agresti-Caffo interval of a difference or Katz's of a ratio.
 
-The cost is one ``(n_boot, groups)`` normal draw and a matrix product; with more than
+The cost is one ``(n_boot, groups)`` normal draw and its contrasts; with more than
 :data:`MAX_PAIR_GROUPS` groups the pairs give way to one interval per group (linear in groups).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -110,26 +111,59 @@ def wilson_intervals(
     return low, high
 
 
-def _contrast_matrix(
-    k: int, method: str, comparison: str, weights: np.ndarray, reference: int | None
-) -> tuple[np.ndarray, str]:
-    """Rows: the contrasts of the ``k`` compared estimates whose extreme is the disparity."""
+@dataclass(frozen=True)
+class _Contrasts:
+    """Linear contrasts of ``k`` estimates, applied without a dense ``(m, k)`` matrix."""
+
+    kind: str
+    k: int
+    weights: np.ndarray | None = None  # to_overall: x_g - weights @ x
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        if self.kind == "pairs":
+            first, second = np.triu_indices(self.k, 1)
+            return x[..., first] - x[..., second]
+        if self.kind == "reference":  # the reference estimate is the last one
+            return x[..., :-1] - x[..., -1:]
+        if self.kind == "overall":
+            assert self.weights is not None
+            return x - (x @ self.weights)[..., None]
+        return x
+
+    def se(self, s: np.ndarray) -> np.ndarray:
+        """Standard error of each contrast of independent estimates with errors ``s``."""
+        v = s**2
+        if self.kind == "pairs":
+            first, second = np.triu_indices(self.k, 1)
+            return np.sqrt(v[first] + v[second])
+        if self.kind == "reference":
+            return np.sqrt(v[:-1] + v[-1])
+        if self.kind == "overall":
+            assert self.weights is not None
+            w = self.weights
+            return np.sqrt(np.maximum(v * (1 - 2 * w) + (w**2) @ v, 0.0))
+        return s
+
+
+# What evidence.interval.contrasts says for each kind.
+_CONTRAST_WORDS = {
+    "pairs": "every pair of groups",
+    "groups": "each group",
+    "range": "each group (range of their bounds)",
+    "reference": "each group against the reference",
+    "overall": "each group against the overall",
+}
+
+
+def _contrasts_of(k: int, method: str, comparison: str, share: np.ndarray) -> _Contrasts:
+    """The contrasts of the ``k`` compared estimates whose extreme is the disparity."""
     if comparison in ("group_min", "group_max"):
-        return np.eye(k), "groups"
+        return _Contrasts("groups", k)
     if method == "between_groups":
-        if k > MAX_PAIR_GROUPS:
-            return np.eye(k), "groups (range)"
-        first, second = np.triu_indices(k, 1)
-        matrix = np.zeros((first.size, k))
-        matrix[np.arange(first.size), first] = 1.0
-        matrix[np.arange(first.size), second] = -1.0
-        return matrix, "pairs"
-    if method == "to_reference":  # the reference estimate is the last column
-        matrix = np.hstack([np.eye(k - 1), -np.ones((k - 1, 1))])
-        return matrix, "each group against the reference"
-    # to_overall: the overall rate is the denominator-weighted mean of the groups
-    share = weights / weights.sum()
-    return np.eye(k) - share[None, :], "each group against the overall"
+        return _Contrasts("pairs" if k <= MAX_PAIR_GROUPS else "range", k)
+    if method == "to_reference":
+        return _Contrasts("reference", k)
+    return _Contrasts("overall", k, share / share.sum())
 
 
 def disparity_interval(
@@ -146,7 +180,8 @@ def disparity_interval(
     """The simultaneous interval of a check's value (max over components of the disparity)."""
     log_scale = comparison == "ratio"
     z: np.ndarray | None = None
-    critical, added = 0.0, _ADDED
+    critical: float | None = None
+    added = _ADDED
     # Twice: the critical value of the simultaneous intervals sets how much to add to each group
     # (c^2 / 4, Agresti-Caffo's z^2 / 4 at a larger quantile), which changes the errors a little.
     for _ in range(2):
@@ -154,12 +189,14 @@ def disparity_interval(
         if built is None:
             return None
         blocks, kind = built
-        if z is None:
-            z = rng.standard_normal((n_draws, sum(b[2].shape[1] for b in blocks)))
-        critical = _critical(blocks, z, confidence)
+        critical = _sidak(blocks, confidence)
+        if critical is None:
+            if z is None:
+                z = rng.standard_normal((n_draws, sum(b[2].k for b in blocks)))
+            critical = _critical(blocks, z, confidence)
         added = max(_ADDED, critical**2 / 4)
     contrast = np.concatenate([b[0] for b in blocks])
-    se = np.concatenate([np.sqrt((b[2] ** 2) @ (b[1] ** 2)) for b in blocks])
+    se = np.concatenate([b[2].se(b[1]) for b in blocks])
     low, high = contrast - critical * se, contrast + critical * se
     low_value, high_value = _reduce(low, high, comparison, kind, blocks)
     if log_scale:  # log ratio bounds are of -|log p_i - log p_j|
@@ -174,14 +211,14 @@ def disparity_interval(
         "high": high_value,
         "confidence": confidence,
         "method": name,
-        "contrasts": kind,
+        "contrasts": _CONTRAST_WORDS[kind],
         "critical_value": critical,
         "n_boot": n_draws,
         "undefined_replicates": 0,
     }
 
 
-_Block = tuple[np.ndarray, np.ndarray, np.ndarray]
+_Block = tuple[np.ndarray, np.ndarray, _Contrasts]  # contrast estimates, group errors, contrasts
 
 
 def _contrasts(
@@ -193,7 +230,7 @@ def _contrasts(
     reference: int | None,
     added: float,
 ) -> tuple[list[_Block], str] | None:
-    """Per component: the contrasts' estimates, the compared groups' errors, the contrast matrix."""
+    """Per component: the contrasts' estimates, the compared groups' errors, the contrasts."""
     log_scale = comparison == "ratio"
     blocks: list[_Block] = []
     kind = ""
@@ -207,35 +244,41 @@ def _contrasts(
             return None
         spec = GROUP_METRICS[name]
         size = counts.cells["n"] if spec.kind == "mean_of" else _effective(counts, name)[1]
-        matrix, kind = _contrast_matrix(a.size, method, comparison, size[columns], reference)
-        estimate = matrix @ a
+        contrasts = _contrasts_of(a.size, method, comparison, size[columns])
+        kind = contrasts.kind
         if log_scale:
-            if kind == "each group against the overall":  # log p_g - log(sum share * p)
-                share = size[columns] / size[columns].sum()
-                overall = float(share @ a)
+            if kind == "overall":  # log p_g - log(sum share * p), linearised around the estimates
+                assert contrasts.weights is not None
+                overall = float(contrasts.weights @ a)
                 estimate = np.log(a) - math.log(overall)
-                matrix = np.eye(a.size) - (share * a / overall)[None, :]
+                contrasts = _Contrasts(kind, a.size, contrasts.weights * a / overall)
             else:
-                estimate = matrix @ np.log(a)
+                estimate = contrasts.apply(np.log(a))
             s = s / a  # delta method: the se of log p is se / p
-        blocks.append((estimate, s, matrix))
+        else:
+            estimate = contrasts.apply(a)
+        blocks.append((estimate, s, contrasts))
     return blocks, kind
 
 
-def _critical(blocks: list[_Block], z: np.ndarray, confidence: float) -> float:
-    """The ``confidence`` quantile of the largest |contrast| / se over normal group draws.
+def _sidak(blocks: list[_Block], confidence: float) -> float | None:
+    """The exact critical value when the contrasts are independent: the group estimates
+    themselves, or a single contrast (two groups); None otherwise."""
+    count = sum(len(block[0]) for block in blocks)
+    if count == 1 or all(block[2].kind in ("groups", "range") for block in blocks):
+        return float(ndtri(0.5 + confidence ** (1.0 / count) / 2))
+    return None
 
-    Exact for a single contrast (two groups), where simulating would only add noise.
-    """
-    if sum(len(block[0]) for block in blocks) == 1:
-        return float(ndtri(0.5 + confidence / 2))
+
+def _critical(blocks: list[_Block], z: np.ndarray, confidence: float) -> float:
+    """The ``confidence`` quantile of the largest |contrast| / se over normal group draws."""
     largest = np.zeros(len(z))
     offset = 0
-    for _, s, matrix in blocks:
-        width = matrix.shape[1]
-        draws = (z[:, offset : offset + width] * s) @ matrix.T
+    for _, s, contrasts in blocks:
+        width = contrasts.k
+        draws = contrasts.apply(z[:, offset : offset + width] * s)
         offset += width
-        se = np.sqrt((matrix**2) @ (s**2))
+        se = contrasts.se(s)
         largest = np.maximum(largest, np.max(np.abs(draws) / se, axis=1))
     return float(np.quantile(largest, confidence))
 
@@ -245,14 +288,14 @@ def _reduce(
     high: np.ndarray,
     comparison: str,
     kind: str,
-    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    blocks: list[_Block],
 ) -> tuple[float, float]:
     """Bounds of the disparity from bounds of its contrasts, holding whenever all of them do."""
     if comparison == "group_max":
         return float(low.max()), float(high.max())
     if comparison == "group_min":
         return float(low.min()), float(high.min())
-    if kind == "groups (range)":  # bounds of each group: the range lies within theirs
+    if kind == "range":  # bounds of each group: the range lies within theirs
         lows, highs, offset = [], [], 0
         for a, _, _ in blocks:  # here the contrasts are the groups themselves
             lo, hi = low[offset : offset + a.size], high[offset : offset + a.size]
