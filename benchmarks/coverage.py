@@ -111,9 +111,9 @@ def shares_of(groups: int, imbalance: str) -> np.ndarray:
     return np.concatenate([[0.6], 0.4 * rest / rest.sum()]) if groups > 1 else np.ones(1)
 
 
-def options(n_boot: int = 1000) -> Options:
+def options(n_boot: int = 1000, method: str = "between_groups") -> Options:
     return Options(
-        method="between_groups",
+        method=method,
         min_group_size=1,
         min_group_share=0.0,
         reference_group=None,
@@ -154,11 +154,19 @@ def engine_intervals(
     )
 
 
-def true_value(population: Population, metric: str) -> float:
+def true_value(population: Population, metric: str, method: str = "between_groups") -> float:
     disparity = DISPARITIES[metric]
     cells = population.true_cells()
+    overall = {name: values.sum(keepdims=True) for name, values in cells.items()}
     values = [
-        float(compare(group_rate(cells, name), disparity.comparison))
+        float(
+            compare(
+                group_rate(cells, name),
+                disparity.comparison,
+                method,
+                group_rate(overall, name)[0],
+            )
+        )
         for name in disparity.group_metrics
     ]
     return max(values) if disparity.comparison in ("difference", "group_max") else min(values)
@@ -171,21 +179,23 @@ def run_case(
     samples: int,
     seed: int,
     threshold: tuple[str, float] | None = None,
+    opts: Options | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Coverage and median width of the check's interval and of the group-rate intervals."""
     rng = np.random.default_rng(seed)
     disparity = DISPARITIES[metric]
     name = disparity.group_metrics[0]
-    truth = true_value(population, metric)
+    opts = opts or options()
+    truth = true_value(population, metric, opts.method)
     true_rates = group_rate(population.true_cells(), name)
-    hits = widths = 0
+    hits = 0
     width_list, group_widths = [], []
     group_hits = group_total = 0
     passes = 0
     method = group_method = ""
     for s in range(samples):
         counts = population.draw(rows, rng)
-        found = engine_intervals(counts, metric, seed=s)
+        found = engine_intervals(counts, metric, seed=s, opts=opts)
         interval = found["interval"]
         if interval is not None:
             low, high = interval["low"], interval["high"]
@@ -202,7 +212,6 @@ def run_case(
                 group_hits += bounds[0] <= true_rates[g] <= bounds[1]
                 group_widths.append(bounds[1] - bounds[0])
         group_method = str(found.get("group_method", method))
-    del widths
     base = {
         "family": "fairness",
         "rows": rows,

@@ -69,6 +69,26 @@ def test_intervals_cover_the_population_value(metric: str, population: object, r
     assert groups["method"] == "wilson"
 
 
+@pytest.mark.parametrize(
+    "metric",
+    [
+        "fairness.selection_rate_difference",
+        "fairness.selection_rate_ratio",
+        "fairness.equalized_odds_difference",
+    ],
+)
+def test_intervals_against_the_overall_rate_cover_it(metric: str) -> None:
+    population = H.Population(
+        H.shares_of(4, "imbalanced"),
+        np.full(4, 0.3),
+        tpr=np.array([0.6, 0.7, 0.7, 0.75]),
+        fpr=np.array([0.1, 0.1, 0.15, 0.1]),
+    )
+    opts = H.options(method="to_overall")
+    check, _ = H.run_case(population, metric, 5_000, SAMPLES // 2, seed=3, opts=opts)
+    assert check["coverage"] >= _lowest_coverage(SAMPLES // 2), check
+
+
 def test_the_percentile_bootstrap_of_the_largest_gap_would_fail_this_test() -> None:
     # The test can fail: the sample's largest gap of four equal groups lies above the true 0
     # far more than 2.5% of the time, so an interval centred on it misses.
