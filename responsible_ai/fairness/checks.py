@@ -275,6 +275,8 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
             None if from_counts else replicators,
         )
         evidence["group_intervals"] = found.pop("groups")
+        if "group_method" in found:  # count-based: Wilson, not the bootstrap of the value
+            evidence["group_interval_method"] = found.pop("group_method")
         interval = found.get("interval")
         evidence["interval"] = interval
     elif options.n_boot > 0:

@@ -1,4 +1,9 @@
-"""Bootstrap intervals of a fairness check: of each group value and of the check's value."""
+"""Intervals of a fairness check: of each group value and of the check's value.
+
+Count-based metrics get closed forms (Wilson per group; simultaneous max-t over the group
+contrasts for the disparity, :mod:`responsible_ai.fairness.simultaneous`); score and regression
+metrics, which need the rows, keep the percentile bootstrap of their row replicates.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from responsible_ai.fairness.groups import GroupCounts
-from responsible_ai.fairness.rates import compare, group_rate
+from responsible_ai.fairness.rates import compare
+from responsible_ai.fairness.simultaneous import GROUP_METHOD, disparity_interval, wilson_intervals
 from responsible_ai.fairness.uncertainty import (
-    bootstrap_blocks,
     percentile_interval,
     percentile_intervals,
 )
@@ -22,7 +27,7 @@ if TYPE_CHECKING:
     from responsible_ai.fairness.options import Options
     from responsible_ai.policy.schema import Check
 
-__all__ = ["Replicator", "bootstrap_intervals", "check_rng"]
+__all__ = ["Replicator", "bootstrap_intervals", "check_rng", "count_intervals"]
 
 Replicator = Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
@@ -44,30 +49,22 @@ def bootstrap_intervals(
     reference: int | None,
     replicators: dict[str, Replicator | None] | None,
 ) -> dict[str, Any]:
-    """Intervals of each group value and of the check's value; counts are resampled, or rows
-    through ``replicators`` for score and regression metrics."""
+    """Intervals of each group value and of the check's value: closed forms from the counts
+    (:func:`count_intervals`), or a percentile bootstrap of the rows through ``replicators`` for
+    score and regression metrics."""
     rng = check_rng(context, check, by)
-    names = disparity.group_metrics
     if replicators is None:
+        return count_intervals(counts, disparity, options, usable_of, reference, rng)
+    names = disparity.group_metrics
+    rows = replicators
 
-        def blocks() -> Iterator[dict[str, tuple[np.ndarray, np.ndarray]]]:
-            for cells in bootstrap_blocks(counts, options.n_boot, rng):
-                overall = {name: value.sum(axis=-1, keepdims=True) for name, value in cells.items()}
-                yield {
-                    name: (group_rate(cells, name), group_rate(overall, name)[:, 0])
-                    for name in names
-                }
-
-    else:
-        rows = replicators
-
-        def blocks() -> Iterator[dict[str, tuple[np.ndarray, np.ndarray]]]:
-            drawn = {}
-            for name in names:  # one after the other from one stream, as before
-                replicate = rows[name]
-                assert replicate is not None
-                drawn[name] = replicate(options.n_boot, rng)
-            yield drawn
+    def blocks() -> Iterator[dict[str, tuple[np.ndarray, np.ndarray]]]:
+        drawn = {}
+        for name in names:  # one after the other from one stream, as before
+            replicate = rows[name]
+            assert replicate is not None
+            drawn[name] = replicate(options.n_boot, rng)
+        yield drawn
 
     n_groups = len(counts.groups)
     # Stored group-major, so sorting each group's replicates reads contiguous memory.
@@ -97,6 +94,36 @@ def bootstrap_intervals(
     )  # NaN in any component stays NaN
     found = percentile_interval(worst, options.confidence)
     return {"interval": None if found is None else found.to_dict(), "groups": group_intervals}
+
+
+def count_intervals(
+    counts: GroupCounts,
+    disparity: Disparity,
+    options: Options,
+    usable_of: dict[str, np.ndarray],
+    reference: int | None,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Intervals of a count-based check: Wilson per group, max-t simultaneous for its value."""
+    group_intervals: dict[str, dict[str, Any]] = {}
+    for name in disparity.group_metrics:
+        low, high = wilson_intervals(counts, name, options.confidence)
+        group_intervals[name] = {
+            label: None if np.isnan(lo) else [lo, hi]
+            for label, lo, hi in zip(counts.labels, low.tolist(), high.tolist(), strict=True)
+        }
+    interval = disparity_interval(
+        counts,
+        disparity.group_metrics,
+        disparity.comparison,
+        options.method,
+        usable_of,
+        reference,
+        options.confidence,
+        options.n_boot,
+        rng,
+    )
+    return {"interval": interval, "groups": group_intervals, "group_method": GROUP_METHOD}
 
 
 def _disparity_replicates(

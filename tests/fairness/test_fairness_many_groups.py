@@ -17,7 +17,6 @@ from responsible_ai.fairness.uncertainty import (
     adjust_p_values,
     bootstrap_blocks,
     bootstrap_cells,
-    percentile_interval,
     two_proportion_test,
     two_proportion_tests,
 )
@@ -106,27 +105,20 @@ def test_significance_equals_the_per_group_reference(method: str) -> None:
     assert [t["adjusted_p_value"] for t in tests] == pytest.approx(adjusted, rel=1e-9)
 
 
-def test_group_intervals_equal_one_quantile_per_group() -> None:
+def test_group_intervals_are_scipys_wilson_interval_of_each_group() -> None:
+    from scipy.stats import binomtest
+
     report = _report("fairness.selection_rate_ratio")
-    intervals = report.checks[0].evidence["group_intervals"]["selection_rate"]
+    evidence = report.checks[0].evidence
+    intervals = evidence["group_intervals"]["selection_rate"]
+    assert evidence["group_interval_method"] == "wilson"
     frame = _frame()
     counts = count_groups(frame, ["g"], frame["p"].to_numpy() == 1, frame["y"].to_numpy() == 1)
     assert len(intervals) == GROUPS
-    # Same replicates again, one percentile per group as before.
-    from responsible_ai.fairness.intervals import check_rng
-    from responsible_ai.fairness.rates import group_rate
-
-    class _Context:
-        seed = 3
-
-    class _Check:
-        id = "c"
-
-    rng = check_rng(_Context(), _Check(), ["g"])  # type: ignore[arg-type]
-    rates = group_rate(bootstrap_cells(counts, 200, rng), "selection_rate")
+    hits, trials = counts.row_cells["pp"], counts.row_cells["n"]
     for g, label in enumerate(counts.labels):
-        found = percentile_interval(rates[:, g], 0.95)
-        assert intervals[label] == (None if found is None else [found.low, found.high])
+        found = binomtest(int(hits[g]), int(trials[g])).proportion_ci(0.95, method="wilson")
+        assert intervals[label] == pytest.approx([found.low, found.high], abs=1e-12)
 
 
 def test_blocks_of_replicates_equal_one_draw() -> None:
