@@ -24,7 +24,7 @@ def test_edited_threshold_is_a_new_version_in_history_and_the_pack_is_unchanged(
 
     record = ReviewStore().run_record(2)
     assert record["policy_version"] == version
-    assert list(record["policy_text"].values())[0] == edited
+    assert next(iter(record["policy_text"].values())) == edited
 
     at = open_page(at, "views/history.py")
     page = texts(at)

@@ -92,7 +92,7 @@ def test_the_store_records_the_text_that_ran_and_its_version(tmp_path, sample, l
     assert len(texts) == 2 and "name: eeoc-four-fifths" in texts[1]  # and what it extends
     assert record["policy_version"] == loosened.report.policy["version"]
     assert record["policy_sha256"] == hashlib.sha256(loosened.policy_text.encode()).hexdigest()
-    assert list(store.run_record(first)["policy_text"].values())[0] == sample.policy_text
+    assert next(iter(store.run_record(first)["policy_text"].values())) == sample.policy_text
     assert store.verify().ok
 
 
