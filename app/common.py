@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from responsible_ai.audit_run import AuditRun, sample_run
+from responsible_ai.audit_run import AuditRun, recorded_policy_text, sample_run
 from responsible_ai.errors import RAIError
 from responsible_ai.report.escaping import escape_markdown
 from responsible_ai.store import Identity, ReviewStore, default_store_url
@@ -83,7 +83,8 @@ def attempt(action: Callable[[], T]) -> T | None:
 
 def set_current_run(run: AuditRun) -> int:
     """Make ``run`` the session's current run, storing it; returns its run id."""
-    run_number = store().save_run(run.report, label=run.label, reuse=True)
+    texts = recorded_policy_text(run)  # the text that ran, edited or not (packs stay untouched)
+    run_number = store().save_run(run.report, label=run.label, reuse=True, policy_text=texts)
     st.session_state["run"] = run
     st.session_state["run_id"] = run_number
     return run_number

@@ -8,7 +8,7 @@ text is edited (:func:`rerun_with_policy`), and audits uploads with :func:`run_a
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ __all__ = [
     "check_policy_text",
     "policies_dir",
     "policy_from_text",
+    "recorded_policy_text",
     "rerun_with_policy",
     "run_audit",
     "sample_run",
@@ -145,6 +146,7 @@ def run_audit(
     from responsible_ai.auditing import audit
 
     loaded = policy_from_text(policy_text, policy_dir, policy_name)
+    loaded = _as_edit(loaded, policy_text, policy_dir / policy_name)
     given = {key: value for key, value in options.items() if value not in (None, [], "")}
     report = audit(frame, loaded, model=model, **given)
     return AuditRun(
@@ -159,6 +161,28 @@ def run_audit(
     )
 
 
+def _as_edit(loaded: LoadedPolicy, text: str, original: Path) -> LoadedPolicy:
+    """``loaded`` with the version of an edit when ``text`` differs from the file it came from.
+
+    The file is only read, through the bounded loader (the app never writes a pack: only an
+    admin or git changes them); an edited text runs as ``<the file's version>+edit.<its
+    hash>``, so that a report never claims a pack's version for text that is not the pack's.
+    """
+    from responsible_ai.policy.loader import load_policy
+    from responsible_ai.policy.versions import edited_version
+
+    if not original.is_file():
+        return loaded  # text of no file (an upload): its own version is all there is
+    try:
+        pack = load_policy(original)
+    except PolicyError:  # no valid file to compare with: nothing to call an edit of
+        return loaded
+    if pack.sha256 == loaded.sha256:
+        return loaded
+    version = edited_version(pack.policy.version, text)
+    return replace(loaded, policy=loaded.policy.model_copy(update={"version": version}))
+
+
 def rerun_with_policy(run: AuditRun, policy_text: str) -> AuditRun:
     """The same data, model and roles audited against edited policy text."""
     return run_audit(
@@ -170,6 +194,21 @@ def rerun_with_policy(run: AuditRun, policy_text: str) -> AuditRun:
         label=run.label,
         **run.options,
     )
+
+
+def recorded_policy_text(run: AuditRun) -> dict[str, str]:
+    """The exact text of every policy file the run used, by path, for ``save_run(policy_text=)``.
+
+    The first file's text is the run's own (perhaps edited in the app, so not what is on disk);
+    the files it extends are read back and must still have the hashes the report recorded.
+    """
+    from responsible_ai.store.submit import policy_texts
+
+    files = list(run.report.policy.get("files") or [])
+    if not files:
+        return {"<inline>": run.policy_text}
+    bases = replace(run.report, policy={**run.report.policy, "files": files[1:]})
+    return {str(files[0].get("path")): run.policy_text, **policy_texts(bases)}
 
 
 def _sample_model(dataset_name: str) -> Any:

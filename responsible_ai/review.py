@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from responsible_ai.errors import InputError
+from responsible_ai.policy.versions import LOOSENED, TIGHTENED, UNCHANGED, meets, requirement_change
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -291,14 +292,23 @@ _STATUS_RANK = {
 
 
 def compare_runs(before: Report, after: Report) -> pd.DataFrame:
-    """Compare two runs check by check.
+    """Compare two runs check by check, requirements side by side.
+
+    A status that improved only because the requirement was loosened (the value after would
+    not meet the requirement before) is never called ``better``: a reviewer comparing an edited
+    policy with its pack must see that the bar moved, not the model.
 
     Returns
     -------
     DataFrame
-        One row per check id of either run: ``check``, ``metric``, ``status_before``,
-        ``status_after``, ``value_before``, ``value_after``, ``threshold`` and ``change`` (one of
-        ``new``, ``removed``, ``better``, ``worse``, ``value changed``, ``same``).
+        One row per check id of either run: ``check``, ``metric``, ``requirement_before``,
+        ``requirement_after`` (``>= 0.8``), ``requirement`` (``requirement loosened``,
+        ``requirement tightened``, ``requirement unchanged`` or ``requirement changed``),
+        ``status_before``, ``status_after``, ``value_before``, ``value_after``, ``threshold``
+        (after) and ``change`` (one of ``new``, ``removed``, ``better``, ``worse``,
+        ``passes only because the requirement was loosened`` (or ``changed``), ``improves
+        only because the requirement was loosened`` (or ``changed``), ``fails only because the
+        requirement was tightened``, ``value changed``, ``same``).
     """
     import pandas as pd
 
@@ -307,36 +317,54 @@ def compare_runs(before: Report, after: Report) -> pd.DataFrame:
     rows = []
     for check in list(old) + [c for c in new if c not in old]:
         a, b = old.get(check), new.get(check)
-        if a is None or b is None:
-            change = "new" if a is None else "removed"
-        else:
-            rank_a, rank_b = _STATUS_RANK.get(a.status, 3), _STATUS_RANK.get(b.status, 3)
-            if rank_b < rank_a:
-                change = "better"
-            elif rank_b > rank_a:
-                change = "worse"
-            elif (
-                a.value != b.value
-                and not (a.value is None or b.value is None)
-                and (abs(a.value - b.value) > 1e-12)
-            ):
-                change = "value changed"
-            else:
-                change = "same"
+        requirement = (
+            requirement_change((a.operator, a.threshold), (b.operator, b.threshold))
+            if a is not None and b is not None
+            else None
+        )
         either = b or a
         assert either is not None
         rows.append(
             {
                 "check": check,
                 "metric": either.metric,
+                "requirement_before": _requirement(a),
+                "requirement_after": _requirement(b),
+                "requirement": requirement,
                 "status_before": a.status if a else None,
                 "status_after": b.status if b else None,
                 "value_before": a.value if a else None,
                 "value_after": b.value if b else None,
-                "threshold": f"{either.operator} {either.threshold:g}"
-                if either.threshold is not None
-                else None,
-                "change": change,
+                "threshold": _requirement(either),
+                "change": _change(a, b, requirement),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _requirement(finding: Finding | None) -> str | None:
+    if finding is None or finding.threshold is None:
+        return None
+    return f"{finding.operator} {finding.threshold:g}"
+
+
+def _change(a: Finding | None, b: Finding | None, requirement: str | None) -> str:
+    if a is None or b is None:
+        return "new" if a is None else "removed"
+    rank_a, rank_b = _STATUS_RANK.get(a.status, 3), _STATUS_RANK.get(b.status, 3)
+    moved = requirement not in (None, UNCHANGED)
+    # Would the value after have met the requirement before? If not, the bar moved, not the model.
+    held_before = meets(b.value, a.operator, a.threshold)
+    if rank_b < rank_a:
+        if moved and not held_before:
+            how = "loosened" if requirement == LOOSENED else "changed"
+            verb = "passes" if b.status == "pass" else "improves"
+            return f"{verb} only because the requirement was {how}"
+        return "better"
+    if rank_b > rank_a:
+        if requirement == TIGHTENED and held_before:
+            return "fails only because the requirement was tightened"
+        return "worse"
+    if a.value is not None and b.value is not None and abs(a.value - b.value) > 1e-12:
+        return "value changed"
+    return "same"

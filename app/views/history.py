@@ -18,9 +18,11 @@ assert runs is not None
 st.subheader("Runs")
 for row in runs.head(5).itertuples():
     decided = f" by {md(row.decided_by)}" if row.decided_by else ""
+    changed_policy = f" · **{md(row.policy_change)}**" if row.policy_change else ""
     st.markdown(
-        f"- **Run {row.run}** · {md(row.label)} · verdict {row.verdict.upper()} · "
-        f"review **{row.review}**{decided} ({row.reviews} review(s))"
+        f"- **Run {row.run}** · {md(row.label)} · {md(row.policy)} · verdict "
+        f"{row.verdict.upper()} · review **{row.review}**{decided} ({row.reviews} review(s))"
+        f"{changed_policy}"
     )
 st.dataframe(runs, hide_index=True, width="stretch")
 
@@ -60,5 +62,9 @@ after = right.selectbox("After", ids, index=0, format_func=names.__getitem__)
 table = attempt(lambda: compare_runs(the_store.report(before), the_store.report(after)))
 if table is not None:
     changed = table[table["change"] != "same"]
-    st.markdown(f"{len(changed)} of {len(table)} checks changed.")
+    moved = table[~table["requirement"].isin(["requirement unchanged", None])]
+    st.markdown(
+        f"{len(changed)} of {len(table)} checks changed; the requirement of {len(moved)} "
+        "moved (a check that passes only because its requirement was loosened says so)."
+    )
     st.dataframe(table, hide_index=True, width="stretch")

@@ -422,7 +422,9 @@ class ReviewStore:
         """The newest runs with where their review stands (state, verdict after waivers).
 
         Columns: those of :meth:`runs` plus ``review`` (pending, approved, rejected, approval
-        lapsed), ``verdict_after_waivers``, ``reviews`` (count) and ``decided_by``.
+        lapsed), ``verdict_after_waivers``, ``reviews`` (count), ``decided_by`` and
+        ``policy_change`` (``policy changed: 1.0 -> 1.0+edit.3f2a91c0`` when the run's policy
+        text differs from the previous run of that policy, else empty).
         """
         from responsible_ai.review import run_review_state
 
@@ -440,7 +442,18 @@ class ReviewStore:
         table.insert(6, "verdict_after_waivers", after)
         table["reviews"] = counts
         table["decided_by"] = deciders
+        marks = self._policy_marks()
+        table["policy_change"] = [marks.get(int(i), "") for i in table["run"]]
         return table
+
+    def _policy_marks(self) -> dict[int, str]:
+        """Each run whose policy text differs from the previous run of the same policy name."""
+        from responsible_ai.policy.versions import policy_change_marks
+
+        columns = (RunRow.id, RunRow.policy_name, RunRow.policy_version, RunRow.policy_sha256)
+        with Session(self.engine) as session:
+            rows = session.execute(select(*columns)).all()
+        return policy_change_marks(row._asdict() for row in rows)
 
     # -- reviews ---------------------------------------------------------------------------
 
