@@ -8,6 +8,7 @@ import pytest
 
 from responsible_ai.auditing import audit
 from responsible_ai.checker.evaluate import NO_INTERVAL
+from responsible_ai.fairness.scores import DELONG_METHOD, ROW_BOOTSTRAP_METHOD
 from responsible_ai.fairness.checks import (
     NO_REFERENCE,
     NO_ROW_BOOTSTRAP,
@@ -176,7 +177,7 @@ def test_regression_without_a_target_column_says_which_param_to_set() -> None:
     assert NO_REGRESSION_COLUMN.format(role="prediction") in finding.message
 
 
-def test_score_metrics_get_row_bootstrap_intervals_and_auc_says_it_has_none() -> None:
+def test_score_metrics_get_row_bootstrap_intervals_and_auc_gets_delong() -> None:
     rng = np.random.default_rng(3)
     truth = rng.random(600) < 0.5
     data = pd.DataFrame(
@@ -205,4 +206,9 @@ def test_score_metrics_get_row_bootstrap_intervals_and_auc_says_it_has_none() ->
     assert first.interval == again.interval  # seeded
     assert first.interval["low"] <= first.value <= first.interval["high"]
     assert set(first.evidence["group_intervals"]["expected_calibration_error"]) == {"a", "b"}
-    assert auc.interval is None and auc.evidence["interval_note"] == NO_ROW_BOOTSTRAP
+    assert first.interval["method"] == ROW_BOOTSTRAP_METHOD
+    assert auc.interval["method"] == DELONG_METHOD
+    assert auc.interval["low"] <= auc.value <= auc.interval["high"]
+    assert set(auc.evidence["group_intervals"]["roc_auc"]) == {"a", "b"}
+    weighted = audit(data.assign(w=1.0), policy | {"data": policy["data"] | {"weight": "w"}})
+    assert weighted.checks[1].evidence["interval_note"] == NO_ROW_BOOTSTRAP
