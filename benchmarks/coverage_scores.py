@@ -40,6 +40,7 @@ from responsible_ai.fairness.catalog import DISPARITIES
 from responsible_ai.fairness.groups import GroupIndex
 from responsible_ai.fairness.intervals import bootstrap_intervals
 from responsible_ai.fairness.options import Options
+from responsible_ai.fairness.score_intervals import closed_intervals
 from responsible_ai.fairness.scores import delong, row_sums
 
 NOMINAL = 0.95
@@ -104,7 +105,7 @@ def _score_sample(metric: str, rows: int, k: int, imbalance: str, rng: np.random
         y = rng.random(rows) < 0.3
         score = 1 / (1 + np.exp(-rng.normal(mu[codes] * y, 1.0)))
         truth = norm.cdf(mu / math.sqrt(2))
-        return delong(index, score, y).replicates, truth, None
+        return delong(index, score, y).replicates, truth, (index, score, y)
     if metric in ("calibration_gap", "expected_calibration_error"):
         shift = np.linspace(-0.08, 0.08, k) if metric == "calibration_gap" else None
         if shift is None:  # ECE: distinct miscalibrations, small and large
@@ -113,6 +114,9 @@ def _score_sample(metric: str, rows: int, k: int, imbalance: str, rng: np.random
         y = rng.random(rows) < score + shift[codes]
         truth = -shift if metric == "calibration_gap" else np.abs(shift)
         sums = row_sums(metric, index, score, y)
+        if metric == "expected_calibration_error":
+            assert sums is not None
+            return (lambda n, r: sums.replicates(np.ones(rows), n, r)), truth, (index, score, y)
     else:
         sigma = np.linspace(1.0, 2.0, k)
         heavy = metric.endswith("_t5")
@@ -136,17 +140,23 @@ def _covered(interval: list[float] | None, truth: float) -> tuple[bool, float]:
 
 
 def _n_boot(rows: int) -> int:
-    # Row replicates cost rows x n_boot; at scale 250 replicates keep the harness affordable
-    # (the percentile's Monte Carlo error is small next to the sampling error being measured).
-    return 1000 if rows <= 2_000 else 250
+    # Row replicates cost rows x n_boot; at scale 200 replicates keep the harness affordable
+    # (the Monte Carlo error of a percentile is small next to the sampling error being measured).
+    return 1000 if rows <= 2_000 else 200
 
 
 def _samples_at(samples: int, rows: int) -> int:
-    return samples if rows <= 2_000 else max(50, samples // (2 if rows <= 20_000 else 5))
+    return samples if rows <= 2_000 else max(50, samples // (4 if rows <= 20_000 else 10))
 
 
-def score_cases(metric: str, samples: int, seed: int) -> list[dict[str, Any]]:
-    """The difference between groups and the group values of one metric over :data:`GRID`."""
+def score_cases(
+    metric: str, samples: int, seed: int, before: bool = False
+) -> list[dict[str, Any]]:
+    """The difference between groups and the group values of one metric over :data:`GRID`.
+
+    ``before``: the row bootstrap (and for ROC AUC, DeLong draws through the percentile
+    machinery), as the tool computed these before the closed forms of ``score_intervals``.
+    """
     family = "score" if metric in ("roc_auc", "calibration_gap", "expected_calibration_error") else (
         "regression"
     )
@@ -157,8 +167,16 @@ def score_cases(metric: str, samples: int, seed: int) -> list[dict[str, Any]]:
         rng = np.random.default_rng([seed, rows, k, len(metric)])
         hits, widths, group_hits, group_widths = [], [], [], []
         for s in range(n):
-            replicate, truth, _ = _score_sample(metric, rows, k, imbalance, rng)
-            interval, groups = _tool_interval(name, replicate, k, _n_boot(rows), seed + s)
+            replicate, truth, closed = _score_sample(metric, rows, k, imbalance, rng)
+            if closed is None or before:
+                interval, groups = _tool_interval(name, replicate, k, _n_boot(rows), seed + s)
+            else:
+                bounds, interval, _ = closed_intervals(
+                    name, *closed, np.ones(k, dtype=bool), "difference", NOMINAL
+                )
+                groups = {
+                    str(g): [bounds.low[g], bounds.high[g]] for g in range(k)
+                }
             hit, width = _covered(interval, float(truth.max() - truth.min()))
             hits.append(hit)
             widths.append(width)
@@ -166,7 +184,11 @@ def score_cases(metric: str, samples: int, seed: int) -> list[dict[str, Any]]:
                 hit, width = _covered(groups[str(g)], float(truth[g]))
                 group_hits.append(hit)
                 group_widths.append(width)
-        label = "DeLong" if name == "roc_auc" else "percentile bootstrap of rows"
+        label = "percentile bootstrap of rows"
+        if name == "roc_auc":
+            label = "DeLong draws, percentile" if before else "DeLong, logit / Sidak bounds"
+        elif name == "expected_calibration_error" and not before:
+            label = "sign-split / bin-wise bound, Sidak"
         suffix = " (t5 errors)" if metric.endswith("_t5") else ""
         for statistic, h, w in (
             (f"{name}_difference{suffix}", hits, widths),
@@ -267,11 +289,17 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _only(rows: int, groups: int, imbalance: str) -> None:
+    global GRID
+    GRID = ((rows, groups, imbalance),)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--metric", choices=[*METRICS, "attribution_gap"], action="append")
+    parser.add_argument("--before", action="store_true", help="the methods before issue 11")
     args = parser.parse_args()
     chosen = args.metric or [*METRICS, "attribution_gap"]
     started = time.perf_counter()
@@ -280,7 +308,7 @@ def main() -> None:
         if metric == "attribution_gap":
             rows += attribution_cases(args.samples, args.seed)
         else:
-            rows += score_cases(metric, args.samples, args.seed)
+            rows += score_cases(metric, args.samples, args.seed, args.before)
     print(markdown(rows))
     print(f"\n{time.perf_counter() - started:.0f} s, seed {args.seed}")
 

@@ -145,6 +145,57 @@ def _group_values(
     return group_values, overall, (partial(sums.replicates, weight) if affordable else None)
 
 
+def _closed_form(
+    context: AuditContext,
+    by: list[str],
+    disparity: Disparity,
+    options: Options,
+    usable_of: dict[str, np.ndarray],
+) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """ROC AUC's and ECE's own intervals (``score_intervals``) between groups, unweighted.
+
+    None where they do not apply (other metrics, weights, comparisons to the overall value or
+    a reference group): the row bootstrap is used there.
+    """
+    from responsible_ai.fairness.score_intervals import closed_intervals
+
+    (name,) = disparity.group_metrics if len(disparity.group_metrics) == 1 else (None,)
+    data = context.data
+    if name not in ("roc_auc", "expected_calibration_error") or options.method != "between_groups":
+        return None
+    if data.weight is not None or data.score is None or data.y_true is None:
+        return None
+    index = index_for(context, by)
+    groups, bounds, method = closed_intervals(
+        name,
+        index,
+        data.score,
+        data.y_true,
+        usable_of[name],
+        disparity.comparison,
+        options.confidence,
+        options.n_bins,
+    )
+    labels = [" / ".join(str(value) for value in group) for group in index.groups]
+    group_intervals = {
+        name: {
+            label: None if np.isnan(lo) else [float(lo), float(hi)]
+            for label, lo, hi in zip(labels, groups.low, groups.high, strict=True)
+        }
+    }
+    interval = None
+    if bounds is not None:
+        interval = {
+            "low": bounds[0],
+            "high": bounds[1],
+            "confidence": options.confidence,
+            "method": method,
+            "n_boot": 0,
+            "undefined_replicates": 0,
+        }
+    return group_intervals, interval
+
+
 def _row_interval_method(disparity: Disparity) -> str:
     from responsible_ai.fairness.scores import DELONG_METHOD, ROW_BOOTSTRAP_METHOD
 
@@ -276,7 +327,11 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
     result = max(combined) if disparity.comparison in ("difference", "group_max") else min(combined)
     interval: dict[str, Any] | None = None
     from_counts = all(GROUP_METRICS[n].from_counts for n in disparity.group_metrics)
-    if options.n_boot > 0 and (from_counts or all(replicators.values())):
+    closed = None if options.n_boot == 0 else _closed_form(context, by, disparity, options, usable_of)
+    if closed is not None:
+        evidence["group_intervals"], interval = closed
+        evidence["interval"] = interval
+    elif options.n_boot > 0 and (from_counts or all(replicators.values())):
         found = bootstrap_intervals(
             context,
             check,
