@@ -61,10 +61,12 @@ def cases(samples: int, seed: int, draws: int = 1000) -> list[dict[str, Any]]:
         truth = population(k)
         hits: dict[str, list[bool]] = {rate: [] for rate in RATES}
         widths: dict[str, list[float]] = {rate: [] for rate in RATES}
-        for s in range(samples):
+        for _ in range(samples):
             codes = rng.choice(k, size=rows, p=shares(k, imbalance))
             y = rng.random(rows) < truth["base"][codes]
-            chance = np.where(y, truth["true_positive_rate"][codes], truth["false_positive_rate"][codes])
+            chance = np.where(
+                y, truth["true_positive_rate"][codes], truth["false_positive_rate"][codes]
+            )
             pred = rng.random(rows) < chance
             table = dp_fairness_report(
                 pd.DataFrame({"g": codes}),
@@ -86,7 +88,7 @@ def cases(samples: int, seed: int, draws: int = 1000) -> list[dict[str, Any]]:
                 {
                     "family": "dp",
                     "statistic": f"DP table {rate} per group (eps={epsilon})",
-                    "method": "simulation: Laplace-geometric noise + Jeffreys sampling",
+                    "method": "simulation: geometric noise + Jeffreys sampling",
                     "rows": rows,
                     "groups": k,
                     "imbalance": imbalance,

@@ -149,16 +149,16 @@ def _samples_at(samples: int, rows: int) -> int:
     return samples if rows <= 2_000 else max(50, samples // (4 if rows <= 20_000 else 10))
 
 
-def score_cases(
-    metric: str, samples: int, seed: int, before: bool = False
-) -> list[dict[str, Any]]:
+def score_cases(metric: str, samples: int, seed: int, before: bool = False) -> list[dict[str, Any]]:
     """The difference between groups and the group values of one metric over :data:`GRID`.
 
     ``before``: the row bootstrap (and for ROC AUC, DeLong draws through the percentile
     machinery), as the tool computed these before the closed forms of ``score_intervals``.
     """
-    family = "score" if metric in ("roc_auc", "calibration_gap", "expected_calibration_error") else (
-        "regression"
+    family = (
+        "score"
+        if metric in ("roc_auc", "calibration_gap", "expected_calibration_error")
+        else ("regression")
     )
     name = metric.removesuffix("_t5")
     out = []
@@ -174,9 +174,7 @@ def score_cases(
                 bounds, interval, _ = closed_intervals(
                     name, *closed, np.ones(k, dtype=bool), "difference", NOMINAL
                 )
-                groups = {
-                    str(g): [bounds.low[g], bounds.high[g]] for g in range(k)
-                }
+                groups = {str(g): [bounds.low[g], bounds.high[g]] for g in range(k)}
             hit, width = _covered(interval, float(truth.max() - truth.min()))
             hits.append(hit)
             widths.append(width)
@@ -287,11 +285,6 @@ def markdown(rows: list[dict[str, Any]]) -> str:
             f"| {r['samples']} |"
         )
     return "\n".join(lines)
-
-
-def _only(rows: int, groups: int, imbalance: str) -> None:
-    global GRID
-    GRID = ((rows, groups, imbalance),)
 
 
 def main() -> None:

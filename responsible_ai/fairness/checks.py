@@ -327,7 +327,9 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
     result = max(combined) if disparity.comparison in ("difference", "group_max") else min(combined)
     interval: dict[str, Any] | None = None
     from_counts = all(GROUP_METRICS[n].from_counts for n in disparity.group_metrics)
-    closed = None if options.n_boot == 0 else _closed_form(context, by, disparity, options, usable_of)
+    closed = (
+        None if options.n_boot == 0 else _closed_form(context, by, disparity, options, usable_of)
+    )
     if closed is not None:
         evidence["group_intervals"], interval = closed
         evidence["interval"] = interval

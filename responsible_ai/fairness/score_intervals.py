@@ -104,9 +104,9 @@ def ece_bounds(
     total = np.bincount(key, weights=gap, minlength=size).reshape(n_groups, n_bins)
     squares = np.bincount(key, weights=gap**2, minlength=size).reshape(n_groups, n_bins)
     rows = n.sum(axis=1)
-    positives = np.bincount(
-        key, weights=np.asarray(truth, dtype=float), minlength=size
-    ).reshape(n_groups, n_bins)
+    positives = np.bincount(key, weights=np.asarray(truth, dtype=float), minlength=size).reshape(
+        n_groups, n_bins
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(n > 0, total / np.maximum(n, 1), 0.0)
         variance = np.where(n > 1, (squares - n * mean**2) / np.maximum(n - 1, 1), 1.0)

@@ -8,13 +8,13 @@ import pytest
 
 from responsible_ai.auditing import audit
 from responsible_ai.checker.evaluate import NO_INTERVAL
-from responsible_ai.fairness.scores import DELONG_METHOD, ROW_BOOTSTRAP_METHOD
 from responsible_ai.fairness.checks import (
     NO_REFERENCE,
     NO_ROW_BOOTSTRAP,
     RATIO_UNDEFINED,
     TOO_FEW_GROUPS,
 )
+from responsible_ai.fairness.scores import DELONG_METHOD, ROW_BOOTSTRAP_METHOD
 
 
 def frame(sizes: dict[str, tuple[int, int]]) -> pd.DataFrame:

@@ -74,7 +74,11 @@ def test_audit_reports_the_method_of_auc_and_ece_intervals() -> None:
         "data": {"target": "y", "score": "p", "sensitive": ["group"]},
         "checks": [
             {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.5"},
-            {"id": "ece", "metric": "fairness.expected_calibration_error_group_max", "must": "<= 0.5"},
+            {
+                "id": "ece",
+                "metric": "fairness.expected_calibration_error_group_max",
+                "must": "<= 0.5",
+            },
         ],
     }
     auc, ece = audit(data, policy).checks
