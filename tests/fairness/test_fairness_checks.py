@@ -14,7 +14,7 @@ from responsible_ai.fairness.checks import (
     RATIO_UNDEFINED,
     TOO_FEW_GROUPS,
 )
-from responsible_ai.fairness.scores import DELONG_METHOD, ROW_BOOTSTRAP_METHOD
+from responsible_ai.fairness.score_intervals import AUC_METHOD, ECE_METHOD
 
 
 def frame(sizes: dict[str, tuple[int, int]]) -> pd.DataFrame:
@@ -206,8 +206,8 @@ def test_score_metrics_get_row_bootstrap_intervals_and_auc_gets_delong() -> None
     assert first.interval == again.interval  # seeded
     assert first.interval["low"] <= first.value <= first.interval["high"]
     assert set(first.evidence["group_intervals"]["expected_calibration_error"]) == {"a", "b"}
-    assert first.interval["method"] == ROW_BOOTSTRAP_METHOD
-    assert auc.interval["method"] == DELONG_METHOD
+    assert first.interval["method"] == ECE_METHOD
+    assert auc.interval["method"] == AUC_METHOD
     assert auc.interval["low"] <= auc.value <= auc.interval["high"]
     assert set(auc.evidence["group_intervals"]["roc_auc"]) == {"a", "b"}
     weighted = audit(data.assign(w=1.0), policy | {"data": policy["data"] | {"weight": "w"}})
