@@ -47,8 +47,8 @@ RATIO_UNDEFINED = "{label}: the highest group rate is 0, so the ratio is undefin
 TOO_FEW_GROUPS = "{label}: {found} group(s) with a defined value, {needed} needed"
 NO_REGRESSION_COLUMN = "regression metrics need params.{role}: the column of numeric {role}s"
 NO_ROW_BOOTSTRAP = (
-    "no bootstrap interval: ROC AUC has none, and score or regression metrics skip it above "
-    "200 million rows x replicates (lower fairness.n_boot)"
+    "no bootstrap interval: score or regression metrics skip it above 200 million rows x "
+    "replicates (lower fairness.n_boot), and ROC AUC has none with sample weights"
 )
 REFERENCE_NOT_FOUND = "the reference group {group!r} does not occur in the data"
 NO_ROWS_FOR_SCORES = (
@@ -113,7 +113,12 @@ def _group_values(
     if spec.from_counts:
         overall = group_rate(counts.overall().cells, metric)[0]
         return group_rate(counts.cells, metric), float(overall), None
-    from responsible_ai.fairness.scores import ROW_BOOTSTRAP_LIMIT, row_sums, score_group_values
+    from responsible_ai.fairness.scores import (
+        ROW_BOOTSTRAP_LIMIT,
+        delong,
+        row_sums,
+        score_group_values,
+    )
 
     data = context.data
     if data.frame is None or len(data.frame) == 0:
@@ -127,14 +132,74 @@ def _group_values(
         values, truth = data.score, data.y_true
     assert values is not None  # required columns, or guaranteed by MetricSpec.needs
     sums = row_sums(metric, index, values, truth, options.n_bins)
-    if sums is None:  # ROC AUC: ranks, not sums; no interval
+    if sums is None:  # ROC AUC: ranks, not sums; DeLong's interval (unweighted rows only)
         assert truth is not None
+        if data.weight is None:
+            found = delong(index, values, truth)
+            return found.auc, found.overall_auc, found.replicates
         one = GroupIndex((), [()], np.zeros(len(index.codes), dtype=np.int64))
         overall = score_group_values(metric, one, values, truth, weight)[0]
         return score_group_values(metric, index, values, truth, weight), float(overall), None
     group_values, overall = sums.values(weight)
     affordable = len(index.codes) * options.n_boot <= ROW_BOOTSTRAP_LIMIT
     return group_values, overall, (partial(sums.replicates, weight) if affordable else None)
+
+
+def _closed_form(
+    context: AuditContext,
+    by: list[str],
+    disparity: Disparity,
+    options: Options,
+    usable_of: dict[str, np.ndarray],
+) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """ROC AUC's and ECE's own intervals (``score_intervals``) between groups, unweighted.
+
+    None where they do not apply (other metrics, weights, comparisons to the overall value or
+    a reference group): the row bootstrap is used there.
+    """
+    from responsible_ai.fairness.score_intervals import closed_intervals
+
+    (name,) = disparity.group_metrics if len(disparity.group_metrics) == 1 else (None,)
+    data = context.data
+    if name not in ("roc_auc", "expected_calibration_error") or options.method != "between_groups":
+        return None
+    if data.weight is not None or data.score is None or data.y_true is None:
+        return None
+    index = index_for(context, by)
+    groups, bounds, method = closed_intervals(
+        name,
+        index,
+        data.score,
+        data.y_true,
+        usable_of[name],
+        disparity.comparison,
+        options.confidence,
+        options.n_bins,
+    )
+    labels = [" / ".join(str(value) for value in group) for group in index.groups]
+    group_intervals = {
+        name: {
+            label: None if np.isnan(lo) else [float(lo), float(hi)]
+            for label, lo, hi in zip(labels, groups.low, groups.high, strict=True)
+        }
+    }
+    interval = None
+    if bounds is not None:
+        interval = {
+            "low": bounds[0],
+            "high": bounds[1],
+            "confidence": options.confidence,
+            "method": method,
+            "n_boot": 0,
+            "undefined_replicates": 0,
+        }
+    return group_intervals, interval
+
+
+def _row_interval_method(disparity: Disparity) -> str:
+    from responsible_ai.fairness.scores import DELONG_METHOD, ROW_BOOTSTRAP_METHOD
+
+    return DELONG_METHOD if "roc_auc" in disparity.group_metrics else ROW_BOOTSTRAP_METHOD
 
 
 def _numeric_column(
@@ -262,7 +327,13 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
     result = max(combined) if disparity.comparison in ("difference", "group_max") else min(combined)
     interval: dict[str, Any] | None = None
     from_counts = all(GROUP_METRICS[n].from_counts for n in disparity.group_metrics)
-    if options.n_boot > 0 and (from_counts or all(replicators.values())):
+    closed = (
+        None if options.n_boot == 0 else _closed_form(context, by, disparity, options, usable_of)
+    )
+    if closed is not None:
+        evidence["group_intervals"], interval = closed
+        evidence["interval"] = interval
+    elif options.n_boot > 0 and (from_counts or all(replicators.values())):
         found = bootstrap_intervals(
             context,
             check,
@@ -278,6 +349,8 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
         if "group_method" in found:  # count-based: Wilson, not the bootstrap of the value
             evidence["group_interval_method"] = found.pop("group_method")
         interval = found.get("interval")
+        if interval is not None and not from_counts:
+            interval["method"] = _row_interval_method(disparity)
         evidence["interval"] = interval
     elif options.n_boot > 0:
         evidence["interval_note"] = NO_ROW_BOOTSTRAP

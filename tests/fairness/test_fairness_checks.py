@@ -14,6 +14,7 @@ from responsible_ai.fairness.checks import (
     RATIO_UNDEFINED,
     TOO_FEW_GROUPS,
 )
+from responsible_ai.fairness.score_intervals import AUC_METHOD, ECE_METHOD
 
 
 def frame(sizes: dict[str, tuple[int, int]]) -> pd.DataFrame:
@@ -176,7 +177,7 @@ def test_regression_without_a_target_column_says_which_param_to_set() -> None:
     assert NO_REGRESSION_COLUMN.format(role="prediction") in finding.message
 
 
-def test_score_metrics_get_row_bootstrap_intervals_and_auc_says_it_has_none() -> None:
+def test_score_metrics_get_row_bootstrap_intervals_and_auc_gets_delong() -> None:
     rng = np.random.default_rng(3)
     truth = rng.random(600) < 0.5
     data = pd.DataFrame(
@@ -205,4 +206,9 @@ def test_score_metrics_get_row_bootstrap_intervals_and_auc_says_it_has_none() ->
     assert first.interval == again.interval  # seeded
     assert first.interval["low"] <= first.value <= first.interval["high"]
     assert set(first.evidence["group_intervals"]["expected_calibration_error"]) == {"a", "b"}
-    assert auc.interval is None and auc.evidence["interval_note"] == NO_ROW_BOOTSTRAP
+    assert first.interval["method"] == ECE_METHOD
+    assert auc.interval["method"] == AUC_METHOD
+    assert auc.interval["low"] <= auc.value <= auc.interval["high"]
+    assert set(auc.evidence["group_intervals"]["roc_auc"]) == {"a", "b"}
+    weighted = audit(data.assign(w=1.0), policy | {"data": policy["data"] | {"weight": "w"}})
+    assert weighted.checks[1].evidence["interval_note"] == NO_ROW_BOOTSTRAP

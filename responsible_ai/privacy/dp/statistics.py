@@ -2,20 +2,31 @@
 
 Which mechanism releases what (the ``mechanism`` recorded in the ledger):
 
+Neighbouring datasets differ by adding or removing one person's row, so the number of rows (of
+the data and of every group) is itself private: nothing released may use it exactly.
+
 ========== ===================================================== ===========================
-statistic  mechanism                                             sensitivity (one record)
+statistic  mechanism                                             sensitivity (add/remove one)
 ========== ===================================================== ===========================
 count      Geometric (two-sided, integer)                        1
-sum        Laplace (truncated to [n*lower, n*upper]) or Snapping upper - lower
-mean       Laplace (truncated to [lower, upper]) or Snapping      (upper - lower) / n
-variance   Laplace (bounded domain)                              (upper - lower)^2 (n-1) / n^2
+sum        Laplace on the sum of values centred on the bounds'    (upper - lower) / 2
+           midpoint (plus midpoint x noisy count)                 and 1 for the count
+mean       noisy centred sum / noisy count (epsilon split 1:1)    (upper - lower) / 2 and 1
+variance   noisy count, centred sum, centred sum of squares       1, (upper - lower) / 2,
+           (epsilon split 1:1:1)                                 ((upper - lower) / 2)^2
 quantile   Exponential                                           1 (utility: rank)
 histogram  Geometric (truncated at 0), one draw per bin          1 (bins are disjoint)
 ========== ===================================================== ===========================
 
+The released value is post-processing of the noisy parts (clipped to what the bounds allow),
+and the result records the ``epsilon_split``; the ledger charges the statistic's whole epsilon.
+Groups of ``by`` are disjoint, so a per-group statistic costs its epsilon once (parallel
+composition). The ``snapping`` mechanism (sum and mean) is diffprivlib-style and still treats
+the number of rows as public: prefer the default where group sizes are sensitive.
+
 Bounds always come from the caller: diffprivlib's ``PrivacyLeakWarning`` (bounds read off the
 data) is turned into an :class:`~responsible_ai.errors.InputError`. Values outside the bounds are
-clipped. Per-group statistics treat the group sizes as public, as diffprivlib does for ``n``.
+clipped.
 """
 
 from __future__ import annotations
@@ -38,9 +49,11 @@ if TYPE_CHECKING:
     from responsible_ai.privacy.dp.settings import StatisticSpec
 
 __all__ = [
+    "EPSILON_SPLIT",
     "MECHANISMS",
     "PRIVACY_LEAK",
     "dp_statistic",
+    "epsilon_split",
     "group_frames",
     "no_privacy_leaks",
     "plan_statistic",
@@ -56,9 +69,9 @@ EMPTY = "release statistic {name!r}: no values (all missing) in {where}; nothing
 
 MECHANISMS: dict[str, str] = {
     "count": "Geometric",
-    "sum": "Laplace (truncated)",
-    "mean": "Laplace (truncated)",
-    "variance": "Laplace (bounded domain)",
+    "sum": "Geometric count + Laplace centred sum",
+    "mean": "Geometric count + Laplace centred sum",
+    "variance": "Geometric count + Laplace centred sums",
     "quantile": "Exponential",
     "histogram": "Geometric (truncated)",
 }
@@ -105,14 +118,29 @@ def _check_columns(frame: pd.DataFrame, spec: StatisticSpec) -> None:
 
 def _sensitivity(spec: StatisticSpec, sizes: list[int]) -> float:
     width = 0.0 if spec.bounds is None else spec.bounds[1] - spec.bounds[0]
-    smallest = max(1, min(sizes)) if sizes else 1
-    if spec.statistic == "sum":
-        return width
-    if spec.statistic == "mean":
-        return width / smallest
-    if spec.statistic == "variance":
-        return (width / smallest) ** 2 * max(smallest - 1, 1)
+    if spec.mechanism == "snapping":  # diffprivlib's form: the size n is taken as public
+        smallest = max(1, min(sizes)) if sizes else 1
+        return width if spec.statistic == "sum" else width / smallest
+    if spec.statistic in ("sum", "mean", "variance"):
+        # the largest part: the centred sum's (the count's is 1, the squares' (width/2)^2)
+        return max(width / 2, 1.0) if spec.statistic != "variance" else max(width**2 / 4, 1.0)
     return 1.0
+
+
+# How a statistic's epsilon is split over its noisy parts (they compose sequentially).
+EPSILON_SPLIT: dict[str, tuple[str, ...]] = {
+    "sum": ("count", "sum"),
+    "mean": ("count", "sum"),
+    "variance": ("count", "sum", "sum_of_squares"),
+}
+
+
+def epsilon_split(spec: StatisticSpec) -> dict[str, float]:
+    """The epsilon of each noisy part of ``spec``; they add up to ``spec.epsilon``."""
+    parts = EPSILON_SPLIT.get(spec.statistic, ()) if spec.mechanism != "snapping" else ()
+    if not parts:
+        return {spec.statistic: spec.epsilon}
+    return {part: spec.epsilon / len(parts) for part in parts}
 
 
 def plan_statistic(frame: pd.DataFrame, spec: StatisticSpec) -> Operation:
@@ -190,6 +218,7 @@ def dp_statistic(
     }
     if spec.q is not None:
         result["q"] = spec.q
+    result["epsilon_split"] = epsilon_split(spec)
     groups = []
     with no_privacy_leaks():
         for values, part in group_frames(frame, spec.by):
@@ -217,23 +246,53 @@ def _count(part: pd.DataFrame, spec: StatisticSpec, rng: Any) -> int:
     return max(0, int(noisy))  # clipping at 0 is post-processing: no privacy cost
 
 
-def _sum(part: pd.DataFrame, spec: StatisticSpec, rng: Any) -> float:
-    import diffprivlib.tools as dp
+def _noisy_moments(part: pd.DataFrame, spec: StatisticSpec, rng: Any) -> dict[str, float]:
+    """Noisy count and noisy centred sums of one group: private under add/remove of a person.
 
+    Centring on the bounds' midpoint halves the sensitivity of the sum; the count is released
+    with its own noise, so the group's size is never used exactly.
+    """
+    from diffprivlib.mechanisms import Geometric, Laplace
+
+    assert spec.bounds is not None
+    lower, upper = spec.bounds
+    half = (upper - lower) / 2
+    centred = np.clip(_column(part, spec), lower, upper) - (lower + upper) / 2
+    split = epsilon_split(spec)
+    count = Geometric(epsilon=split["count"], sensitivity=1, random_state=rng)
+    out = {"count": float(count.randomise(len(centred)))}
+    total = Laplace(epsilon=split["sum"], delta=0.0, sensitivity=max(half, 1e-12), random_state=rng)
+    out["sum"] = float(total.randomise(float(centred.sum())))
+    if "sum_of_squares" in split:
+        squares = Laplace(
+            epsilon=split["sum_of_squares"],
+            delta=0.0,
+            sensitivity=max(half**2, 1e-12),
+            random_state=rng,
+        )
+        out["sum_of_squares"] = float(squares.randomise(float((centred**2).sum())))
+    return out
+
+
+def _sum(part: pd.DataFrame, spec: StatisticSpec, rng: Any) -> float:
     values = _column(part, spec)
     assert spec.bounds is not None
     if spec.mechanism == "snapping":
         return _snapped(values, spec, rng, len(values), total=True)
-    return float(dp.sum(values, epsilon=spec.epsilon, bounds=spec.bounds, random_state=rng))
+    moments = _noisy_moments(part, spec, rng)
+    middle = sum(spec.bounds) / 2
+    return moments["sum"] + middle * max(moments["count"], 0.0)
 
 
 def _mean(part: pd.DataFrame, spec: StatisticSpec, rng: Any) -> float:
-    import diffprivlib.tools as dp
-
     values = _column(part, spec)
     if spec.mechanism == "snapping":
         return _snapped(values, spec, rng, len(values), total=False)
-    return float(dp.mean(values, epsilon=spec.epsilon, bounds=spec.bounds, random_state=rng))
+    assert spec.bounds is not None
+    moments = _noisy_moments(part, spec, rng)
+    half = (spec.bounds[1] - spec.bounds[0]) / 2
+    centred = np.clip(moments["sum"] / max(moments["count"], 1.0), -half, half)
+    return float(sum(spec.bounds) / 2 + centred)
 
 
 def _snapped(values: np.ndarray, spec: StatisticSpec, rng: Any, n: int, *, total: bool) -> float:
@@ -255,10 +314,13 @@ def _snapped(values: np.ndarray, spec: StatisticSpec, rng: Any, n: int, *, total
 
 
 def _variance(part: pd.DataFrame, spec: StatisticSpec, rng: Any) -> float:
-    import diffprivlib.tools as dp
-
-    values = _column(part, spec)
-    return float(dp.var(values, epsilon=spec.epsilon, bounds=spec.bounds, random_state=rng))
+    assert spec.bounds is not None
+    moments = _noisy_moments(part, spec, rng)
+    half = (spec.bounds[1] - spec.bounds[0]) / 2
+    n = max(moments["count"], 1.0)
+    mean = np.clip(moments["sum"] / n, -half, half)
+    second = np.clip(moments["sum_of_squares"] / n, 0.0, half**2)
+    return float(np.clip(second - mean**2, 0.0, half**2))
 
 
 def _quantile(part: pd.DataFrame, spec: StatisticSpec, rng: Any) -> float:

@@ -93,10 +93,12 @@ def test_plan_names_mechanism_and_sensitivity() -> None:
     plan = plan_statistic(FRAME, spec)
     smallest = FRAME["sex"].value_counts().min()
     assert plan.operation == "mean(age) by sex"
-    assert plan.mechanism == "Laplace (truncated)"
-    assert plan.sensitivity == pytest.approx(100 / smallest)
+    # add/remove one person: the centred sum moves by at most half the bounds' width, whatever n
+    assert plan.mechanism == "Geometric count + Laplace centred sum"
+    assert plan.sensitivity == pytest.approx(50)
     snapping = spec.model_copy(update={"mechanism": "snapping"})
     assert plan_statistic(FRAME, snapping).mechanism == "Snapping"
+    assert plan_statistic(FRAME, snapping).sensitivity == pytest.approx(100 / smallest)
 
 
 def test_privacy_leak_warning_becomes_an_error() -> None:
