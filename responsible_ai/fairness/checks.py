@@ -350,7 +350,7 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
             evidence["group_interval_method"] = found.pop("group_method")
         interval = found.get("interval")
         if interval is not None and not from_counts:
-            interval["method"] = _row_interval_method(disparity)
+            interval["method"] = found.get("method") or _row_interval_method(disparity)
         evidence["interval"] = interval
     elif options.n_boot > 0:
         evidence["interval_note"] = NO_ROW_BOOTSTRAP

@@ -91,3 +91,14 @@ def test_audit_reports_the_method_of_auc_and_ece_intervals() -> None:
             "b",
             "c",
         }
+
+
+def test_largest_calibration_gap_difference_over_many_groups_covers_the_truth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The percentile bootstrap of the extreme covered 78% here; Sidak group bounds hold.
+    monkeypatch.setattr(harness, "GRID", ((2_000, 10, "balanced"),))
+    monkeypatch.setattr(harness, "_n_boot", lambda rows: 100)
+    difference, _ = harness.score_cases("calibration_gap", SAMPLES, seed=11)
+    assert difference["statistic"] == "calibration_gap_difference"
+    assert difference["coverage"] >= floor(difference["samples"]), difference
