@@ -2,7 +2,8 @@
 
 Count-based metrics get closed forms (Wilson per group; simultaneous max-t over the group
 contrasts for the disparity, :mod:`responsible_ai.fairness.simultaneous`); score and regression
-metrics, which need the rows, keep the percentile bootstrap of their row replicates.
+metrics, which need the rows, keep the percentile bootstrap of their row replicates (over more
+than two groups, the extreme is bounded by Sidak-simultaneous group intervals).
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SIMULTANEOUS_METHOD",
-    "Replicator", "bootstrap_intervals", "check_rng", "count_intervals"]
+    "Replicator",
+    "bootstrap_intervals",
+    "check_rng",
+    "count_intervals",
+]
 
 SIMULTANEOUS_METHOD = (
     "Sidak-simultaneous percentile bootstrap of the groups (rows resampled), bounds of the "
