@@ -14,6 +14,7 @@ import pytest
 
 import benchmarks.coverage_scores as harness
 from responsible_ai.auditing import audit
+from responsible_ai.fairness.intervals import SIMULTANEOUS_METHOD
 from responsible_ai.fairness.score_intervals import AUC_METHOD, ECE_METHOD
 
 SAMPLES = 150
@@ -110,3 +111,25 @@ def test_attribution_gap_over_ten_groups_covers_the_truth(monkeypatch: pytest.Mo
     (case,) = harness.attribution_cases(SAMPLES, seed=11, resamples=100)
     assert case["coverage"] >= floor(case["samples"]), case
     assert case["coverage"] >= 0.97, case  # bounds over-cover; the old interval did not
+
+
+def test_audit_reports_the_simultaneous_method_over_more_than_two_groups() -> None:
+    rng = np.random.default_rng(6)
+    score = rng.uniform(0.1, 0.9, 900)
+    data = pd.DataFrame(
+        {
+            "group": rng.choice(["a", "b", "c"], 900),
+            "y": (rng.random(900) < score).astype(int),
+            "p": score,
+        }
+    )
+    policy = {
+        "name": "gaps",
+        "data": {"target": "y", "score": "p", "sensitive": ["group"]},
+        "checks": [
+            {"id": "gap", "metric": "fairness.calibration_gap_difference", "must": "<= 0.5"}
+        ],
+    }
+    (check,) = audit(data, policy).checks
+    assert check.interval["method"] == SIMULTANEOUS_METHOD
+    assert check.interval["low"] <= check.value <= check.interval["high"]
