@@ -94,15 +94,15 @@ def group_gaps(
         boot = np.stack(
             [_bootstrap_means(matrix[labels == name], resamples, rng) for name in names]
         )
-        boot_gap = boot.max(axis=0) - boot.min(axis=0)
+        low, high = _gap_interval(boot, alpha)
         for position, feature in enumerate(values.columns):
             rows.append(
                 {
                     "sensitive": column,
                     "feature": feature,
                     "gap": float(point[:, position].max() - point[:, position].min()),
-                    "gap_ci_low": float(np.quantile(boot_gap[:, position], alpha)),
-                    "gap_ci_high": float(np.quantile(boot_gap[:, position], 1 - alpha)),
+                    "gap_ci_low": float(low[position]),
+                    "gap_ci_high": float(high[position]),
                     "highest_group": names[int(point[:, position].argmax())],
                     "lowest_group": names[int(point[:, position].argmin())],
                 }
@@ -118,6 +118,36 @@ def group_gaps(
     ]
     table = pd.DataFrame(rows, columns=columns)
     return table.sort_values(["sensitive", "gap"], ascending=[True, False]).reset_index(drop=True)
+
+
+GAP_METHOD = "stratified percentile bootstrap of rows"
+SIDAK_GAP_METHOD = (
+    "Sidak-simultaneous stratified percentile bootstrap of each group's mean, bounds of highest "
+    "minus lowest (more than two groups)"
+)
+
+
+def gap_method(n_groups: int) -> str:
+    """The name of :func:`group_gaps`' interval method for ``n_groups`` groups."""
+    return SIDAK_GAP_METHOD if n_groups > 2 else GAP_METHOD
+
+
+def _gap_interval(boot: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """The interval of highest minus lowest group mean from ``boot`` (groups, resamples, features).
+
+    Over more than two groups the percentile bootstrap of the sample's extreme is biased (it
+    covered 91% at 10 groups in ``benchmarks/coverage_scores.py``): bound it with per-group
+    intervals that hold together (Sidak), as the fairness checks do.
+    """
+    if len(boot) <= 2:
+        gap = boot.max(axis=0) - boot.min(axis=0)
+        return np.quantile(gap, alpha, axis=0), np.quantile(gap, 1 - alpha, axis=0)
+    tail = (1 - (1 - 2 * alpha) ** (1 / len(boot))) / 2
+    lows = np.quantile(boot, tail, axis=1)
+    highs = np.quantile(boot, 1 - tail, axis=1)
+    return np.maximum(0.0, lows.max(axis=0) - highs.min(axis=0)), highs.max(axis=0) - lows.min(
+        axis=0
+    )
 
 
 def proxy_table(

@@ -9,7 +9,7 @@ import pandas as pd
 
 from responsible_ai.checker.findings import Measurement
 from responsible_ai.explain._association import association
-from responsible_ai.explain._tables import group_gaps, records
+from responsible_ai.explain._tables import gap_method, group_gaps, records
 from responsible_ai.explain.explanation import Explanation, explain
 
 if TYPE_CHECKING:
@@ -152,6 +152,7 @@ def group_attribution_gap(context: AuditContext, check: Check, by: list[str]) ->
         "gap": float(top["gap"]),
         "gap_ci_low": float(top["gap_ci_low"]),
         "gap_ci_high": float(top["gap_ci_high"]),
+        "gap_ci_method": gap_method(groups.iloc[:, 0].nunique()),
         "highest_group": top["highest_group"],
         "lowest_group": top["lowest_group"],
         "group_sizes": {str(k): int(v) for k, v in groups.iloc[:, 0].value_counts().items()},

@@ -197,9 +197,17 @@ def _closed_form(
 
 
 def _row_interval_method(disparity: Disparity) -> str:
-    from responsible_ai.fairness.scores import DELONG_METHOD, ROW_BOOTSTRAP_METHOD
+    from responsible_ai.fairness.scores import (
+        DELONG_METHOD,
+        ROW_BOOTSTRAP_METHOD,
+        STUDENTIZED_METHOD,
+    )
 
-    return DELONG_METHOD if "roc_auc" in disparity.group_metrics else ROW_BOOTSTRAP_METHOD
+    if "roc_auc" in disparity.group_metrics:
+        return DELONG_METHOD
+    if "root_mean_squared_error" in disparity.group_metrics:
+        return STUDENTIZED_METHOD
+    return ROW_BOOTSTRAP_METHOD
 
 
 def _numeric_column(
@@ -350,7 +358,7 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
             evidence["group_interval_method"] = found.pop("group_method")
         interval = found.get("interval")
         if interval is not None and not from_counts:
-            interval["method"] = _row_interval_method(disparity)
+            interval["method"] = found.get("method") or _row_interval_method(disparity)
         evidence["interval"] = interval
     elif options.n_boot > 0:
         evidence["interval_note"] = NO_ROW_BOOTSTRAP

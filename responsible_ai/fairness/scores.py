@@ -25,6 +25,7 @@ __all__ = [
     "DELONG_METHOD",
     "ROW_BOOTSTRAP_LIMIT",
     "ROW_BOOTSTRAP_METHOD",
+    "STUDENTIZED_METHOD",
     "DeLong",
     "RowSums",
     "delong",
@@ -42,6 +43,10 @@ Sums = dict[str, np.ndarray]
 # What ``interval.method`` says for score and regression metrics.
 ROW_BOOTSTRAP_METHOD = "percentile bootstrap (Poisson resampling of rows)"
 DELONG_METHOD = "DeLong (normal, placement-value variance per group; groups independent)"
+STUDENTIZED_METHOD = (
+    "studentized bootstrap of log mean squared error (Poisson resampling of rows; heavy-tailed "
+    "errors make the percentile interval too short)"
+)
 
 
 def scoring_decision(score: np.ndarray) -> tuple[np.ndarray, float]:
@@ -76,6 +81,9 @@ class RowSums:
     n_bins: int
     terms: dict[str, np.ndarray]
     finish: Callable[[Sums], np.ndarray]
+    # Maps the sample's sums and the replicates' sums to pseudo-replicates whose percentiles
+    # are a studentized (bootstrap-t) interval; None keeps the plain percentile bootstrap.
+    pivot: Callable[[Sums, Sums], np.ndarray] | None = None
 
     def _sum(self, weight: np.ndarray) -> Sums:
         size = self.n_groups * self.n_bins
@@ -99,7 +107,28 @@ class RowSums:
         draws = [self._sum(weight * rng.poisson(1.0, len(self.key))) for _ in range(n_boot)]
         sums = {name: np.stack([d[name] for d in draws]) for name in self.terms}
         overall = {name: s.sum(axis=1, keepdims=True) for name, s in sums.items()}
+        if self.pivot is not None:
+            point = self._sum(weight)
+            whole = {name: s.sum(axis=0, keepdims=True) for name, s in point.items()}
+            return self.pivot(point, sums), self.pivot(whole, overall)[:, 0]
         return self.finish(sums), self.finish(overall)[:, 0]
+
+
+def _rmse_pivot(point: Sums, draws: Sums) -> np.ndarray:
+    """Bootstrap-t pseudo-replicates of RMSE, studentized on the log of the mean squared error
+    (its standard error from the rows' fourth moments), mapped back to the RMSE scale."""
+
+    def log_mse(s: Sums) -> tuple[np.ndarray, np.ndarray]:
+        mse = _ratio(s["e"], s["n"])[..., 0]
+        spread = np.maximum(_ratio(s["q"], s["n"])[..., 0] - mse**2, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(mse), np.sqrt(spread / s["n"][..., 0]) / mse
+
+    value, se = log_mse(point)
+    drawn, drawn_se = log_mse(draws)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = np.where(drawn_se > 0, (drawn - value) / drawn_se, np.nan)
+        return np.sqrt(np.exp(value - t * se))
 
 
 def row_sums(
@@ -133,9 +162,14 @@ def row_sums(
         terms = {"n": ones, "e": np.abs(x - y)}
         return RowSums(index.codes, n_groups, 1, terms, lambda s: _ratio(s["e"], s["n"])[..., 0])
     if metric == "root_mean_squared_error":
-        terms = {"n": ones, "e": (x - y) ** 2}
+        terms = {"n": ones, "e": (x - y) ** 2, "q": (x - y) ** 4}
         return RowSums(
-            index.codes, n_groups, 1, terms, lambda s: np.sqrt(_ratio(s["e"], s["n"])[..., 0])
+            index.codes,
+            n_groups,
+            1,
+            terms,
+            lambda s: np.sqrt(_ratio(s["e"], s["n"])[..., 0]),
+            _rmse_pivot,
         )
     if metric == "expected_calibration_error":
         if x.min(initial=0.0) < 0 or x.max(initial=0.0) > 1:
