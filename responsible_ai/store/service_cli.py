@@ -73,11 +73,8 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     require_role(args.role)
     password = _password(args)
     require_password_quality(password)
-    store = _store(args.store)
-    try:
+    with _store(args.store) as store:
         user = add_user(store, args.name, args.role, password, args.display_name, _operator())
-    finally:
-        store.close()
     print(f"added user {user.username} ({user.role}) to {store.display_url}")
     return 0
 
@@ -86,11 +83,8 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
     from responsible_ai.report.escaping import escape_terminal
     from responsible_ai.store.people import users
 
-    store = _store(args.store, create=False)
-    try:
+    with _store(args.store, create=False) as store:
         found = users(store)
-    finally:
-        store.close()
     if not found:
         print(f"no users in {store.display_url} (unauthenticated local mode)")
     for user in found:
@@ -103,11 +97,8 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
 def _cmd_users_disable(args: argparse.Namespace) -> int:
     from responsible_ai.store.people import disable_user
 
-    store = _store(args.store, create=False)
-    try:
+    with _store(args.store, create=False) as store:
         disable_user(store, args.name, _operator())
-    finally:
-        store.close()
     print(f"disabled user {args.name}")
     return 0
 
@@ -118,11 +109,8 @@ def _cmd_tokens_add(args: argparse.Namespace) -> int:
 
     if args.expires is not None and not 0 < args.expires <= 3650:
         raise InputError("--expires is a number of days between 0 and 3650")
-    store = _store(args.store, create=False)
-    try:
+    with _store(args.store, create=False) as store:
         info, token = add_token(store, args.user, args.role, args.expires, _operator())
-    finally:
-        store.close()
     until = info.expires_at or "never"
     print(
         f"token {info.token_id} for {info.username} ({info.role}), expires {until}", file=sys.stderr
@@ -135,11 +123,8 @@ def _cmd_tokens_add(args: argparse.Namespace) -> int:
 def _cmd_tokens_list(args: argparse.Namespace) -> int:
     from responsible_ai.store.people import tokens
 
-    store = _store(args.store, create=False)
-    try:
+    with _store(args.store, create=False) as store:
         found = tokens(store)
-    finally:
-        store.close()
     if not found:
         print(f"no tokens in {store.display_url}")
     for token in found:
@@ -154,11 +139,8 @@ def _cmd_tokens_list(args: argparse.Namespace) -> int:
 def _cmd_tokens_revoke(args: argparse.Namespace) -> int:
     from responsible_ai.store.people import revoke_token
 
-    store = _store(args.store, create=False)
-    try:
+    with _store(args.store, create=False) as store:
         revoke_token(store, args.token_id, _operator())
-    finally:
-        store.close()
     print(f"revoked token {args.token_id}")
     return 0
 

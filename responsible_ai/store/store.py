@@ -270,6 +270,12 @@ class ReviewStore:
         """Release the database connections."""
         self.engine.dispose()
 
+    def __enter__(self) -> ReviewStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     # -- runs ------------------------------------------------------------------------------
 
     def save_run(

@@ -91,8 +91,17 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait(5)
 
 
+def _tab(page, name: str):
+    """The tab once the page has settled: during a rerun Streamlit shows the old and new tabs."""
+    from playwright.sync_api import expect
+
+    tab = page.get_by_role("tab", name=name)
+    expect(tab).to_have_count(1, timeout=30_000)
+    return tab
+
+
 def _waive(page, check: str) -> None:
-    page.get_by_role("tab", name="Waive a check").click()
+    _tab(page, "Waive a check").click()
     form = page.get_by_test_id("stForm").filter(has_text="Record waiver")
     form.get_by_test_id("stSelectbox").click()
     page.get_by_role("option", name=check, exact=True).click()
@@ -129,7 +138,7 @@ def test_review_the_sample_in_chromium(chromium, tmp_path):
             page.get_by_role("link", name="Review", exact=True).click()
             for check in ("equal-opportunity-age", "four-fifths-rule[age_group]"):
                 _waive(page, check)
-            page.get_by_role("tab", name="Approve or reject the run").click()
+            _tab(page, "Approve or reject the run").click()
             form = page.get_by_test_id("stForm").filter(has_text="Record decision")
             form.get_by_label("Comment").fill("Both age gaps waived until the retrained model")
             form.get_by_role("button", name="Record decision").click()
