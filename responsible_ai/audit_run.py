@@ -251,4 +251,5 @@ def _audit_sample() -> AuditRun:
         policy_dir=policies_dir(),
         model=_sample_model("german_credit"),
         label="German credit sample (reference model)",
+        data_name="german_credit.csv (shipped sample data)",
     )

@@ -44,6 +44,7 @@ def audit(
     seed: int | None = None,
     allow_extends_path: Sequence[PathLike] = (),
     submit: bool | str = False,
+    data_name: str | None = None,
 ) -> Report:
     """Audit a model (or its predictions) on data against a policy.
 
@@ -73,6 +74,9 @@ def audit(
         Record the run for review: True for ``$RAI_SUBMIT`` or the default local store, or a
         store URL / path, or ``https://host`` of the API (token in ``$RAI_TOKEN``). The run id
         and app URL are in ``report.submission``.
+    data_name : str, optional
+        For data given as a DataFrame: the file it came from (an upload's name), so that the
+        report names it instead of "(in memory)". The hash stays that of the frame.
 
     Returns
     -------
@@ -146,6 +150,7 @@ def audit(
         data_path=data_path,
         model_path=model_path,
         group_columns=_grouping_columns(active),
+        data_name=data_name,
     )
     report = _report(AuditContext(prepared, active), loaded, started)
     return _submitted(report, submit, loaded, data)

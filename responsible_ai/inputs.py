@@ -155,11 +155,13 @@ def prepare(
     data_path: str | os.PathLike[str] | None = None,
     model_path: str | os.PathLike[str] | None = None,
     group_columns: list[str] | None = None,
+    data_name: str | None = None,
 ) -> AuditData:
     """Validate the data against the roles and compute predictions from the model if given.
 
     ``group_columns`` are further columns that checks group by (their ``by``); they must exist and
-    their missing values are handled like those of sensitive features.
+    their missing values are handled like those of sensitive features. ``data_name`` names an
+    in-memory frame's origin (an uploaded file) in the report.
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(
@@ -178,6 +180,8 @@ def prepare(
         "rows": len(frame),
         "columns": len(frame.columns),
     }
+    if data_name and not data_path:
+        source["name"] = str(data_name)
 
     frame = _resolve_missing_groups(frame, grouping, roles.missing_sensitive, notes)
     explicit = roles.positive_label is not None

@@ -125,6 +125,7 @@ if st.button("Audit", type="primary", disabled=not ready, key="audit"):
             policy_dir=directory,
             model=model,
             label=label,
+            data_name=data_file.name,
             prediction=prediction,
             target=target,
             sensitive=sensitive,

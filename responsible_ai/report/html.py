@@ -8,7 +8,7 @@ names, group labels, check ids, comments) is escaped, so a column named ``<scrip
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from responsible_ai.report.charts import finding_rate_bars_svg, intersection_heatmap_svg
 from responsible_ai.report.tables import (
@@ -195,14 +195,10 @@ def _reviews_section(reviews: list[Review], state: RunReviewState | None) -> str
 
 
 def _inputs_section(report: Report) -> str:
-    rows = []
-    for kind in ("data", "policy", "model"):
-        item: dict[str, Any] | None = report.inputs.get(kind)
-        if item:
-            rows.append(
-                f"<tr><td>{kind}</td><td>{escape(str(item.get('path') or '(in memory)'))}</td>"
-                f"<td><code>{escape(str(item.get('sha256')))}</code></td></tr>"
-            )
+    rows = [
+        f"<tr><td>{escape(kind)}</td><td>{escape(source)}</td><td><code>{escape(sha)}</code></td></tr>"
+        for kind, source, sha in report.input_rows()
+    ]
     versions = ", ".join(f"{escape(k)} {escape(str(v))}" for k, v in report.versions.items())
     return (
         "<h2>Inputs</h2><table><thead><tr><th>input</th><th>source</th><th>SHA-256</th></tr>"

@@ -141,14 +141,8 @@ def render_markdown(report: Report) -> str:
             lines += [f"- {_cell(e['group'])}: {_cell(e.get('reason', ''))}" for e in exclusions]
     if report.data_notes:
         lines += ["", "## Data notes", ""] + [f"- {_cell(note)}" for note in report.data_notes]
-    inputs = report.inputs
     lines += ["", "## Inputs", ""]
-    for kind in ("data", "policy", "model"):
-        item = inputs.get(kind)
-        if item:
-            lines.append(
-                f"- {kind}: {markdown_code(item.get('path') or '(in memory)')} "
-                f"sha256 {markdown_code(item.get('sha256'))}"
-            )
+    for kind, source, sha in report.input_rows():
+        lines.append(f"- {kind}: {markdown_code(source)} sha256 {markdown_code(sha)}")
     lines += ["", f"Created {_cell(report.created_at)}, seed {_cell(report.seed)}."]
     return "\n".join(lines) + "\n"

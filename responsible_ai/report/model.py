@@ -55,6 +55,30 @@ class Report:
             counts[finding.status] = counts.get(finding.status, 0) + 1
         return counts
 
+    def input_rows(self) -> list[tuple[str, str, str]]:
+        """(kind, source, SHA-256) of every input, each policy file (the extended ones too).
+
+        In-memory data is named by where it came from when the caller said so (``data_name``).
+        """
+        rows: list[tuple[str, str, str]] = []
+        data = self.inputs.get("data") or {}
+        if data:
+            source = data.get("path") or data.get("name") or "(in memory)"
+            rows.append(("data", str(source), str(data.get("sha256"))))
+        files = [f for f in self.policy.get("files") or [] if isinstance(f, dict)]
+        policy = self.inputs.get("policy") or {}
+        if not files and policy:
+            files = [policy]
+        for index, item in enumerate(files):
+            kind = "policy" if index == 0 else "policy (extended)"
+            rows.append((kind, str(item.get("path") or "(in memory)"), str(item.get("sha256"))))
+        model = self.inputs.get("model") or {}
+        if model:
+            rows.append(
+                ("model", str(model.get("path") or "(in memory)"), str(model.get("sha256")))
+            )
+        return rows
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": REPORT_SCHEMA_VERSION,
