@@ -55,6 +55,8 @@ def streamlit_command(
         f"--server.maxUploadSize={max_upload_mb()}",
         "--theme.base=light",
         "--client.toolbarMode=viewer",
+        # Streamlit's own INFO lines ("Uvicorn server started ...") are not for the user.
+        "--logger.level=warning",
     ]
     if port is not None:
         command.append(f"--server.port={port}")
