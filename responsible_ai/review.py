@@ -46,6 +46,7 @@ __all__ = [
     "run_review_state",
     "today_utc",
     "validate_review",
+    "waiver_standing",
 ]
 
 DECISIONS: tuple[str, ...] = ("approve", "reject", "waive")
@@ -55,6 +56,10 @@ NO_REVIEWER = "enter the reviewer's name: every decision is signed"
 NO_COMMENT = "write a comment: say what you checked and why you decided so"
 NO_JUSTIFICATION = "a waiver needs a justification: why may this check fail for now?"
 NO_EXPIRY = "a waiver needs an expiry date: waivers are temporary"
+SAME_WAIVER = (
+    "check {check!r} already has this waiver (review #{seq} by {reviewer}, until {until}): "
+    "nothing new to record; change the justification or the expiry date to replace it"
+)
 
 
 def today_utc() -> date:
@@ -131,6 +136,30 @@ class RunReviewState:
     waived: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
+    #: ``blocking`` split by why: fail, error (could not be computed), insufficient_evidence.
+    failing: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)
+
+    @property
+    def blocking_text(self) -> str:
+        """What still fails the verdict, counted by why: ``1 fails, 1 lacks evidence``.
+
+        The one wording of these counts for the app, History and ``rai store runs``.
+        """
+        parts = []
+        if self.failing:
+            parts.append(
+                f"{len(self.failing)} fails"
+                if len(self.failing) == 1
+                else f"{len(self.failing)} fail"
+            )
+        if self.errors:
+            parts.append(f"{len(self.errors)} could not be computed")
+        if self.undecided:
+            lack = "lacks" if len(self.undecided) == 1 else "lack"
+            parts.append(f"{len(self.undecided)} {lack} evidence")
+        return ", ".join(parts) if parts else "nothing blocks"
 
 
 def _latest_waivers(reviews: list[Review]) -> dict[str, Review]:
@@ -193,10 +222,18 @@ def run_review_state(
         for item in effective
         if item.waiver is not None and item.status != "waived" and item.finding.status in WAIVABLE
     ]
+    status = {item.finding.id: item.status for item in effective}
+    split: dict[str, Any] = {
+        "failing": [c for c in blocking if status[c] == "fail"],
+        "errors": [c for c in blocking if status[c] == "error"],
+        "undecided": [c for c in blocking if status[c] not in ("fail", "error")],
+    }
     decisions = [r for r in sorted(reviews, key=lambda r: r.seq) if r.check_id is None]
     verdict = "fail" if blocking else "pass"
     if not decisions:
-        return RunReviewState("pending", verdict, waived=waived, expired=expired, blocking=blocking)
+        return RunReviewState(
+            "pending", verdict, waived=waived, expired=expired, blocking=blocking, **split
+        )
     last = decisions[-1]
     state = "approved" if last.decision == "approve" else "rejected"
     if state == "approved" and blocking:
@@ -209,7 +246,37 @@ def run_review_state(
         waived=waived,
         expired=expired,
         blocking=blocking,
+        **split,
     )
+
+
+def active_waiver(reviews: list[Review], check_id: str, today: date | None = None) -> Review | None:
+    """The waiver that counts for ``check_id`` on ``today`` (the latest one), or None."""
+    waiver = _latest_waivers(reviews).get(check_id)
+    return waiver if waiver is not None and waiver.is_active_waiver(today or today_utc()) else None
+
+
+def waiver_standing(reviews: list[Review], today: date | None = None) -> dict[int, str]:
+    """For each waiver (by ``seq``): ``active until D``, ``replaced by #N`` or ``expired on D``.
+
+    A later waiver of the same check replaces the earlier one (only the latest counts), so the
+    reviews table says which waiver is in force.
+    """
+    today = today or today_utc()
+    latest = _latest_waivers(reviews)
+    standing: dict[int, str] = {}
+    for review in reviews:
+        if review.decision != "waive" or review.check_id is None:
+            continue
+        until = review.expires_on.isoformat() if review.expires_on else "?"
+        current = latest[review.check_id]
+        if current.seq != review.seq:
+            standing[review.seq] = f"replaced by #{current.seq}"
+        elif review.is_active_waiver(today):
+            standing[review.seq] = f"active until {until}"
+        else:
+            standing[review.seq] = f"expired on {until}"
+    return standing
 
 
 def validate_review(
@@ -238,7 +305,9 @@ def validate_review(
     if not review.comment:
         raise InputError(NO_COMMENT)
     if review.decision == "waive":
-        return _validate_waiver(report, review, today)
+        waiver = _validate_waiver(report, review, today)
+        _refuse_same_waiver(existing, waiver, today)
+        return waiver
     if review.check_id is not None:
         raise InputError(
             f"{review.decision} applies to the whole run; to accept a failing check "
@@ -279,6 +348,29 @@ def _validate_waiver(report: Report, review: Review, today: date) -> Review:
             f"choose a date after {today.isoformat()}"
         )
     return review
+
+
+def _refuse_same_waiver(existing: list[Review], review: Review, today: date) -> None:
+    """A second identical waiver (a double click, a retried request) records nothing.
+
+    A waiver that differs (another justification or expiry) replaces the one in force; the
+    reviews table marks the earlier one ``replaced by #N``.
+    """
+    assert review.check_id is not None
+    current = active_waiver(existing, review.check_id, today)
+    if (
+        current is not None
+        and current.justification == review.justification
+        and current.expires_on == review.expires_on
+    ):
+        raise InputError(
+            SAME_WAIVER.format(
+                check=review.check_id,
+                seq=current.seq,
+                reviewer=current.reviewer,
+                until=current.expires_on.isoformat() if current.expires_on else "?",
+            )
+        )
 
 
 _STATUS_RANK = {
