@@ -45,6 +45,7 @@ def audit(
     allow_extends_path: Sequence[PathLike] = (),
     submit: bool | str = False,
     data_name: str | None = None,
+    engine: str | None = None,
 ) -> Report:
     """Audit a model (or its predictions) on data against a policy.
 
@@ -77,6 +78,10 @@ def audit(
     data_name : str, optional
         For data given as a DataFrame: the file it came from (an upload's name), so that the
         report names it instead of "(in memory)". The hash stays that of the frame.
+    engine : {"pandas", "duckdb"}, optional
+        Where the per-group counts are computed (see :mod:`responsible_ai.engines`). Default:
+        DuckDB for a folder, a glob or files of 1 GiB and more when it is installed and the
+        policy needs decision counts only; else pandas (Parquet streamed in batches).
 
     Returns
     -------
@@ -106,12 +111,13 @@ def audit(
     if seed is not None:
         active = active.model_copy(update={"seed": seed})
 
-    from responsible_ai.fairness.parquet import streams
+    from responsible_ai.engines.choose import choose_engine
 
-    if streams(data, active, model, [prediction, target, score]):
+    chosen = choose_engine(data, active, model, [prediction, target, score], engine)
+    if chosen is not None:
         given = {"prediction": prediction, "target": target, "score": score}
         given |= {"sensitive": sensitive, "positive_label": positive_label}
-        streamed = _audit_streamed(Path(str(data)), loaded, active, given, started)
+        streamed = _audit_streamed(data, loaded, active, given, started, chosen)
         return _submitted(streamed, submit, loaded, data)
 
     data_path: Path | None = None
@@ -172,10 +178,15 @@ def _submitted(report: Report, submit: bool | str, loaded: LoadedPolicy, data: A
 
 
 def _audit_streamed(
-    path: Path, loaded: LoadedPolicy, active: Policy, given: dict[str, Any], started: float
+    data: Any,
+    loaded: LoadedPolicy,
+    active: Policy,
+    given: dict[str, Any],
+    started: float,
+    engine: str,
 ) -> Report:
-    """A fairness-only audit of a Parquet file: per-group counts from batches (see
-    :mod:`responsible_ai.fairness.parquet`)."""
+    """A fairness-only audit from per-group counts computed by an engine (Parquet batches with
+    pandas, :mod:`responsible_ai.fairness.parquet`; or DuckDB, :mod:`responsible_ai.engines`)."""
     from responsible_ai.fairness.parquet import groupings, prepare_streamed
 
     overrides: dict[str, Any] = {
@@ -187,7 +198,13 @@ def _audit_streamed(
     if given["positive_label"] is not None:
         overrides["positive_label"] = given["positive_label"]
     roles = active.data.model_copy(update=overrides)
-    prepared, counts = prepare_streamed(path, roles, groupings(active, list(roles.sensitive)))
+    bys = groupings(active, list(roles.sensitive))
+    if engine == "duckdb":
+        from responsible_ai.engines.duckdb_engine import count_with_duckdb
+
+        prepared, counts = count_with_duckdb(data, roles, bys)
+    else:
+        prepared, counts = prepare_streamed(Path(str(data)), roles, bys)
     context = AuditContext(prepared, active)
     for key, value in counts.items():
         context.cached(key, _constant(value))

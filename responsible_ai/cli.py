@@ -67,6 +67,10 @@ def _write_output(path: str, content: str, inputs: list[tuple[str, Any]] | None 
 def _check_inputs(args: argparse.Namespace, report: Any = None) -> list[tuple[str, Any]]:
     """The files ``rai check`` reads, which its ``--output`` must never replace."""
     inputs: list[tuple[str, Any]] = [("input data file", args.data), ("policy file", args.policy)]
+    if any(c in str(args.data) for c in "*?[") or Path(args.data).is_dir():
+        from responsible_ai.engines.duckdb_engine import data_sources
+
+        inputs += [("input data file", path) for path in data_sources(args.data)[0]]
     if args.model:
         inputs.append(("model file", args.model))
     if report is not None:
@@ -100,6 +104,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         trust_model=args.trust_model,
         seed=args.seed,
         allow_extends_path=args.allow_extends_path,
+        engine=args.engine,
     )
     to_file = bool(args.output) and not is_stdout(args.output)
     if to_file:
@@ -236,6 +241,14 @@ def _parser() -> argparse.ArgumentParser:
         help="write the report here (atomically; never over an input; - for standard output)",
     )
     check.add_argument("--seed", type=int, help="override the policy's seed")
+    check.add_argument(
+        "--engine",
+        choices=("pandas", "duckdb"),
+        help="where the per-group counts are computed: pandas (in memory, Parquet in batches) "
+        "or duckdb (Parquet/CSV files, folders and globs, out of core; memory limit "
+        "$RAI_DUCKDB_MEMORY, default 2GB). Default: duckdb for folders, globs and files of "
+        "1 GiB or more when installed and the policy needs decision counts only",
+    )
     check.add_argument(
         "--submit",
         nargs="?",

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from responsible_ai.data_files import check_data_file, check_parquet
-from responsible_ai.decisions import column_decisions, looks_like_scores
+from responsible_ai.engines.counts import MAX_LABELS, CountsPass, finish_pass
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.groups import GroupCounts, count_groups, merge_counts
-from responsible_ai.inputs import MISSING_GROUP, AuditData, _resolve_positive_label
+from responsible_ai.inputs import MISSING_GROUP, AuditData
 
 if TYPE_CHECKING:
     from responsible_ai.policy.schema import DataRoles, Policy
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["BATCH_ROWS", "groupings", "prepare_streamed", "streams"]
 
 BATCH_ROWS = 1 << 18
-# Distinct label values remembered to resolve and check the positive label after the pass.
-_MAX_LABELS = 10_000
 
 MISSING_LABEL = "{role} column {column!r} has missing value(s); drop or fill those rows"
 NEGATIVE_WEIGHT = "weight column {column!r} has negative values"
@@ -124,7 +122,6 @@ def prepare_streamed(
     sensitive = list(dict.fromkeys(c for by in bys for c in by))
     extra = [roles.target, roles.prediction, roles.weight, roles.score]
     columns = list(dict.fromkeys([*sensitive, *(c for c in extra if c is not None)]))
-    label_column = roles.target or roles.prediction
     label = roles.positive_label
     seen: dict[str, set[Any]] = {roles.prediction: set()}
     if roles.target is not None:
@@ -138,7 +135,7 @@ def prepare_streamed(
     for batch in _batches(file, wanted, batch_rows):
         batches += 1
         for column, values in seen.items():
-            if len(values) < _MAX_LABELS:
+            if len(values) < MAX_LABELS:
                 values.update(
                     v.item() if isinstance(v, np.generic) else v
                     for v in batch[column].dropna().unique()
@@ -157,64 +154,20 @@ def prepare_streamed(
             counts = count_groups(batch, by, y_pred, y_true, weight)
             previous = parts[tuple(by)]
             parts[tuple(by)] = counts if previous is None else merge_counts([previous, counts])
-    if rows == 0:
-        raise InputError(f"{file} has no rows to audit")
-    assert label_column is not None
-    observed = pd.Series(sorted(seen[label_column], key=str), dtype=object)
-    positive = _resolve_positive_label(
-        label, observed, label_column, must_occur=roles.target is not None
+    counted = CountsPass(
+        parts=parts,
+        seen=seen,
+        rows=rows,
+        dropped=dropped,
+        missing_groups=missing_groups,
+        notes=[
+            f"streamed from Parquet in {batches} batch(es) of up to {batch_rows} rows: "
+            "per-group counts only"
+        ],
+        source={"path": str(file), "sha256": sha256_file(file), "columns": len(columns)},
+        columns=columns,
     )
-    # The same task-type checks as in memory, on the distinct predictions seen in the pass.
-    predicted = pd.Series(sorted(seen[roles.prediction], key=str), dtype=object)
-    if predicted.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).all():
-        fractional = any(isinstance(v, float) for v in predicted)
-        predicted = predicted.astype(float if fractional else "int64")
-    target = None if roles.target is None else pd.Series(sorted(seen[roles.target], key=str))
-    decisions = column_decisions(predicted, roles.prediction, positive, label is not None, target)
-    if (
-        looks_like_scores(predicted) is None
-        and roles.target is not None
-        and not seen[roles.prediction] & seen[roles.target]
-    ):
-        raise InputError(
-            f"prediction column {roles.prediction!r} shares no value with target "
-            f"{roles.target!r}; both must use the same labels"
-        )
-    notes = [
-        f"streamed from Parquet in {batches} batch(es) of up to {batch_rows} rows: "
-        "per-group counts only"
-    ]
-    if decisions.note:
-        notes.append(decisions.note)
-    for column, count in missing_groups.items():
-        verb = (
-            "dropped" if roles.missing_sensitive == "drop" else "grouped as " + repr(MISSING_GROUP)
-        )
-        notes.append(f"{count} row(s) with a missing value in sensitive feature {column!r} {verb}")
-    empty = pd.DataFrame(columns=columns)
-    data = AuditData(
-        frame=empty,
-        roles=roles.model_copy(update={"positive_label": positive}),
-        y_true=np.zeros(0, dtype=bool) if roles.target else None,
-        y_pred=np.zeros(0, dtype=bool),
-        score=np.zeros(0) if roles.score else None,
-        weight=np.zeros(0) if roles.weight else None,
-        notes=notes,
-        prediction_problem=decisions.problem,
-        source={
-            "path": str(file),
-            "sha256": sha256_file(file),
-            "rows": rows + dropped,
-            "columns": len(columns),
-            "streamed": True,
-        },
-    )
-    cache: dict[Hashable, GroupCounts] = {
-        ("fairness.counts", by, "prediction"): counts
-        for by, counts in parts.items()
-        if counts is not None
-    }
-    return data, cache
+    return finish_pass(counted, roles)
 
 
 def _resolve_missing(

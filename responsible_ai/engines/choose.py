@@ -1,0 +1,99 @@
+"""Which engine an audit runs on: asked for (``--engine``), or chosen by the data's size."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from responsible_ai.engines import ENGINES
+from responsible_ai.errors import InputError
+
+if TYPE_CHECKING:
+    from responsible_ai.policy.schema import Policy
+
+__all__ = ["AUTO_DUCKDB_BYTES", "choose_engine"]
+
+#: Files (summed) at least this large are counted by DuckDB when it is installed and the policy
+#: needs only decision counts: pandas would need several times their size in memory.
+AUTO_DUCKDB_BYTES = 1 << 30
+
+UNKNOWN_ENGINE = "unknown engine {name!r}; choose one of {choices}"
+NEEDS_FILES = (
+    "the duckdb engine reads files: give DATA as a CSV/Parquet file, folder or glob "
+    "(a DataFrame is audited in memory by pandas)"
+)
+NEEDS_COLUMN_PREDICTIONS = (
+    "the duckdb engine counts predictions stored with the data; a model's predictions need the "
+    "rows in memory: add a prediction column (--prediction) or drop --engine duckdb"
+)
+NEEDS_ROWS = (
+    "check {check!r} ({metric}) needs each row, which the duckdb engine does not bring back; "
+    "use --engine pandas, or a policy of decision-count fairness metrics"
+)
+
+
+def _counts_only_problem(policy: Policy) -> str | None:
+    from responsible_ai.fairness.parquet import _from_prediction_counts
+
+    for check in policy.checks:
+        if check.enabled and not _from_prediction_counts(check.metric):
+            return NEEDS_ROWS.format(check=check.id, metric=check.metric)
+    return None
+
+
+def _total_bytes(data: Any) -> int:
+    from responsible_ai.engines.duckdb_engine import data_sources
+
+    try:
+        files, _kind = data_sources(data)
+    except InputError:
+        return 0
+    return sum(os.stat(p).st_size for p in files)
+
+
+def choose_engine(
+    data: Any, policy: Policy, model: Any, roles_given: list[Any], requested: str | None
+) -> str | None:
+    """``"duckdb"``, ``"pandas"`` (Parquet streamed in batches) or None (in memory).
+
+    Raises
+    ------
+    InputError
+        An unknown engine, or DuckDB asked for what it cannot do (with the alternative).
+    """
+    from responsible_ai.fairness.parquet import streams
+
+    if requested is not None and requested not in ENGINES:
+        raise InputError(UNKNOWN_ENGINE.format(name=requested, choices=", ".join(ENGINES)))
+    is_path = isinstance(data, str | os.PathLike)
+    if requested == "duckdb":
+        if not is_path:
+            raise InputError(NEEDS_FILES)
+        if model is not None:
+            raise InputError(NEEDS_COLUMN_PREDICTIONS)
+        if any(role is not None and not isinstance(role, str) for role in roles_given):
+            raise InputError("the duckdb engine takes roles as column names, not arrays")
+        problem = _counts_only_problem(policy)
+        if problem is not None:
+            raise InputError(problem)
+        return "duckdb"
+    streamed = streams(data, policy, model, roles_given)
+    if (
+        requested is None
+        and is_path
+        and model is None
+        and all(role is None or isinstance(role, str) for role in roles_given)
+        and _counts_only_problem(policy) is None
+        and importlib.util.find_spec("duckdb") is not None
+        and (_is_many(data) or _total_bytes(data) >= AUTO_DUCKDB_BYTES)
+    ):
+        return "duckdb"
+    return "pandas" if streamed else None
+
+
+def _is_many(data: Any) -> bool:
+    """A folder or a glob: only an engine that reads many files can audit it."""
+    text = os.fspath(data)
+    return any(c in text for c in "*?[") or Path(text).is_dir()
