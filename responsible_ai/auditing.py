@@ -78,10 +78,11 @@ def audit(
     data_name : str, optional
         For data given as a DataFrame: the file it came from (an upload's name), so that the
         report names it instead of "(in memory)". The hash stays that of the frame.
-    engine : {"pandas", "duckdb"}, optional
+    engine : {"pandas", "duckdb", "spark"}, optional
         Where the per-group counts are computed (see :mod:`responsible_ai.engines`). Default:
         DuckDB for a folder, a glob or files of 1 GiB and more when it is installed and the
-        policy needs decision counts only; else pandas (Parquet streamed in batches).
+        policy needs decision counts only; Spark for a Spark DataFrame (the active session;
+        ``$RAI_SPARK_MASTER`` or ``local[2]`` for files); else pandas.
 
     Returns
     -------
@@ -117,6 +118,12 @@ def audit(
     if chosen is not None:
         given = {"prediction": prediction, "target": target, "score": score}
         given |= {"sensitive": sensitive, "positive_label": positive_label}
+        if chosen == "spark" and isinstance(model, str | os.PathLike):
+            from responsible_ai.models import load_model
+
+            given["model_path"] = str(model)
+            model = load_model(Path(model), trust_model=trust_model)
+        given["model"] = model
         streamed = _audit_streamed(data, loaded, active, given, started, chosen)
         return _submitted(streamed, submit, loaded, data)
 
@@ -203,6 +210,22 @@ def _audit_streamed(
         from responsible_ai.engines.duckdb_engine import count_with_duckdb
 
         prepared, counts = count_with_duckdb(data, roles, bys)
+    elif engine == "spark":
+        from responsible_ai.engines.spark_engine import count_with_spark
+
+        model = given.get("model")
+        if model is not None:
+            roles = roles.model_copy(update={"prediction": None})
+        prepared, counts = count_with_spark(data, roles, bys, model=model)
+        if model is not None:
+            from responsible_ai.hashing import sha256_file, sha256_object
+
+            path = given.get("model_path")
+            prepared.model_source = {
+                "path": path,
+                "sha256": sha256_file(path) if path else sha256_object(model),
+                "type": f"{type(model).__module__}.{type(model).__qualname__}",
+            }
     else:
         prepared, counts = prepare_streamed(Path(str(data)), roles, bys)
     context = AuditContext(prepared, active)

@@ -90,6 +90,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         )
     if args.output:
         guard_output(args.output, _check_inputs(args))  # before the audit: fail fast
+    if args.spark_master:
+        os.environ["RAI_SPARK_MASTER"] = args.spark_master
     report = audit(
         args.data,
         args.policy,
@@ -243,11 +245,17 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, help="override the policy's seed")
     check.add_argument(
         "--engine",
-        choices=("pandas", "duckdb"),
+        choices=("pandas", "duckdb", "spark"),
         help="where the per-group counts are computed: pandas (in memory, Parquet in batches) "
         "or duckdb (Parquet/CSV files, folders and globs, out of core; memory limit "
         "$RAI_DUCKDB_MEMORY, default 2GB). Default: duckdb for folders, globs and files of "
-        "1 GiB or more when installed and the policy needs decision counts only",
+        "1 GiB or more when installed and the policy needs decision counts only; spark "
+        "counts (and predicts with --model) on Spark's executors",
+    )
+    check.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="the Spark master for --engine spark (default $RAI_SPARK_MASTER, else local[2])",
     )
     check.add_argument(
         "--submit",

@@ -67,7 +67,20 @@ def choose_engine(
 
     if requested is not None and requested not in ENGINES:
         raise InputError(UNKNOWN_ENGINE.format(name=requested, choices=", ".join(ENGINES)))
+    from responsible_ai.engines.spark_engine import is_spark_frame
+
     is_path = isinstance(data, str | os.PathLike)
+    if requested == "spark" or is_spark_frame(data):
+        if requested not in (None, "spark"):
+            raise InputError(f"a Spark DataFrame is counted by Spark, not by {requested}")
+        if not (is_path or is_spark_frame(data)):
+            raise InputError("the spark engine reads files or a Spark DataFrame")
+        if any(role is not None and not isinstance(role, str) for role in roles_given):
+            raise InputError("the spark engine takes roles as column names, not arrays")
+        problem = _counts_only_problem(policy)
+        if problem is not None:
+            raise InputError(problem.replace("duckdb engine", "spark engine"))
+        return "spark"
     if requested == "duckdb":
         if not is_path:
             raise InputError(NEEDS_FILES)

@@ -14,23 +14,19 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import io
-import math
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from responsible_ai.data_files import TABLE_SUFFIXES, check_data_file, check_parquet
-from responsible_ai.engines.counts import MAX_LABELS, CountsPass, finish_pass
+from responsible_ai.engines.counts import finish_pass
+from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube
 from responsible_ai.errors import InputError
-from responsible_ai.fairness.groups import GroupCounts, group_index
-from responsible_ai.inputs import MISSING_GROUP
+from responsible_ai.fairness.groups import GroupCounts
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -52,9 +48,6 @@ MIXED_KINDS = (
     "narrow the glob (for example {pattern_hint})"
 )
 MISSING_COLUMN = "{role} column {column!r} is not in {pattern}{hint}"
-MISSING_LABEL = "{role} column {column!r} has missing value(s); drop or fill those rows"
-NOT_NUMERIC = "weight column {column!r} must be numeric"
-NEGATIVE_WEIGHT = "weight column {column!r} has negative values"
 BAD_MEMORY = "{env}={value!r} is not a DuckDB memory size; use a number and a unit, e.g. 4GB"
 DUCKDB_FAILED = "DuckDB could not read {pattern}: {reason}"
 
@@ -148,28 +141,6 @@ def _relation(con: Any, files: list[Path], kind: str) -> Any:
     return con.read_csv(names, header=True, all_varchar=True, sep="\t" if kind == "tsv" else ",")
 
 
-def _infer_like_pandas(values: pd.Series) -> pd.Series:
-    """Text values typed as ``pandas.read_csv`` types that column (from its distinct values)."""
-    distinct = pd.unique(values.dropna())
-    if len(distinct) == 0:
-        return values
-    buffer = io.StringIO()
-    pd.DataFrame({"v": distinct}).to_csv(buffer, index=False)
-    buffer.seek(0)
-    typed = pd.read_csv(buffer, dtype=None, keep_default_na=True)["v"]
-    if values.isna().any() and pd.api.types.is_integer_dtype(typed):
-        typed = typed.astype(float)  # pandas reads integers with gaps as floats
-    mapping = {
-        text: (value.item() if isinstance(value, np.generic) else value)
-        for text, value in zip(distinct, typed, strict=True)
-    }
-    return values.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v).astype(object)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def count_with_duckdb(
     data: str | os.PathLike[str], roles: DataRoles, bys: list[list[str]]
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
@@ -187,28 +158,17 @@ def count_with_duckdb(
     try:
         con = _connect(spill)
         try:
-            table, scanned = _count_table(con, files, kind, pattern, roles, sensitive, labels)
+            table = _count_table(con, files, kind, pattern, roles, sensitive, labels)
         finally:
             con.close()
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    if kind != "parquet":
-        for column in [*sensitive, *labels]:
-            table[column] = _infer_like_pandas(table[column])
-    seen = {c: {v for v in table[c] if not _missing(v)} for c in labels}
-    for column in labels:
-        if len(seen[column]) > MAX_LABELS:
-            seen[column] = set(sorted(seen[column], key=str)[:MAX_LABELS])
-    table, dropped, missing_groups = _resolve_missing(table, sensitive, roles.missing_sensitive)
-    label = 1 if roles.positive_label is None else roles.positive_label
-    parts = {tuple(by): _group_counts(table, by, roles, label) for by in bys}
     memory = os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_LIMIT)
-    counted = CountsPass(
-        parts=parts,
-        seen=seen,
-        rows=scanned - dropped,
-        dropped=dropped,
-        missing_groups=missing_groups,
+    counted = pass_from_cube(
+        table,
+        roles,
+        bys,
+        typed=kind == "parquet",
         notes=[
             f"counted by DuckDB over {len(files)} {kind} file(s) (memory limit {memory}): "
             "per-group counts only"
@@ -219,9 +179,6 @@ def count_with_duckdb(
             "columns": len(dict.fromkeys([*sensitive, *labels])),
             "files": len(files),
         },
-        columns=list(
-            dict.fromkeys([*sensitive, *labels, *([roles.weight] if roles.weight else [])])
-        ),
     )
     return finish_pass(counted, roles)
 
@@ -234,7 +191,7 @@ def _count_table(
     roles: DataRoles,
     sensitive: list[str],
     labels: list[str],
-) -> tuple[pd.DataFrame, int]:
+) -> pd.DataFrame:
     """One scan: rows and summed weight per (sensitive values, prediction, target)."""
     import difflib
 
@@ -280,68 +237,8 @@ def _count_table(
     except duckdb.Error as exc:
         reason = str(exc).splitlines()[0][:300]
         raise InputError(DUCKDB_FAILED.format(pattern=pattern, reason=reason)) from None
-    for column in keys:
-        table[column] = (
-            table[column].astype(object).map(lambda v: v.item() if isinstance(v, np.generic) else v)
-        )
-    if roles.weight is not None:
-        if table["rai_bad"].sum():
-            raise InputError(NOT_NUMERIC.format(column=roles.weight))
-        if table["rai_gaps"].sum():
-            raise InputError(MISSING_LABEL.format(role="weight", column=roles.weight))
-        if table["rai_negative"].sum():
-            raise InputError(NEGATIVE_WEIGHT.format(column=roles.weight))
-    for column in labels:  # a missing label is a group key of its own (NULL, or NaN)
-        if table[column].map(_missing).any():
-            role = "prediction" if column == roles.prediction else "target"
-            raise InputError(MISSING_LABEL.format(role=role, column=column))
-    return table, int(table["rai_rows"].sum())
-
-
-def _resolve_missing(
-    table: pd.DataFrame, sensitive: Sequence[str], policy: str
-) -> tuple[pd.DataFrame, int, dict[str, int]]:
-    """Missing sensitive values grouped or dropped, column by column as the pandas engine does."""
-    dropped = 0
-    counted: dict[str, int] = {}
-    for column in sensitive:
-        missing = table[column].map(_missing).to_numpy(dtype=bool)
-        count = int(table.loc[missing, "rai_rows"].sum())
-        if not count:
-            continue
-        counted[column] = count
-        if policy == "drop":
-            table = table.loc[~missing]
-            dropped += count
-        else:
-            table = table.copy()
-            table[column] = table[column].where(~missing, MISSING_GROUP)
-    return table, dropped, counted
-
-
-def _group_counts(
-    table: pd.DataFrame, by: list[str], roles: DataRoles, label: Any
-) -> GroupCounts | None:
-    if len(table) == 0:
-        return None
-    assert roles.prediction is not None
-    index = group_index(table, by)
-    cell = (table[roles.prediction] == label).to_numpy(dtype=np.int64)
-    cells = 2
-    if roles.target is not None:
-        cell = 2 * cell + (table[roles.target] == label).to_numpy(dtype=np.int64)
-        cells = 4
-    key = index.codes * cells + cell
-    size = len(index.groups) * cells
-    rows = np.bincount(key, weights=table["rai_rows"].to_numpy(dtype=float), minlength=size)
-    weights = np.bincount(key, weights=table["rai_weight"].to_numpy(dtype=float), minlength=size)
-    return GroupCounts(
-        tuple(by),
-        index.groups,
-        rows.round().astype(np.int64).reshape(-1, cells),
-        weights.reshape(-1, cells),
-        has_target=roles.target is not None,
-    )
+    check_cube(table, roles)
+    return table
 
 
 def _files_sha256(files: list[Path]) -> str:

@@ -1,0 +1,160 @@
+"""From an engine's count table to the counts of every grouping, by the pandas engine's rules.
+
+An engine that can group (DuckDB, Spark, SQL) returns one small table: a row per combination of
+sensitive values, prediction and target, with ``rai_rows`` (rows) and ``rai_weight`` (summed
+weight), and, when there is a weight column, ``rai_bad`` / ``rai_gaps`` / ``rai_negative`` (rows
+whose weight is not a number / missing / negative). Missing values stay group keys of their own,
+so that the checks and the resolution of missing sensitive values happen here, once, for every
+engine, exactly as :mod:`responsible_ai.fairness.parquet` does them batch by batch.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from responsible_ai.engines.counts import MAX_LABELS, CountsPass
+from responsible_ai.errors import InputError
+from responsible_ai.fairness.groups import GroupCounts, group_index
+from responsible_ai.inputs import MISSING_GROUP
+
+if TYPE_CHECKING:
+    from responsible_ai.policy.schema import DataRoles
+
+__all__ = ["check_cube", "infer_like_pandas", "is_missing", "pass_from_cube"]
+
+MISSING_LABEL = "{role} column {column!r} has missing value(s); drop or fill those rows"
+NOT_NUMERIC = "weight column {column!r} must be numeric"
+NEGATIVE_WEIGHT = "weight column {column!r} has negative values"
+
+
+def is_missing(value: Any) -> bool:
+    """None, NA or NaN: what pandas' ``isna`` calls missing."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def labels_of(roles: DataRoles) -> list[str]:
+    return [c for c in (roles.prediction, roles.target) if c is not None]
+
+
+def check_cube(table: pd.DataFrame, roles: DataRoles) -> None:
+    """Refuse a weight that is not a number, missing or negative, and a missing label."""
+    if roles.weight is not None:
+        if table["rai_bad"].sum():
+            raise InputError(NOT_NUMERIC.format(column=roles.weight))
+        if table["rai_gaps"].sum():
+            raise InputError(MISSING_LABEL.format(role="weight", column=roles.weight))
+        if table["rai_negative"].sum():
+            raise InputError(NEGATIVE_WEIGHT.format(column=roles.weight))
+    for column in labels_of(roles):  # a missing label is a group key of its own (NULL, or NaN)
+        if table[column].map(is_missing).any():
+            role = "prediction" if column == roles.prediction else "target"
+            raise InputError(MISSING_LABEL.format(role=role, column=column))
+
+
+def infer_like_pandas(values: pd.Series) -> pd.Series:
+    """Text values typed as ``pandas.read_csv`` types that column (from its distinct values)."""
+    distinct = pd.unique(values.dropna())
+    if len(distinct) == 0:
+        return values
+    buffer = io.StringIO()
+    pd.DataFrame({"v": distinct}).to_csv(buffer, index=False)
+    buffer.seek(0)
+    typed = pd.read_csv(buffer, dtype=None, keep_default_na=True)["v"]
+    if values.isna().any() and pd.api.types.is_integer_dtype(typed):
+        typed = typed.astype(float)  # pandas reads integers with gaps as floats
+    mapping = {
+        text: (value.item() if isinstance(value, np.generic) else value)
+        for text, value in zip(distinct, typed, strict=True)
+    }
+    return values.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v).astype(object)
+
+
+def pass_from_cube(
+    table: pd.DataFrame,
+    roles: DataRoles,
+    bys: list[list[str]],
+    *,
+    typed: bool,
+    notes: list[str],
+    source: dict[str, Any],
+) -> CountsPass:
+    """The pass of an engine that returned ``table``; ``typed`` False for text read from CSV."""
+    sensitive = list(dict.fromkeys(c for by in bys for c in by))
+    labels = labels_of(roles)
+    keys = list(dict.fromkeys([*sensitive, *labels]))
+    table = table.copy()
+    for column in keys:
+        table[column] = (
+            table[column].astype(object).map(lambda v: v.item() if isinstance(v, np.generic) else v)
+        )
+        if not typed:
+            table[column] = infer_like_pandas(table[column])
+    scanned = int(table["rai_rows"].sum())
+    seen = {c: {v for v in table[c] if not is_missing(v)} for c in labels}
+    for column in labels:
+        if len(seen[column]) > MAX_LABELS:
+            seen[column] = set(sorted(seen[column], key=str)[:MAX_LABELS])
+    table, dropped, missing_groups = _resolve_missing(table, sensitive, roles.missing_sensitive)
+    label = 1 if roles.positive_label is None else roles.positive_label
+    return CountsPass(
+        parts={tuple(by): _group_counts(table, by, roles, label) for by in bys},
+        seen=seen,
+        rows=scanned - dropped,
+        dropped=dropped,
+        missing_groups=missing_groups,
+        notes=notes,
+        source=source,
+        columns=list(dict.fromkeys([*keys, *([roles.weight] if roles.weight else [])])),
+    )
+
+
+def _resolve_missing(
+    table: pd.DataFrame, sensitive: Sequence[str], policy: str
+) -> tuple[pd.DataFrame, int, dict[str, int]]:
+    """Missing sensitive values grouped or dropped, column by column as the pandas engine does."""
+    dropped = 0
+    counted: dict[str, int] = {}
+    for column in sensitive:
+        missing = table[column].map(is_missing).to_numpy(dtype=bool)
+        count = int(table.loc[missing, "rai_rows"].sum())
+        if not count:
+            continue
+        counted[column] = count
+        if policy == "drop":
+            table = table.loc[~missing]
+            dropped += count
+        else:
+            table = table.copy()
+            table[column] = table[column].where(~missing, MISSING_GROUP)
+    return table, dropped, counted
+
+
+def _group_counts(
+    table: pd.DataFrame, by: list[str], roles: DataRoles, label: Any
+) -> GroupCounts | None:
+    if len(table) == 0:
+        return None
+    assert roles.prediction is not None
+    index = group_index(table, by)
+    cell = (table[roles.prediction] == label).to_numpy(dtype=np.int64)
+    cells = 2
+    if roles.target is not None:
+        cell = 2 * cell + (table[roles.target] == label).to_numpy(dtype=np.int64)
+        cells = 4
+    key = index.codes * cells + cell
+    size = len(index.groups) * cells
+    rows = np.bincount(key, weights=table["rai_rows"].to_numpy(dtype=float), minlength=size)
+    weights = np.bincount(key, weights=table["rai_weight"].to_numpy(dtype=float), minlength=size)
+    return GroupCounts(
+        tuple(by),
+        index.groups,
+        rows.round().astype(np.int64).reshape(-1, cells),
+        weights.reshape(-1, cells),
+        has_target=roles.target is not None,
+    )
