@@ -38,6 +38,7 @@ BAD_SUBMISSION = "the submission is not valid: {reason}"
 BAD_REPORT = "the report does not match the report JSON schema: {reason}"
 NO_RUN = "no run {run_id}"
 INTERNAL = "internal error: the server log has the details"
+BAD_UPLOAD_LIMIT = "--max-upload-mb must be a whole number of megabytes >= 1; got {value}"
 
 
 class Submission(BaseModel):
@@ -140,6 +141,43 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
     return {"id": int(record["id"]), **found, "submitted_by": record.get("submitted_by") or ""}
 
 
+def _form_schema() -> dict[str, Any]:
+    from responsible_ai.api.upload_audit import FORM_FIELDS
+
+    binary = {"data", "model"}
+    properties = {
+        name: {"type": "string", "description": text}
+        | ({"format": "binary"} if name in binary else {})
+        for name, text in FORM_FIELDS.items()
+    }
+    return {"type": "object", "required": ["data"], "properties": properties}
+
+
+async def _audit_and_store(request: Request, who: Identity) -> dict[str, Any]:
+    """A form of data, model and policy: audited here (in a worker thread, so that /healthz
+    and other requests go on), then stored like a submitted report."""
+    from starlette.concurrency import run_in_threadpool
+
+    from responsible_ai.api.upload_audit import UploadRefused, audit_form, read_audit_form
+    from responsible_ai.store.submit import app_url
+
+    try:
+        form = await read_audit_form(request, request.app.state.upload_limits)
+        report, policy_text = await run_in_threadpool(audit_form, form)
+    except UploadRefused as exc:
+        raise _fail(exc.status, str(exc)) from None
+    provenance = {**form.provenance, "submitted_as": "upload audited by the server"}
+    run_id = await run_in_threadpool(
+        _store(request).save_run,
+        report,
+        form.label,
+        submitter=who,
+        policy_text=policy_text,
+        provenance=provenance,
+    )
+    return {"id": run_id, "url": app_url(run_id), "verdict": report.verdict}
+
+
 def _add_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
@@ -161,11 +199,18 @@ def _add_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": INTERNAL}, 500)
 
 
-def create_app(store_url: str | None = None) -> FastAPI:
+def create_app(store_url: str | None = None, max_upload_mb: int | None = None) -> FastAPI:
     """The API over the store at ``store_url`` (default: ``$RAI_STORE_URL``, else the local one).
 
-    The store is opened now, so that a bad URL or key fails at start, in one line.
+    ``max_upload_mb`` bounds each file of a server-side audit (default
+    :data:`~responsible_ai.api.upload_audit.DEFAULT_MAX_UPLOAD_MB`); the whole form may hold
+    twice that. The store is opened now, so that a bad URL or key fails at start, in one line.
     """
+    from responsible_ai.api.upload_audit import DEFAULT_MAX_UPLOAD_MB, UploadLimits
+
+    megabytes = DEFAULT_MAX_UPLOAD_MB if max_upload_mb is None else max_upload_mb
+    if megabytes < 1:
+        raise InputError(BAD_UPLOAD_LIMIT.format(value=megabytes))
     store = ReviewStore(store_url)
 
     @asynccontextmanager
@@ -180,6 +225,7 @@ def create_app(store_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.upload_limits = UploadLimits.of_megabytes(megabytes)
     _add_handlers(app)
 
     @app.get("/healthz")
@@ -192,7 +238,10 @@ def create_app(store_url: str | None = None) -> FastAPI:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": Submission.model_json_schema()}},
+                "content": {
+                    "application/json": {"schema": Submission.model_json_schema()},
+                    "multipart/form-data": {"schema": _form_schema()},
+                },
             }
         },
     )
@@ -202,6 +251,10 @@ def create_app(store_url: str | None = None) -> FastAPI:
         from responsible_ai.store.submit import app_url
 
         _require(who, ("submitter", "admin"), "submit runs")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type and content_type != "application/json":
+            # Anything but JSON is a form to audit here (or refused by read_audit_form: 415).
+            return await _audit_and_store(request, who)
         raw = await _bounded_body(request)
         try:
             submission = Submission.model_validate(json.loads(raw))
