@@ -242,6 +242,8 @@ async def _audit_form_of(form: FormData, limits: UploadLimits, upload: type) -> 
             files[name] = await _file(values.pop(name), limits)
     if "data" not in files:
         raise UploadRefused(NO_DATA)
+    # The policy text is kept exactly (its SHA-256 is the run's); other fields are trimmed.
+    policy_yaml = _text(values.pop("policy_yaml"), "policy_yaml") if "policy_yaml" in values else ""
     texts = {name: _text(value, name).strip() for name, value in values.items()}
     seed = texts.pop("seed", "") or None
     if seed is not None and not re.fullmatch(r"-?\d{1,18}", seed):
@@ -250,7 +252,7 @@ async def _audit_form_of(form: FormData, limits: UploadLimits, upload: type) -> 
         data=files["data"],
         model=files.get("model"),
         policy=texts.pop("policy", "") or None,
-        policy_yaml=texts.pop("policy_yaml", "") or None,
+        policy_yaml=policy_yaml if policy_yaml.strip() else None,
         roles={name: texts[name] for name in ROLE_FIELDS if texts.get(name)},
         seed=None if seed is None else int(seed),
         label=texts.get("label", "")[:200],
