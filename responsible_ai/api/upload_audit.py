@@ -40,6 +40,7 @@ __all__ = [
 DEFAULT_MAX_UPLOAD_MB = 25
 MAX_ROWS = 2_000_000
 MAX_COLUMNS = 1_000
+MAX_CELLS = 20_000_000  # rows x columns: what pandas may be asked to hold
 #: What a Parquet file may expand to in memory (its uncompressed size): a small file whose
 #: pages decompress to gigabytes is refused before it is read.
 MAX_EXPANDED_BYTES = 1 << 30
@@ -106,6 +107,7 @@ BAD_SEED = "seed must be a whole number; got {value!r}"
 BAD_PROVENANCE = 'provenance must be a JSON object of strings, e.g. {{"commit": "9f1c"}}'
 TOO_MANY_ROWS = "{name} has more than {limit} rows; send a sample of the rows"
 TOO_MANY_COLUMNS = "{name} has {count} columns, more than {limit}; send only the columns audited"
+TOO_MANY_CELLS = "{name} has {cells} cells (rows x columns), more than {limit}; send a sample"
 EXPANDS_TOO_MUCH = (
     "{name} expands to {size} MB in memory, more than {limit} MB; send a sample of the rows"
 )
@@ -314,6 +316,10 @@ def _check_table_size(path: Path, name: str) -> None:
         )
     if rows > MAX_ROWS:
         raise UploadRefused(TOO_MANY_ROWS.format(name=name, limit=MAX_ROWS), 413)
+    if rows * columns > MAX_CELLS:
+        raise UploadRefused(
+            TOO_MANY_CELLS.format(name=name, cells=rows * columns, limit=MAX_CELLS), 413
+        )
 
 
 def _policy(form: AuditForm) -> Any:
