@@ -188,7 +188,8 @@ def test_yaml_tags_build_no_objects(client, team, server_tmp, marker):
     text = (
         "name: p\nversion: '1'\n"
         f'seed: !!python/object/apply:os.system ["touch {marker}"]\n'
-        "checks:\n  - id: x\n    metric: fairness.selection_rate_ratio\n    by: sex\n    must: '>= 0.8'\n"
+        "checks:\n  - id: x\n    metric: fairness.selection_rate_ratio\n"
+        "    by: sex\n    must: '>= 0.8'\n"
     )
     answer = _post(
         client,
