@@ -134,13 +134,6 @@ def _report_of(data: dict[str, Any]) -> Any:
         raise _fail(422, BAD_REPORT.format(reason=f"{type(exc).__name__}: {exc}")) from None
 
 
-def _summary(record: dict[str, Any]) -> dict[str, Any]:
-    keys = ("created_at", "label", "policy_name", "policy_version", "verdict")
-    found = {key: record.get(key) for key in keys}
-    found |= {"model_sha256": record.get("model_sha256"), "data_sha256": record.get("data_sha256")}
-    return {"id": int(record["id"]), **found, "submitted_by": record.get("submitted_by") or ""}
-
-
 def _form_schema() -> dict[str, Any]:
     from responsible_ai.api.upload_audit import FORM_FIELDS
 
@@ -278,20 +271,26 @@ def create_app(store_url: str | None = None, max_upload_mb: int | None = None) -
         _who: Who,
         policy: str | None = None,
         model_sha: str | None = None,
+        state: str | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        before_id: Annotated[int | None, Query(ge=1)] = None,
     ) -> dict[str, Any]:
-        store = _store(request)
-        found: list[dict[str, Any]] = []
-        for run_id in store.runs()["run"]:  # newest first
-            record = store.run_record(int(run_id))
-            if policy and record.get("policy_name") != policy:
-                continue
-            if model_sha and (record.get("model_sha256") or "") != model_sha.lower():
-                continue
-            found.append(_summary(record))
-            if len(found) >= limit:
-                break
-        return {"runs": found}
+        """Newest first, from the runs' summary columns (no report is read). Page with
+        ``before_id`` (the ``next_before_id`` of the previous page) or ``offset``."""
+        from responsible_ai.store.run_list import run_summaries
+
+        runs = run_summaries(
+            _store(request),
+            limit=limit,
+            offset=offset,
+            before_id=before_id,
+            policy=policy,
+            model_sha=model_sha,
+            state=state,
+        )
+        more = len(runs) == limit
+        return {"runs": runs, "next_before_id": runs[-1]["id"] if runs and more else None}
 
     @app.get("/v1/runs/{run_id}", response_model=None)
     def show_run(request: Request, run_id: int, _who: Who) -> Any:
