@@ -92,10 +92,13 @@ def main() -> None:
             ("newest 500", None, 500),
             ("policy filter, no match", "no-such-policy", 50),
         ):
-            before, old = timed(lambda: listed_before(store, policy, limit), args.repeat)
             params: dict[str, Any] = {"limit": limit} | ({"policy": policy} if policy else {})
+            before, old = timed(
+                lambda p=policy, n=limit: listed_before(store, p, n),
+                args.repeat,
+            )
             after, new = timed(
-                lambda: client.get("/v1/runs", params=params, headers=headers).json(),
+                lambda q=params: client.get("/v1/runs", params=q, headers=headers).json(),
                 args.repeat,
             )
             assert [r["id"] for r in old] == [r["id"] for r in new["runs"]]

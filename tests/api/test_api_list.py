@@ -93,9 +93,7 @@ def test_the_list_reads_no_report(client, team, four_runs, monkeypatch):
     assert len(listed) == 4
 
 
-def test_runs_stored_before_fail_on_was_a_column_still_list_their_state(
-    client, team, four_runs
-):
+def test_runs_stored_before_fail_on_was_a_column_still_list_their_state(client, team, four_runs):
     _runs, states = four_runs
     engine = create_engine(team.url)
     with engine.begin() as connection:  # what store_0003 leaves on older runs
