@@ -214,7 +214,7 @@ async def read_audit_form(request: Request, limits: UploadLimits) -> AuditForm:
     parser = MultiPartParser(
         request.headers,
         _bounded(request, limits.total),
-        max_files=2,
+        max_files=3,  # data, model, and the policy sent as a file
         max_fields=MAX_FIELDS,
         max_part_size=MAX_FIELD_BYTES,
     )
@@ -245,7 +245,7 @@ async def _audit_form_of(form: FormData, limits: UploadLimits, upload: type) -> 
     if "data" not in files:
         raise UploadRefused(NO_DATA)
     # The policy text is kept exactly (its SHA-256 is the run's); other fields are trimmed.
-    policy_yaml = _text(values.pop("policy_yaml"), "policy_yaml") if "policy_yaml" in values else ""
+    policy_yaml = await _policy_yaml(values.pop("policy_yaml", ""), upload)
     texts = {name: _text(value, name).strip() for name, value in values.items()}
     seed = texts.pop("seed", "") or None
     if seed is not None and not re.fullmatch(r"-?\d{1,18}", seed):
@@ -260,6 +260,19 @@ async def _audit_form_of(form: FormData, limits: UploadLimits, upload: type) -> 
         label=texts.get("label", "")[:200],
         provenance=_provenance(texts.get("provenance", "")),
     )
+
+
+async def _policy_yaml(value: Any, upload: type) -> str:
+    """The policy text, sent as a field or as a file (``curl -F policy_yaml=@lending.yaml``)."""
+    if not isinstance(value, upload):
+        return str(value)
+    content = await value.read(MAX_FIELD_BYTES + 1)
+    if len(content) > MAX_FIELD_BYTES:
+        raise UploadRefused(POLICY_TOO_LARGE.format(limit=MAX_FIELD_BYTES), 413)
+    try:
+        return str(content.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UploadRefused(NOT_UTF8.format(name="policy_yaml")) from None
 
 
 def _provenance(text: str) -> dict[str, str]:

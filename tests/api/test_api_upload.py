@@ -75,7 +75,10 @@ def test_a_pack_audit_is_stored_with_the_verdict_of_rai_check(client, team, tmp_
     assert list(private_tmp.iterdir()) == []
 
 
-def test_policy_text_extending_a_pack_fails_as_rai_check_does(client, team, tmp_path, private_tmp):
+@pytest.mark.parametrize("sent_as", ["field", "file"])
+def test_policy_text_extending_a_pack_fails_as_rai_check_does(
+    client, team, tmp_path, private_tmp, sent_as
+):
     data = _failing_german(tmp_path)
     text = LENDING.read_text(encoding="utf-8").replace(
         "extends: ../../policies/eeoc-four-fifths.yaml", "extends: eeoc-four-fifths.yaml"
@@ -83,12 +86,13 @@ def test_policy_text_extending_a_pack_fails_as_rai_check_does(client, team, tmp_
     policy = tmp_path / "lending.yaml"
     policy.write_text(text, encoding="utf-8")
     local = _local_check(tmp_path, str(data), "--policy", str(policy), "--prediction", "approved")
-    answer = _post(
-        client,
-        team,
-        {"data": (data.name, data.read_bytes(), "text/csv")},
-        {"policy_yaml": text, "prediction": "approved", "provenance": '{"commit": "9f1c"}'},
-    )
+    files = {"data": (data.name, data.read_bytes(), "text/csv")}
+    fields = {"prediction": "approved", "provenance": '{"commit": "9f1c"}'}
+    if sent_as == "file":  # curl -F policy_yaml=@lending.yaml
+        files["policy_yaml"] = ("lending.yaml", text.encode("utf-8"), "application/yaml")
+    else:
+        fields["policy_yaml"] = text
+    answer = _post(client, team, files, fields)
     assert answer.status_code == 201, answer.text
     assert answer.json()["verdict"] == local["verdict"] == "fail"
     with ReviewStore(team.url) as store:
