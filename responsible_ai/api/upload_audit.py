@@ -266,7 +266,8 @@ async def _policy_yaml(value: Any, upload: type) -> str:
     """The policy text, sent as a field or as a file (``curl -F policy_yaml=@lending.yaml``)."""
     if not isinstance(value, upload):
         return str(value)
-    content = await value.read(MAX_FIELD_BYTES + 1)
+    part: UploadFile = value
+    content = await part.read(MAX_FIELD_BYTES + 1)
     if len(content) > MAX_FIELD_BYTES:
         raise UploadRefused(POLICY_TOO_LARGE.format(limit=MAX_FIELD_BYTES), 413)
     try:
