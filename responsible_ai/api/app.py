@@ -135,7 +135,7 @@ def _report_of(data: dict[str, Any]) -> Any:
 
 
 def _form_schema() -> dict[str, Any]:
-    from responsible_ai.api.upload_audit import FORM_FIELDS
+    from responsible_ai.api.upload_form import FORM_FIELDS
 
     binary = {"data", "model"}
     properties = {
@@ -151,7 +151,8 @@ async def _audit_and_store(request: Request, who: Identity) -> dict[str, Any]:
     and other requests go on), then stored like a submitted report."""
     from starlette.concurrency import run_in_threadpool
 
-    from responsible_ai.api.upload_audit import UploadRefused, audit_form, read_audit_form
+    from responsible_ai.api.upload_audit import audit_form
+    from responsible_ai.api.upload_form import UploadRefused, read_audit_form
     from responsible_ai.store.submit import app_url
 
     try:
@@ -196,10 +197,10 @@ def create_app(store_url: str | None = None, max_upload_mb: int | None = None) -
     """The API over the store at ``store_url`` (default: ``$RAI_STORE_URL``, else the local one).
 
     ``max_upload_mb`` bounds each file of a server-side audit (default
-    :data:`~responsible_ai.api.upload_audit.DEFAULT_MAX_UPLOAD_MB`); the whole form may hold
+    :data:`~responsible_ai.api.upload_form.DEFAULT_MAX_UPLOAD_MB`); the whole form may hold
     twice that. The store is opened now, so that a bad URL or key fails at start, in one line.
     """
-    from responsible_ai.api.upload_audit import DEFAULT_MAX_UPLOAD_MB, UploadLimits
+    from responsible_ai.api.upload_form import DEFAULT_MAX_UPLOAD_MB, UploadLimits
 
     megabytes = DEFAULT_MAX_UPLOAD_MB if max_upload_mb is None else max_upload_mb
     if megabytes < 1:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from responsible_ai.api import upload_audit
+from responsible_ai.api import upload_audit, upload_form
 from responsible_ai.cli import main
 from responsible_ai.datasets import sample_data_dir
 from responsible_ai.store import ReviewStore
@@ -191,7 +191,7 @@ def test_healthz_answers_while_an_audit_runs(client, team, monkeypatch):
 def test_openapi_documents_the_form(client):
     body = client.get("/openapi.json").json()["paths"]["/v1/runs"]["post"]["requestBody"]
     form = body["content"]["multipart/form-data"]["schema"]
-    assert set(form["properties"]) == set(upload_audit.FORM_FIELDS)
+    assert set(form["properties"]) == set(upload_form.FORM_FIELDS)
     assert form["properties"]["data"]["format"] == "binary"
 
 

@@ -20,6 +20,7 @@ from api_helpers import Team, make_team
 
 from responsible_ai.api import app as api
 from responsible_ai.api import upload_audit as ua
+from responsible_ai.api import upload_form as uf
 from responsible_ai.datasets import sample_data_dir
 from responsible_ai.store import ReviewStore
 
@@ -139,7 +140,7 @@ def test_an_oversized_file_is_413(client, team, server_tmp):
         {"data": ("big.csv", big, "text/csv")},
         {"policy": "eeoc-four-fifths", **ROLES},
     )
-    _refused(answer, 413, ua.FILE_TOO_LARGE.format(name="big.csv", limit_mb=1), team, server_tmp)
+    _refused(answer, 413, uf.FILE_TOO_LARGE.format(name="big.csv", limit_mb=1), team, server_tmp)
 
 
 def test_an_oversized_request_is_413_whatever_content_length_claims(client, team, server_tmp):
@@ -147,7 +148,7 @@ def test_an_oversized_request_is_413_whatever_content_length_claims(client, team
     body += b"a,b\n" * 900_000 + b"\r\n--x--\r\n"  # 3.6 MB, over the 3 MB of the whole form
     headers = {**team.auth("ci"), "Content-Type": "multipart/form-data; boundary=x"}
     answer = client.post("/v1/runs", content=iter([body]), headers=headers)  # streamed: no length
-    _refused(answer, 413, ua.TOO_LARGE.format(limit_mb=3), team, server_tmp)
+    _refused(answer, 413, uf.TOO_LARGE.format(limit_mb=3), team, server_tmp)
 
 
 @pytest.mark.parametrize(
@@ -261,7 +262,7 @@ def test_a_parquet_file_expanding_past_the_bound_is_refused(client, team, server
 def test_wrong_content_type_is_415(client, team, server_tmp):
     headers = {**team.auth("ci"), "Content-Type": "text/csv"}
     answer = client.post("/v1/runs", content=_german_bytes(), headers=headers)
-    _refused(answer, 415, ua.NOT_A_FORM.format(content_type="text/csv"), team, server_tmp)
+    _refused(answer, 415, uf.NOT_A_FORM.format(content_type="text/csv"), team, server_tmp)
 
 
 def test_data_sent_as_a_text_field_is_422(client, team, server_tmp):
@@ -271,7 +272,7 @@ def test_data_sent_as_a_text_field_is_422(client, team, server_tmp):
         {"data": (None, "sex,credit\nmale,good\n")},
         {"policy": "eeoc-four-fifths"},
     )
-    _refused(answer, 422, ua.NOT_A_FILE.format(name="data"), team, server_tmp)
+    _refused(answer, 422, uf.NOT_A_FILE.format(name="data"), team, server_tmp)
 
 
 def test_an_unknown_field_is_422(client, team, server_tmp):
@@ -281,7 +282,7 @@ def test_an_unknown_field_is_422(client, team, server_tmp):
         {"data": ("german_credit.csv", _german_bytes(), "text/csv")},
         {"policy": "eeoc-four-fifths", "trust_model": "1"},
     )
-    message = ua.UNKNOWN_FIELD.format(name="trust_model", fields=", ".join(ua.FORM_FIELDS))
+    message = uf.UNKNOWN_FIELD.format(name="trust_model", fields=", ".join(uf.FORM_FIELDS))
     _refused(answer, 422, message, team, server_tmp)
 
 
