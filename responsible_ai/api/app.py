@@ -164,7 +164,7 @@ async def _audit_and_store(request: Request, who: Identity) -> dict[str, Any]:
     run_id = await run_in_threadpool(
         _store(request).save_run,
         report,
-        form.label,
+        form.label or form.data.name,  # as the app labels an uploaded file
         submitter=who,
         policy_text=policy_text,
         provenance=provenance,

@@ -89,8 +89,9 @@ def _check_table_size(path: Path, name: str) -> None:
             )
     else:
         content = path.read_bytes()
-        rows = content.count(b"\n")
-        first = content.split(b"\n", 1)[0]
+        rows = max(content.count(b"\n"), content.count(b"\r"))  # either line ending
+        ends = [at for at in (content.find(b"\n"), content.find(b"\r")) if at >= 0]
+        first = content[: min(ends)] if ends else content
         columns = first.count(b"\t" if path.suffix == ".tsv" else b",") + 1
     if columns > MAX_COLUMNS:
         raise UploadRefused(

@@ -144,6 +144,18 @@ def test_a_skops_model_is_audited_like_rai_check_model(client, team, tmp_path, p
     assert list(private_tmp.iterdir()) == []
 
 
+def test_a_run_without_a_label_is_labelled_by_its_file(client, team):
+    answer = _post(
+        client,
+        team,
+        {"data": ("german_credit.csv", GERMAN.read_bytes(), "text/csv")},
+        {"policy": "eeoc-four-fifths", **PACK_ROLES},
+    )
+    assert answer.status_code == 201, answer.text
+    listed = client.get("/v1/runs", headers=team.auth("ci")).json()["runs"]
+    assert [run["label"] for run in listed] == ["german_credit.csv"]
+
+
 def test_a_reviewer_token_cannot_submit_a_form(client, team):
     answer = _post(
         client,

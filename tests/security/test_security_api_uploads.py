@@ -303,3 +303,13 @@ def test_role_names_not_in_the_data_are_422(client, team, server_tmp):
     assert detail.startswith("sensitive column '<script>race</script>' is not in the data")
     assert str(server_tmp) not in detail
     _refused(answer, 422, detail, team, server_tmp)
+
+
+def test_rows_ended_by_carriage_returns_count_too(client, team, server_tmp, monkeypatch):
+    monkeypatch.setattr(ua, "MAX_ROWS", 1_000)
+    old_mac = b"sex,credit\r" + b"male,good\r" * 2_000
+    files = {"data": ("old-mac.csv", old_mac, "text/csv")}
+    answer = _post(client, team, files, {"policy": "eeoc-four-fifths", **ROLES})
+    _refused(
+        answer, 413, ua.TOO_MANY_ROWS.format(name="old-mac.csv", limit=1_000), team, server_tmp
+    )

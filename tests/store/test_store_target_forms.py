@@ -52,10 +52,14 @@ def test_serve_reads_the_store_argument_as_gate_does(env, tmp_path, monkeypatch)
     from responsible_ai.api import cli as serve_cli
 
     opened = []
-    monkeypatch.setattr("responsible_ai.api.app.create_app", lambda url, **_: opened.append(url))
+    monkeypatch.setattr(
+        "responsible_ai.api.app.create_app", lambda url, **kwargs: opened.append((url, kwargs))
+    )
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
-    assert rai("serve", "--store", "team.sqlite", cwd=tmp_path).returncode == 0
-    assert opened == [f"sqlite:///{(tmp_path / 'team.sqlite').resolve()}"]
+    done = rai("serve", "--store", "team.sqlite", "--max-upload-mb", "3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    url = f"sqlite:///{(tmp_path / 'team.sqlite').resolve()}"
+    assert opened == [(url, {"max_upload_mb": 3})]
     assert serve_cli  # the module that resolves it
 
 
