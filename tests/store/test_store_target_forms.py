@@ -81,3 +81,11 @@ def test_a_store_file_that_does_not_exist_is_named_in_one_line(env, tmp_path, ar
     assert done.returncode == 2
     assert done.stderr == f"rai: error: {NO_STORE.format(url=f'sqlite:///{missing}')}\n"
     assert not missing.exists()  # nothing created by asking
+
+
+@pytest.mark.parametrize("args", [["users", "add", "root", "--role", "admin"], ["store", "runs"]])
+def test_a_url_missing_its_scheme_is_not_a_file_to_create(env, tmp_path, args):
+    done = rai(*args, "--store", "rai:s3cr3t-pw@host/store", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "s3cr3t-pw" not in done.stdout + done.stderr and "rai:***@" in done.stderr
+    assert not list(tmp_path.glob("rai*"))  # no file named after the URL
