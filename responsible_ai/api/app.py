@@ -28,6 +28,9 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_LIST = 500
+#: Server-side audits at once (each a CPU-bound audit over files of up to --max-upload-mb);
+#: more are answered 503 with Retry-After, so a burst of uploads cannot exhaust the server.
+MAX_CONCURRENT_AUDITS = 2
 
 NO_TOKEN = "missing bearer token: send Authorization: Bearer rai_<id>_<secret> (rai tokens add)"
 BAD_TOKEN = "the token is not valid (malformed, unknown, wrong secret, revoked or expired)"
@@ -38,6 +41,7 @@ BAD_SUBMISSION = "the submission is not valid: {reason}"
 BAD_REPORT = "the report does not match the report JSON schema: {reason}"
 NO_RUN = "no run {run_id}"
 INTERNAL = "internal error: the server log has the details"
+BUSY = "the server is running {limit} audits already; retry in a few seconds"
 BAD_UPLOAD_LIMIT = "--max-upload-mb must be a whole number of megabytes >= 1; got {value}"
 
 
@@ -155,11 +159,18 @@ async def _audit_and_store(request: Request, who: Identity) -> dict[str, Any]:
     from responsible_ai.api.upload_form import UploadRefused, read_audit_form
     from responsible_ai.store.submit import app_url
 
+    state = request.app.state
+    if state.audits_running >= MAX_CONCURRENT_AUDITS:
+        # Refused before the body is read: waiting forms would each hold their files in memory.
+        raise HTTPException(503, BUSY.format(limit=MAX_CONCURRENT_AUDITS), {"Retry-After": "10"})
+    state.audits_running += 1  # on the event loop: no other task runs between check and count
     try:
-        form = await read_audit_form(request, request.app.state.upload_limits)
+        form = await read_audit_form(request, state.upload_limits)
         report, policy_text = await run_in_threadpool(audit_form, form)
     except UploadRefused as exc:
         raise _fail(exc.status, str(exc)) from None
+    finally:
+        state.audits_running -= 1
     provenance = {**form.provenance, "submitted_as": "upload audited by the server"}
     run_id = await run_in_threadpool(
         _store(request).save_run,
@@ -220,6 +231,7 @@ def create_app(store_url: str | None = None, max_upload_mb: int | None = None) -
     )
     app.state.store = store
     app.state.upload_limits = UploadLimits.of_megabytes(megabytes)
+    app.state.audits_running = 0
     _add_handlers(app)
 
     @app.get("/healthz")

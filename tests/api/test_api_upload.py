@@ -200,6 +200,39 @@ def test_healthz_answers_while_an_audit_runs(client, team, monkeypatch):
     assert results["answer"].status_code == 201
 
 
+def test_audits_beyond_the_limit_are_503_until_one_ends(client, team, monkeypatch):
+    from responsible_ai.api import app as api
+
+    monkeypatch.setattr(api, "MAX_CONCURRENT_AUDITS", 1)
+    started, release = threading.Event(), threading.Event()
+    real = upload_audit.audit_form
+
+    def slow_audit(form):
+        started.set()
+        release.wait(30)
+        return real(form)
+
+    monkeypatch.setattr(upload_audit, "audit_form", slow_audit)
+    files = {"data": ("german_credit.csv", GERMAN.read_bytes(), "text/csv")}
+    fields = {"policy": "eeoc-four-fifths", **PACK_ROLES}
+    results = {}
+    worker = threading.Thread(
+        target=lambda: results.update(first=_post(client, team, files, fields))
+    )
+    worker.start()
+    try:
+        assert started.wait(30)
+        busy = _post(client, team, files, fields)
+    finally:
+        release.set()
+        worker.join(60)
+    assert busy.status_code == 503
+    assert busy.json() == {"detail": api.BUSY.format(limit=1)}
+    assert busy.headers["retry-after"] == "10"
+    assert results["first"].status_code == 201
+    assert _post(client, team, files, fields).status_code == 201  # the slot is free again
+
+
 def test_openapi_documents_the_form(client):
     body = client.get("/openapi.json").json()["paths"]["/v1/runs"]["post"]["requestBody"]
     form = body["content"]["multipart/form-data"]["schema"]

@@ -313,3 +313,16 @@ def test_rows_ended_by_carriage_returns_count_too(client, team, server_tmp, monk
     _refused(
         answer, 413, ua.TOO_MANY_ROWS.format(name="old-mac.csv", limit=1_000), team, server_tmp
     )
+
+
+def test_a_file_name_cannot_leave_the_temp_folder(client, team, server_tmp, tmp_path):
+    files = {"data": ("../../../escaped.csv", _german_bytes(), "text/csv")}
+    answer = _post(client, team, files, {"policy": "eeoc-four-fifths", **ROLES})
+    assert answer.status_code == 201, answer.text
+    # server_tmp/rai-api-*/../../../ is the parent of tmp_path
+    assert (
+        not list(tmp_path.rglob("escaped.csv")) and not (tmp_path.parent / "escaped.csv").exists()
+    )
+    with ReviewStore(team.url) as store:
+        assert store.report(answer.json()["id"]).inputs["data"]["path"] == "escaped.csv"
+    assert list(server_tmp.iterdir()) == []
