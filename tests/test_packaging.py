@@ -44,6 +44,7 @@ PIP_OFFLINE = ["--no-index", "--no-deps", "--no-build-isolation", "-q"]
 GERMAN_ROLES = ["--prediction", "credit", "--positive-label", "good", "--sensitive", "sex"]
 ADULT_ROLES = ["--prediction", "income_over_50k", "--positive-label", "1", "--sensitive", "sex"]
 BROKEN_POLICY = "name: broken\nversion: '1'\nchecks: []\n"
+CHROMIUM = Path("/usr/bin/chromium")  # the browser check runs where the app's e2e test does
 
 
 def _run(command: list[Any], **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -160,10 +161,31 @@ def test_the_readme_notebook_snippet_runs_from_the_wheel(
     notebook = readme.split("## The notebook API", 1)[1]
     snippet = re.search(r"```python\n(.*?)```", notebook, re.S)
     assert snippet is not None
-    code = snippet.group(1) + "assert report.passed is False\nprint(len(report.to_dataframe()))\n"
+    code = snippet.group(1) + (
+        "assert report.passed is False\nprint(len(report.to_dataframe()))\n"
+        "import responsible_ai\nprint(responsible_ai.__file__)\n"
+    )
     result = _run([venv / "python", "-c", code], cwd=work, env=env)
     assert result.returncode == 0, result.stderr
-    assert int(result.stdout.split()[-1]) > 5
+    *_, rows, package = result.stdout.split()
+    assert int(rows) > 5
+    assert Path(package).is_relative_to(venv.parent) and not Path(package).is_relative_to(ROOT)
+
+
+def _shows_the_audited_sample(url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.get_by_text("Checks that need attention").wait_for(timeout=120_000)
+            page.get_by_text("German credit sample").first.wait_for(timeout=30_000)
+        finally:
+            browser.close()
 
 
 def _free_port() -> int:
@@ -220,6 +242,8 @@ def test_rai_app_serves_the_audited_sample_from_the_wheel(
                 time.sleep(0.5)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as page:
             assert page.status == 200 and b"<title>" in page.read().lower()
+        if CHROMIUM.exists():  # what a person sees: the audited sample, rendered by the wheel
+            _shows_the_audited_sample(f"http://127.0.0.1:{port}/")
     finally:
         server.terminate()
         server.wait(timeout=30)

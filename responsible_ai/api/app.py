@@ -28,6 +28,9 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_LIST = 500
+#: Server-side audits at once (each a CPU-bound audit over files of up to --max-upload-mb);
+#: more are answered 503 with Retry-After, so a burst of uploads cannot exhaust the server.
+MAX_CONCURRENT_AUDITS = 2
 
 NO_TOKEN = "missing bearer token: send Authorization: Bearer rai_<id>_<secret> (rai tokens add)"
 BAD_TOKEN = "the token is not valid (malformed, unknown, wrong secret, revoked or expired)"
@@ -38,6 +41,8 @@ BAD_SUBMISSION = "the submission is not valid: {reason}"
 BAD_REPORT = "the report does not match the report JSON schema: {reason}"
 NO_RUN = "no run {run_id}"
 INTERNAL = "internal error: the server log has the details"
+BUSY = "the server is running {limit} audits already; retry in a few seconds"
+BAD_UPLOAD_LIMIT = "--max-upload-mb must be a whole number of megabytes >= 1; got {value}"
 
 
 class Submission(BaseModel):
@@ -133,11 +138,49 @@ def _report_of(data: dict[str, Any]) -> Any:
         raise _fail(422, BAD_REPORT.format(reason=f"{type(exc).__name__}: {exc}")) from None
 
 
-def _summary(record: dict[str, Any]) -> dict[str, Any]:
-    keys = ("created_at", "label", "policy_name", "policy_version", "verdict")
-    found = {key: record.get(key) for key in keys}
-    found |= {"model_sha256": record.get("model_sha256"), "data_sha256": record.get("data_sha256")}
-    return {"id": int(record["id"]), **found, "submitted_by": record.get("submitted_by") or ""}
+def _form_schema() -> dict[str, Any]:
+    from responsible_ai.api.upload_form import FORM_FIELDS
+
+    binary = {"data", "model"}
+    properties = {
+        name: {"type": "string", "description": text}
+        | ({"format": "binary"} if name in binary else {})
+        for name, text in FORM_FIELDS.items()
+    }
+    return {"type": "object", "required": ["data"], "properties": properties}
+
+
+async def _audit_and_store(request: Request, who: Identity) -> dict[str, Any]:
+    """A form of data, model and policy: audited here (in a worker thread, so that /healthz
+    and other requests go on), then stored like a submitted report."""
+    from starlette.concurrency import run_in_threadpool
+
+    from responsible_ai.api.upload_audit import audit_form
+    from responsible_ai.api.upload_form import UploadRefused, read_audit_form
+    from responsible_ai.store.submit import app_url
+
+    state = request.app.state
+    if state.audits_running >= MAX_CONCURRENT_AUDITS:
+        # Refused before the body is read: waiting forms would each hold their files in memory.
+        raise HTTPException(503, BUSY.format(limit=MAX_CONCURRENT_AUDITS), {"Retry-After": "10"})
+    state.audits_running += 1  # on the event loop: no other task runs between check and count
+    try:
+        form = await read_audit_form(request, state.upload_limits)
+        report, policy_text = await run_in_threadpool(audit_form, form)
+    except UploadRefused as exc:
+        raise _fail(exc.status, str(exc)) from None
+    finally:
+        state.audits_running -= 1
+    provenance = {**form.provenance, "submitted_as": "upload audited by the server"}
+    run_id = await run_in_threadpool(
+        _store(request).save_run,
+        report,
+        form.label or form.data.name,  # as the app labels an uploaded file
+        submitter=who,
+        policy_text=policy_text,
+        provenance=provenance,
+    )
+    return {"id": run_id, "url": app_url(run_id), "verdict": report.verdict}
 
 
 def _add_handlers(app: FastAPI) -> None:
@@ -161,11 +204,18 @@ def _add_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": INTERNAL}, 500)
 
 
-def create_app(store_url: str | None = None) -> FastAPI:
+def create_app(store_url: str | None = None, max_upload_mb: int | None = None) -> FastAPI:
     """The API over the store at ``store_url`` (default: ``$RAI_STORE_URL``, else the local one).
 
-    The store is opened now, so that a bad URL or key fails at start, in one line.
+    ``max_upload_mb`` bounds each file of a server-side audit (default
+    :data:`~responsible_ai.api.upload_form.DEFAULT_MAX_UPLOAD_MB`); the whole form may hold
+    twice that. The store is opened now, so that a bad URL or key fails at start, in one line.
     """
+    from responsible_ai.api.upload_form import DEFAULT_MAX_UPLOAD_MB, UploadLimits
+
+    megabytes = DEFAULT_MAX_UPLOAD_MB if max_upload_mb is None else max_upload_mb
+    if megabytes < 1:
+        raise InputError(BAD_UPLOAD_LIMIT.format(value=megabytes))
     store = ReviewStore(store_url)
 
     @asynccontextmanager
@@ -180,6 +230,8 @@ def create_app(store_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.upload_limits = UploadLimits.of_megabytes(megabytes)
+    app.state.audits_running = 0
     _add_handlers(app)
 
     @app.get("/healthz")
@@ -192,7 +244,10 @@ def create_app(store_url: str | None = None) -> FastAPI:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": Submission.model_json_schema()}},
+                "content": {
+                    "application/json": {"schema": Submission.model_json_schema()},
+                    "multipart/form-data": {"schema": _form_schema()},
+                },
             }
         },
     )
@@ -202,6 +257,10 @@ def create_app(store_url: str | None = None) -> FastAPI:
         from responsible_ai.store.submit import app_url
 
         _require(who, ("submitter", "admin"), "submit runs")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type and content_type != "application/json":
+            # Anything but JSON is a form to audit here (or refused by read_audit_form: 415).
+            return await _audit_and_store(request, who)
         raw = await _bounded_body(request)
         try:
             submission = Submission.model_validate(json.loads(raw))
@@ -225,20 +284,26 @@ def create_app(store_url: str | None = None) -> FastAPI:
         _who: Who,
         policy: str | None = None,
         model_sha: str | None = None,
+        state: str | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        before_id: Annotated[int | None, Query(ge=1)] = None,
     ) -> dict[str, Any]:
-        store = _store(request)
-        found: list[dict[str, Any]] = []
-        for run_id in store.runs()["run"]:  # newest first
-            record = store.run_record(int(run_id))
-            if policy and record.get("policy_name") != policy:
-                continue
-            if model_sha and (record.get("model_sha256") or "") != model_sha.lower():
-                continue
-            found.append(_summary(record))
-            if len(found) >= limit:
-                break
-        return {"runs": found}
+        """Newest first, from the runs' summary columns (no report is read). Page with
+        ``before_id`` (the ``next_before_id`` of the previous page) or ``offset``."""
+        from responsible_ai.store.run_list import run_summaries
+
+        runs = run_summaries(
+            _store(request),
+            limit=limit,
+            offset=offset,
+            before_id=before_id,
+            policy=policy,
+            model_sha=model_sha,
+            state=state,
+        )
+        more = len(runs) == limit
+        return {"runs": runs, "next_before_id": runs[-1]["id"] if runs and more else None}
 
     @app.get("/v1/runs/{run_id}", response_model=None)
     def show_run(request: Request, run_id: int, _who: Who) -> Any:

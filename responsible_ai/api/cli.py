@@ -29,7 +29,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     url = store_url(args.store) if args.store else default_store_url()
     host = bind_address(args.address, url)
-    app = create_app(url)
+    app = create_app(url, max_upload_mb=args.max_upload_mb)
     # One worker: the store serialises its writers itself; the token travels only in a header,
     # which uvicorn's access log does not record.
     uvicorn.run(app, host=host, port=args.port, workers=1, server_header=False)
@@ -54,5 +54,13 @@ def add_commands(subparsers: Any) -> None:
         metavar="URL",
         help="SQLAlchemy URL or SQLite path of the store (default: $RAI_STORE_URL or "
         "$RAI_HOME/store.sqlite)",
+    )
+    serve.add_argument(
+        "--max-upload-mb",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="largest file of a server-side audit (POST /v1/runs as a form), in megabytes; "
+        "a form may hold twice that (default 25)",
     )
     serve.set_defaults(handler=_cmd_serve)

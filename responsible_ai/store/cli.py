@@ -119,10 +119,11 @@ def _warm_sample() -> None:
         return
 
 
-def _open_store(url: str | None, create: bool = True) -> Any:
+def _open_store(target: str | None, create: bool = True) -> Any:
     from responsible_ai.store import ReviewStore
+    from responsible_ai.store.submit import store_url
 
-    return ReviewStore(url, create=create)
+    return ReviewStore(store_url(target) if target else None, create=create)  # a path or a URL
 
 
 def print_verification(where: str, result: Any, counted: list[tuple[str, str]]) -> int:
@@ -169,8 +170,10 @@ def print_upgrade(schema: Any, url: str, engine_for: Any) -> int:
 def _cmd_store_upgrade(args: argparse.Namespace) -> int:
     from responsible_ai.store.migrate import STORE
     from responsible_ai.store.store import default_store_url, store_engine
+    from responsible_ai.store.submit import store_url
 
-    return print_upgrade(STORE, args.store or default_store_url(), store_engine)
+    url = store_url(args.store) if args.store else default_store_url()
+    return print_upgrade(STORE, url, store_engine)
 
 
 def _cmd_store_runs(args: argparse.Namespace) -> int:

@@ -23,13 +23,30 @@ PASSWORDS_DIFFER = "the two passwords differ"
 EMPTY_PASSWORD_FILE = "the password file {path} is empty"
 #: ``identity.ROLES``, spelled out: importing the store package here would load SQLAlchemy.
 ROLES = ("submitter", "reviewer", "admin")
-_STORE_HELP = "SQLAlchemy URL of the store (default: $RAI_STORE_URL or $RAI_HOME/store.sqlite)"
+_STORE_HELP = (
+    "the store: a SQLite file path or a SQLAlchemy URL (default: $RAI_STORE_URL or "
+    "$RAI_HOME/store.sqlite)"
+)
 _GATE_STORE_HELP = _STORE_HELP + ", or https://host of the API (token in $RAI_TOKEN)"
+NO_STORE = (
+    "no review store at {url}: the file does not exist; give the store's path or URL with "
+    "--store (or set RAI_STORE_URL)"
+)
 
 
-def _store(url: str | None, create: bool = True) -> Any:
+def _store(target: str | None, create: bool = True) -> Any:
+    """The store ``--store`` names: a path or a URL, as everywhere ``--store`` appears; a
+    command that only reads or amends one refuses a file that does not exist."""
+    from responsible_ai.errors import InputError
     from responsible_ai.store import ReviewStore
+    from responsible_ai.store.head import missing_sqlite_file
+    from responsible_ai.store.secrets import mask_url
+    from responsible_ai.store.store import default_store_url
+    from responsible_ai.store.submit import store_url
 
+    url = store_url(target) if target else default_store_url()
+    if not create and missing_sqlite_file(url):
+        raise InputError(NO_STORE.format(url=mask_url(url)))
     return ReviewStore(url, create=create)
 
 

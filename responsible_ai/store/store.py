@@ -94,6 +94,7 @@ RUN_OPTIONAL = {
     "submitted_via": "",
     "provenance_json": "{}",
     "policy_text_json": "{}",
+    "fail_on": "",
 }
 REVIEW_OPTIONAL = {"reviewer_role": "", "reviewer_via": ""}
 SPECS = {
@@ -331,6 +332,7 @@ class ReviewStore:
                     "model_sha256": (inputs.get("model") or {}).get("sha256"),
                     "fingerprint": fingerprint,
                     "report_sha256": sha256_text(text),
+                    "fail_on": str(report.policy.get("fail_on") or ""),
                     **extra,
                 },
                 RUN_OPTIONAL,

@@ -72,8 +72,14 @@ def resolve_target(target: str | bool | None) -> str:
 
 
 def store_url(target: str) -> str:
-    """A SQLAlchemy URL for a store target: a URL as it is, a path as a SQLite file."""
-    return target if "://" in target else f"sqlite:///{Path(target).expanduser().resolve()}"
+    """A SQLAlchemy URL for a store target: a URL as it is, a path as a SQLite file.
+
+    A target with ``@`` but no scheme (``rai:pw@host/db``) is a URL missing its scheme, not a
+    file to create: it stays a URL, which the store refuses with the password masked.
+    """
+    if "://" in target or "@" in target:
+        return target
+    return f"sqlite:///{Path(target).expanduser().resolve()}"
 
 
 def _git(folder: Path, *args: str) -> str | None:

@@ -35,12 +35,12 @@ class RunRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[str] = mapped_column(String(40))
     label: Mapped[str] = mapped_column(String(200), default="")
-    policy_name: Mapped[str] = mapped_column(String(200), default="")
+    policy_name: Mapped[str] = mapped_column(String(200), default="", index=True)
     policy_version: Mapped[str] = mapped_column(String(50), default="")
     verdict: Mapped[str] = mapped_column(String(20))
     data_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     policy_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    model_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    model_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     report_sha256: Mapped[str] = mapped_column(String(64))
     report_json: Mapped[str] = mapped_column(Text)
@@ -51,6 +51,9 @@ class RunRow(Base):
     provenance_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
     #: The exact text of every policy file that ran (the extends chain), by path, as JSON.
     policy_text_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    #: The policy's ``fail_on``: with the findings and reviews it gives the review state, so
+    #: that the run list never reads a report (empty for runs stored before store_0003).
+    fail_on: Mapped[str] = mapped_column(String(20), default="", server_default="")
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -124,7 +124,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(client, team):
         "/v1/runs", content=huge, headers={**team.auth("ci"), "Content-Length": "10"}
     )
     assert lying.status_code in (400, 413, 422)  # never stored
-    assert client.get("/v1/runs", headers=team.auth("ci")).json() == {"runs": []}
+    assert client.get("/v1/runs", headers=team.auth("ci")).json()["runs"] == []
 
 
 def test_deeply_nested_json_is_a_one_line_refusal(client, team):
