@@ -21,7 +21,15 @@ from responsible_ai.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["check_data_file", "check_parquet", "read_table", "refuse_nested_columns"]
+__all__ = [
+    "TEXT_CODES_ATTR",
+    "check_data_file",
+    "check_parquet",
+    "code_columns",
+    "read_table",
+    "refuse_nested_columns",
+    "text_code_notes",
+]
 
 TABLE_SUFFIXES = {
     ".csv": "csv",
@@ -55,6 +63,17 @@ NESTED_COLUMN = (
 )
 UNREADABLE = "cannot read {path} as {kind}: {reason}"
 CANNOT_OPEN = "cannot read data file {path}: {reason}"
+
+KEPT_AS_TEXT = "column {column!r} kept as text: {why} (e.g. {example!r}); as numbers they would lose it"
+LEADING_ZEROS = "its values are codes with leading zeros"
+FIXED_WIDTH = "its values are fixed-width codes of {width} digits"
+
+# Where read_table records the columns it kept as text, so that the audit can say so in a note.
+TEXT_CODES_ATTR = "responsible_ai.text_codes"
+# A ZIP code, a postcode or an account number; a year (4) or an age (2) stays a number.
+_CODE_MIN_WIDTH = 5
+_DIGITS = r"\d+"
+_LEADING_ZERO = r"0\d+"
 
 _SNIFF_BYTES = 1 << 16
 _REASON_CHARS = 200
@@ -90,7 +109,9 @@ def read_table(path: str | os.PathLike[str], *, as_text: bool = False) -> pd.Dat
         The file; its suffix says the format (.csv, .txt, .tsv, .parquet, .pq).
     as_text : bool, default False
         CSV/TSV only: keep every value as text (empty cells missing), as a release does so that
-        ``02134`` stays ``"02134"``.
+        ``02134`` stays ``"02134"``. Without it, columns of codes (leading zeros, or fixed-width
+        digit strings; see :func:`code_columns`) are still kept as text, and named in
+        ``frame.attrs[TEXT_CODES_ATTR]`` for the audit's data notes.
 
     Raises
     ------
@@ -113,6 +134,43 @@ def read_table(path: str | os.PathLike[str], *, as_text: bool = False) -> pd.Dat
     return frame
 
 
+def code_columns(text: pd.DataFrame) -> dict[str, str]:
+    """The columns of an all-text table that hold codes, not quantities, each with the reason.
+
+    A code is a column of digit strings where some value has a leading zero (ZIP code
+    ``02134``, id ``007``), or where every value has the same number of digits, at least five
+    (``10080``). Read as numbers, such codes lose their zeros, and ``02134`` becomes ``2134``.
+    Every reader of CSV text (the audit, the app's uploads, ``rai anonymize``) applies this rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sorted(code_columns(pd.DataFrame({"zip": ["02134", "10080"], "age": ["31", "47"]})))
+    ['zip']
+    """
+    found: dict[str, str] = {}
+    for column in text.columns:
+        values = text[column].dropna().astype(str)
+        if values.empty or not values.str.fullmatch(_DIGITS).all():
+            continue
+        zeros = values[values.str.fullmatch(_LEADING_ZERO)]
+        widths = values.str.len()
+        if len(zeros):
+            why, example = LEADING_ZEROS, zeros.iloc[0]
+        elif widths.nunique() == 1 and widths.iloc[0] >= _CODE_MIN_WIDTH:
+            why, example = FIXED_WIDTH.format(width=widths.iloc[0]), values.iloc[0]
+        else:
+            continue
+        found[str(column)] = KEPT_AS_TEXT.format(column=str(column), why=why, example=example)
+    return found
+
+
+def text_code_notes(frame: pd.DataFrame) -> list[str]:
+    """The data notes of the columns :func:`read_table` kept as text (none for a DataFrame)."""
+    notes = frame.attrs.get(TEXT_CODES_ATTR) or {}
+    return [str(note) for note in notes.values()] if isinstance(notes, dict) else []
+
+
 def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
     import pandas as pd
 
@@ -123,6 +181,7 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
         options |= {"dtype": str, "keep_default_na": False, "na_values": [""]}
     else:
         options |= {"low_memory": False}
+    codes: dict[str, str] = {}
     try:
         with warnings.catch_warnings():
             # A row longer than the header would silently become an index: make it an error.
@@ -130,6 +189,12 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
             header = pd.read_csv(
                 file, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False
             )
+            if not as_text:
+                # Read once as text to see the codes, then again with those columns as str.
+                text = pd.read_csv(file, sep=sep, index_col=False, dtype=str)
+                codes = code_columns(text)
+                options["dtype"] = dict.fromkeys(codes, str)
+                del text
             frame = pd.read_csv(file, **options)
     except UnicodeDecodeError:
         offset, byte = _first_bad_utf8(file)
@@ -151,6 +216,8 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
         if name in seen and name:
             raise InputError(DUPLICATE_COLUMN.format(path=file, column=name))
         seen.add(name)
+    if codes:
+        frame.attrs[TEXT_CODES_ATTR] = codes
     return frame
 
 

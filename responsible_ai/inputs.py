@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from responsible_ai.data_files import read_table
+from responsible_ai.data_files import read_table, text_code_notes
 from responsible_ai.decisions import (
     Decisions,
     column_decisions,
@@ -167,11 +167,11 @@ def prepare(
         )
     if len(frame) == 0:
         raise InputError("the data is empty (0 rows); nothing to audit")
+    notes: list[str] = text_code_notes(frame)  # codes read_table kept as text, e.g. ZIP codes
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]
     grouping = list(dict.fromkeys([*roles.sensitive, *(group_columns or [])]))
     _require_columns(frame, roles, grouping)
-    notes: list[str] = []
     source = {
         "path": str(data_path) if data_path else None,
         "sha256": sha256_file(data_path) if data_path else sha256_frame(frame),
