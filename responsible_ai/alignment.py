@@ -40,7 +40,9 @@ NOT_A_NUMBER = (
     "column {column!r} does not fit the model: found {found} with the value {value!r}, expected "
     "{expected} (the model was fitted on numbers); give numbers in this column"
 )
-ALIGNED = "column {column!r} was {found} in the data; converted to {expected} to match the model ({why})"
+ALIGNED = (
+    "column {column!r} was {found} in the data; converted to {expected} to match the model ({why})"
+)
 
 _ENCODERS = ("OneHotEncoder", "OrdinalEncoder", "TargetEncoder")
 # Transformers that compute on numbers: text reaching them is an error, not a category.
@@ -232,7 +234,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _number_key(value: Any) -> str | None:
-    """A number, or text spelling one, as one canonical string: ``1``, ``1.0``, ``"01"`` -> ``1``."""
+    """A number, or text spelling one, as one canonical string: ``1.0`` and ``"01"`` give ``1``."""
     if _is_number(value):
         number = float(value)
     elif isinstance(value, str):
@@ -293,8 +295,10 @@ def _to_categories(column: str, series: pd.Series, want: Expected) -> pd.Series 
                 )
             match = _unknown_as(value, text_categories, column, series)
         mapping[value] = match
-    result = pd.Series(np.nan, index=series.index, dtype=object)
-    result[present.index] = [mapping[_plain(v)] for v in present.tolist()]
+    converted = [
+        mapping[_plain(v)] if not _missing(v) and v is not pd.NA else np.nan for v in values
+    ]
+    result = pd.Series(converted, index=series.index, dtype=object)
     if text_categories or not known:
         return result
     return pd.to_numeric(result)  # int64 or float64, as the categories

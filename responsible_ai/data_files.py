@@ -64,7 +64,9 @@ NESTED_COLUMN = (
 UNREADABLE = "cannot read {path} as {kind}: {reason}"
 CANNOT_OPEN = "cannot read data file {path}: {reason}"
 
-KEPT_AS_TEXT = "column {column!r} kept as text: {why} (e.g. {example!r}); as numbers they would lose it"
+KEPT_AS_TEXT = (
+    "column {column!r} kept as text: {why} (e.g. {example!r}); as numbers they would lose it"
+)
 LEADING_ZEROS = "its values are codes with leading zeros"
 FIXED_WIDTH = "its values are fixed-width codes of {width} digits"
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from responsible_ai.errors import InputError
 from responsible_ai.data_files import code_columns
+from responsible_ai.errors import InputError
 from responsible_ai.inputs import read_table
 from responsible_ai.policy.loader import LoadedPolicy
 from responsible_ai.policy.schema import Policy
