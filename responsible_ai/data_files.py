@@ -139,9 +139,9 @@ def read_table(path: str | os.PathLike[str], *, as_text: bool = False) -> pd.Dat
 def code_columns(text: pd.DataFrame) -> dict[str, str]:
     """The columns of an all-text table that hold codes, not quantities, each with the reason.
 
-    A code is a column of digit strings where some value has a leading zero (ZIP code
-    ``02134``, id ``007``), or where every value has the same number of digits, at least five
-    (``10080``). Read as numbers, such codes lose their zeros, and ``02134`` becomes ``2134``.
+    A code is a column that would be read as numbers where some value is digits with a leading
+    zero (ZIP code ``02134``, id ``007``), or where every value has the same number of digits, at
+    least five (``10080``). Read as numbers, such codes lose their zeros, and ``02134`` becomes ``2134``.
     Every reader of CSV text (the audit, the app's uploads, ``rai anonymize``) applies this rule.
 
     Examples
@@ -150,16 +150,22 @@ def code_columns(text: pd.DataFrame) -> dict[str, str]:
     >>> sorted(code_columns(pd.DataFrame({"zip": ["02134", "10080"], "age": ["31", "47"]})))
     ['zip']
     """
+    import pandas as pd
+
     found: dict[str, str] = {}
     for column in text.columns:
         values = text[column].dropna().astype(str)
-        if values.empty or not values.str.fullmatch(_DIGITS).all():
-            continue
+        if values.empty or pd.to_numeric(values, errors="coerce").isna().any():
+            continue  # text anyway: nothing is lost
         zeros = values[values.str.fullmatch(_LEADING_ZERO)]
         widths = values.str.len()
         if len(zeros):
             why, example = LEADING_ZEROS, zeros.iloc[0]
-        elif widths.nunique() == 1 and widths.iloc[0] >= _CODE_MIN_WIDTH:
+        elif (
+            values.str.fullmatch(_DIGITS).all()
+            and widths.nunique() == 1
+            and widths.iloc[0] >= _CODE_MIN_WIDTH
+        ):
             why, example = FIXED_WIDTH.format(width=widths.iloc[0]), values.iloc[0]
         else:
             continue
@@ -168,9 +174,18 @@ def code_columns(text: pd.DataFrame) -> dict[str, str]:
 
 
 def text_code_notes(frame: pd.DataFrame) -> list[str]:
-    """The data notes of the columns :func:`read_table` kept as text (none for a DataFrame)."""
-    notes = frame.attrs.get(TEXT_CODES_ATTR) or {}
-    return [str(note) for note in notes.values()] if isinstance(notes, dict) else []
+    """The data notes of the columns :func:`read_table` kept as text and still text in ``frame``
+    (pandas carries ``attrs`` through copies, also of a frame whose columns were converted)."""
+    import pandas as pd
+
+    notes = frame.attrs.get(TEXT_CODES_ATTR)
+    if not isinstance(notes, dict):
+        return []
+    return [
+        str(note)
+        for column, note in notes.items()
+        if column in frame.columns and not pd.api.types.is_numeric_dtype(frame[column])
+    ]
 
 
 def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
