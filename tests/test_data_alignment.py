@@ -224,7 +224,8 @@ def test_an_imputer_before_the_encoder_and_missing_values(german) -> None:
     given = german[["installment_rate"]].astype(float)
     given.iloc[0, 0] = np.nan
     aligned, notes = align_to_model(model, given)
-    assert pd.isna(aligned.iloc[0, 0]) and aligned.iloc[1, 0] == str(german.iloc[1]["installment_rate"])
+    assert pd.isna(aligned.iloc[0, 0])
+    assert aligned.iloc[1, 0] == str(german.iloc[1]["installment_rate"])
     assert "OrdinalEncoder" in notes[0]
     assert len(model.predict(aligned)) == len(german)
 
