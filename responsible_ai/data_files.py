@@ -141,8 +141,8 @@ def code_columns(text: pd.DataFrame) -> dict[str, str]:
 
     A code is a column that would be read as numbers where some value is digits with a leading
     zero (ZIP code ``02134``, id ``007``), or where every value has the same number of digits, at
-    least five (``10080``). Read as numbers, such codes lose their zeros, and ``02134`` becomes ``2134``.
-    Every reader of CSV text (the audit, the app's uploads, ``rai anonymize``) applies this rule.
+    least five (``10080``). Read as numbers, ``02134`` would become ``2134``. Every reader of
+    CSV text (the audit, the app's uploads, ``rai anonymize``) applies this rule.
 
     Examples
     --------
