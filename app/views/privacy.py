@@ -28,7 +28,8 @@ except ImportError:
 
 
 @st.cache_data(show_spinner="Looking for identifier columns…", max_entries=8)
-def _identifiers(run_number: int, _run: AuditRun) -> Any:
+def _identifiers(run_number: int, policy_text: str, _run: AuditRun) -> Any:
+    # Keyed by the policy text too: its quasi-identifiers decide the defaults below.
     assert detect_identifiers is not None
     settings = policy_from_text(_run.policy_text, _run.policy_dir, _run.policy_name).policy.privacy
     found = detect_identifiers(_run.frame, settings.detection_sample_size)
@@ -39,7 +40,7 @@ def _identifiers(run_number: int, _run: AuditRun) -> Any:
 
 
 if detect_identifiers is not None and anonymity_summary is not None:
-    identified = attempt(lambda: _identifiers(run_id(), run))
+    identified = attempt(lambda: _identifiers(run_id(), run.policy_text, run))
     if identified is not None:
         found, direct, suggested, source, policy_sensitive = identified
         if len(direct):
