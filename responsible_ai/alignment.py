@@ -62,6 +62,7 @@ _NUMERIC = frozenset(
     }
 )
 _SHOWN = 6
+_CLIP = 60
 _INFERRED = {"string": "text (str)", "integer": "int64", "floating": "float64", "empty": "empty"}
 _UNMATCHED = object()
 
@@ -204,7 +205,8 @@ def _note(column: str, before: pd.Series, after: pd.Series, want: Expected) -> s
         why = f"{_dtype_of(want.categories)} categories of its {want.where}"
     else:
         why = f"numbers ({want.where})"
-    return ALIGNED.format(column=column, found=_dtype(before), expected=_dtype(after), why=why)
+    found, expected = _dtype(before), _dtype(after)
+    return ALIGNED.format(column=_clip(column), found=found, expected=expected, why=why)
 
 
 def _dtype(series: pd.Series) -> str:
@@ -286,9 +288,9 @@ def _to_categories(column: str, series: pd.Series, want: Expected) -> pd.Series 
             if want.strict:
                 raise InputError(
                     NOT_A_CATEGORY.format(
-                        column=column,
+                        column=_clip(column),
                         found=_dtype(series),
-                        value=value,
+                        value=_clip(value),
                         expected=_dtype_of(want.categories),
                         categories=_shown(known),
                     )
@@ -312,7 +314,9 @@ def _unknown_as(value: Any, text_categories: bool, column: str, series: pd.Serie
     key = _number_key(value)
     if key is None:
         raise InputError(
-            NOT_A_NUMBER.format(column=column, found=_dtype(series), value=value, expected="number")
+            NOT_A_NUMBER.format(
+                column=_clip(column), found=_dtype(series), value=_clip(value), expected="number"
+            )
         )
     return float(key)
 
@@ -334,15 +338,21 @@ def _to_numbers(column: str, series: pd.Series, want: Expected) -> pd.Series | N
             return None
         raise InputError(
             NOT_A_NUMBER.format(
-                column=column,
+                column=_clip(column),
                 found=_dtype(series),
-                value=_plain(values[bad].iloc[0]),
+                value=_clip(_plain(values[bad].iloc[0])),
                 expected="int64 or float64",
             )
         )
     return numbers
 
 
+def _clip(value: Any) -> Any:
+    """Text from the data, short enough for one line (``repr`` escapes its control characters)."""
+    text = value if isinstance(value, str) else None
+    return text[: _CLIP - 1] + "…" if text is not None and len(text) > _CLIP else value
+
+
 def _shown(values: list[Any]) -> str:
-    shown = ", ".join(repr(v) for v in values[:_SHOWN])
+    shown = ", ".join(repr(_clip(v)) for v in values[:_SHOWN])
     return shown + (f" and {len(values) - _SHOWN} more" if len(values) > _SHOWN else "")
