@@ -16,6 +16,8 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from responsible_ai.errors import InputError
 
 if TYPE_CHECKING:
@@ -76,6 +78,10 @@ TEXT_CODES_ATTR = "responsible_ai.text_codes"
 _CODE_MIN_WIDTH = 5
 _DIGITS = r"\d+"
 _LEADING_ZERO = r"0\d+"
+_BOUNDARY = np.zeros(256, dtype=bool)
+_BOUNDARY[list(b',\t\r\n" ')] = True
+_SCAN_BYTES = 1 << 24
+_NUMBER = r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*|\s*[-+]?(?i:inf|infinity)\s*"
 
 _SNIFF_BYTES = 1 << 16
 _REASON_CHARS = 200
@@ -136,13 +142,14 @@ def read_table(path: str | os.PathLike[str], *, as_text: bool = False) -> pd.Dat
     return frame
 
 
-def code_columns(text: pd.DataFrame) -> dict[str, str]:
+def code_columns(text: pd.DataFrame, numeric: bool = False) -> dict[str, str]:
     """The columns of an all-text table that hold codes, not quantities, each with the reason.
 
     A code is a column that would be read as numbers where some value is digits with a leading
     zero (ZIP code ``02134``, id ``007``), or where every value has the same number of digits, at
     least five (``10080``). Read as numbers, ``02134`` would become ``2134``. Every reader of
-    CSV text (the audit, the app's uploads, ``rai anonymize``) applies this rule.
+    CSV text (the audit, the app's uploads, ``rai anonymize``) applies this rule. ``numeric``
+    says that every column of ``text`` is known to read as numbers.
 
     Examples
     --------
@@ -150,21 +157,19 @@ def code_columns(text: pd.DataFrame) -> dict[str, str]:
     >>> sorted(code_columns(pd.DataFrame({"zip": ["02134", "10080"], "age": ["31", "47"]})))
     ['zip']
     """
-    import pandas as pd
-
     found: dict[str, str] = {}
     for column in text.columns:
         values = text[column].dropna().astype(str)
-        if values.empty or pd.to_numeric(values, errors="coerce").isna().any():
-            continue  # text anyway: nothing is lost
-        zeros = values[values.str.fullmatch(_LEADING_ZERO)]
+        if values.empty:
+            continue
+        zeros = values.str.fullmatch(_LEADING_ZERO)
         widths = values.str.len()
-        if len(zeros):
-            why, example = LEADING_ZEROS, zeros.iloc[0]
+        if zeros.any():
+            if not numeric and not values.str.fullmatch(_NUMBER).all():
+                continue  # text anyway: nothing is lost
+            why, example = LEADING_ZEROS, values[zeros].iloc[0]
         elif (
-            values.str.fullmatch(_DIGITS).all()
-            and widths.nunique() == 1
-            and widths.iloc[0] >= _CODE_MIN_WIDTH
+            widths.min() == widths.max() >= _CODE_MIN_WIDTH and values.str.fullmatch(_DIGITS).all()
         ):
             why, example = FIXED_WIDTH.format(width=widths.iloc[0]), values.iloc[0]
         else:
@@ -198,7 +203,6 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
         options |= {"dtype": str, "keep_default_na": False, "na_values": [""]}
     else:
         options |= {"low_memory": False}
-    codes: dict[str, str] = {}
     try:
         with warnings.catch_warnings():
             # A row longer than the header would silently become an index: make it an error.
@@ -206,12 +210,6 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
             header = pd.read_csv(
                 file, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False
             )
-            if not as_text:
-                # Read once as text to see the codes, then again with those columns as str.
-                text = pd.read_csv(file, sep=sep, index_col=False, dtype=str)
-                codes = code_columns(text)
-                options["dtype"] = dict.fromkeys(codes, str)
-                del text
             frame = pd.read_csv(file, **options)
     except UnicodeDecodeError:
         offset, byte = _first_bad_utf8(file)
@@ -233,9 +231,66 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
         if name in seen and name:
             raise InputError(DUPLICATE_COLUMN.format(path=file, column=name))
         seen.add(name)
+    return frame if as_text else _keep_codes(file, sep, kind, frame)
+
+
+def _keep_codes(file: Path, sep: str, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the numeric columns that hold codes read again as the text they are.
+
+    Only candidates are read again, so that the quantities of a large file are not read twice:
+    every numeric column when some field of the file starts with a zero and a digit, else only
+    those whose whole numbers all have the same number of digits (five or more).
+    """
+    import pandas as pd
+
+    numbers = [
+        position
+        for position, dtype in enumerate(frame.dtypes)
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    ]
+    if numbers and not _has_leading_zero(file):
+        numbers = [p for p in numbers if _one_width(frame.iloc[:, p])]
+    if not numbers:
+        return frame
+    try:
+        text = pd.read_csv(file, sep=sep, index_col=False, dtype=str, usecols=numbers)
+    except (ValueError, OSError, MemoryError) as exc:
+        reason = _reason(exc)
+        raise InputError(UNREADABLE.format(path=file, kind=kind.upper(), reason=reason)) from None
+    codes = code_columns(text, numeric=True)
+    for column in codes:
+        frame[column] = text[column]
     if codes:
         frame.attrs[TEXT_CODES_ATTR] = codes
     return frame
+
+
+def _has_leading_zero(file: Path) -> bool:
+    """Whether some field of the file may start with a zero followed by a digit (``02134``).
+
+    Vectorized over the bytes: a regular expression takes seconds on a large file.
+    """
+    previous = b","
+    with open(file, "rb") as handle:
+        while chunk := handle.read(_SCAN_BYTES):
+            data = np.frombuffer(previous + chunk + b",", dtype=np.uint8)
+            zeros = np.flatnonzero(data[1:-1] == ord("0")) + 1
+            before, after = data[zeros - 1], data[zeros + 1]
+            if np.any(_BOUNDARY[before] & (after >= ord("0")) & (after <= ord("9"))):
+                return True
+            previous = chunk[-2:]
+    return False
+
+
+def _one_width(values: pd.Series) -> bool:
+    """Whether whole, non-negative numbers all have the same number of digits, five or more."""
+    low, high = values.min(), values.max()
+    if not (low >= 10 ** (_CODE_MIN_WIDTH - 1) and np.isfinite(high)):
+        return False  # NaN (all missing) fails the comparison
+    if len(str(int(low))) != len(str(int(high))):
+        return False
+    present = values.dropna()
+    return bool((present % 1 == 0).all())
 
 
 def check_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> Any:

@@ -9,6 +9,7 @@ import string
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,6 +70,23 @@ def test_leading_zeros_and_fixed_width_codes_but_not_quantities(tmp_path: Path) 
 def test_a_tsv_follows_the_same_rule(tmp_path: Path) -> None:
     frame = read_table(_csv(tmp_path, "zip_code\tn\n02134\t1\n10080\t2\n", "data.tsv"))
     assert frame["zip_code"].tolist() == ["02134", "10080"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'zip_code,n\n"02134",1\n"10080",2\n',  # quoted
+        "zip_code,n\r\n02134,1\r\n10080,2\r\n",  # Windows line ends
+        "n,zip_code\n1,10080\n2,02134\n",  # last field of a line
+    ],
+)
+def test_leading_zeros_are_found_wherever_the_field_sits(tmp_path: Path, text: str) -> None:
+    assert "02134" in read_table(_csv(tmp_path, text))["zip_code"].tolist()
+
+
+def test_large_and_infinite_numbers_stay_numbers(tmp_path: Path) -> None:
+    frame = read_table(_csv(tmp_path, "a,b\n10000,1e300\ninf,2e300\n"))
+    assert pd.api.types.is_float_dtype(frame["a"]) and pd.api.types.is_float_dtype(frame["b"])
 
 
 def test_missing_cells_stay_missing_in_a_code_column(tmp_path: Path) -> None:
