@@ -15,7 +15,7 @@ Explanations page and ``rai explain``) and the releases that audit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from responsible_ai.errors import InputError
 
 __all__ = [
     "ALIGNED",
+    "MISSING_CATEGORY",
     "NOT_A_CATEGORY",
     "NOT_A_NUMBER",
     "align_to_model",
@@ -39,6 +40,10 @@ NOT_A_CATEGORY = (
 NOT_A_NUMBER = (
     "column {column!r} does not fit the model: found {found} with the value {value!r}, expected "
     "{expected} (the model was fitted on numbers); give numbers in this column"
+)
+MISSING_CATEGORY = (
+    "column {column!r} has {count} missing value(s), but the model was fitted without missing "
+    "values in it (categories {categories}); fill or drop those rows"
 )
 ALIGNED = (
     "column {column!r} was {found} in the data; converted to {expected} to match the model ({why})"
@@ -81,6 +86,8 @@ class Expected:
     strict: bool
     categories: tuple[Any, ...] = ()
     where: str = ""
+    imputed: bool = False
+    """Whether an imputer fills missing values before the encoder sees them."""
 
 
 def expected_inputs(model: Any) -> dict[str, Expected]:
@@ -101,10 +108,12 @@ def _expected(step: Any, columns: list[str], top: bool = False) -> dict[str, Exp
         return dict.fromkeys(columns, soft) if step == "passthrough" else {}
     if kind == "Pipeline":
         inner = [s for _, s in getattr(step, "steps", []) if s is not None and s != "passthrough"]
-        for candidate in inner:  # an imputer may precede the encoder that decides the type
+        for index, candidate in enumerate(inner):  # an imputer may precede the encoder
             if type(candidate).__name__ in (*_ENCODERS, "ColumnTransformer"):
-                names = _input_names(inner[0], columns)
-                return _expected(candidate, names)
+                wanted = _expected(candidate, _input_names(inner[0], columns))
+                if any(type(s).__name__.endswith("Imputer") for s in inner[:index]):
+                    wanted = {name: replace(want, imputed=True) for name, want in wanted.items()}
+                return wanted
         return _expected(inner[0], columns, top) if inner else {}
     if kind == "ColumnTransformer":
         names = [str(c) for c in getattr(step, "feature_names_in_", columns)]
@@ -270,6 +279,12 @@ def _to_categories(column: str, series: pd.Series, want: Expected) -> pd.Series 
     present = values[values.notna()]
     distinct = [_plain(v) for v in pd.unique(present.astype(object))]
     exact = {_exact(c): c for c in known}
+    missing = int(values.isna().sum())
+    if missing and want.strict and not want.imputed and len(known) == len(want.categories):
+        categories = _shown(known)
+        raise InputError(
+            MISSING_CATEGORY.format(column=_clip(column), count=missing, categories=categories)
+        )
     if not categorical and all(_exact(v) in exact for v in distinct):
         return None
     by_number: dict[str, Any] = {}

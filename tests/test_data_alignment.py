@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -22,7 +23,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from responsible_ai import audit
-from responsible_ai.alignment import ALIGNED, NOT_A_CATEGORY, NOT_A_NUMBER, align_to_model
+from responsible_ai.alignment import (
+    ALIGNED,
+    MISSING_CATEGORY,
+    NOT_A_CATEGORY,
+    NOT_A_NUMBER,
+    align_to_model,
+)
 from responsible_ai.cli import main
 from responsible_ai.datasets import load_german_credit
 from responsible_ai.errors import InputError
@@ -246,3 +253,13 @@ def test_a_model_it_cannot_inspect_is_left_alone(german) -> None:
     frame = german[["duration"]].astype(str)
     aligned, notes = align_to_model(Rule(), frame)
     assert aligned is frame and notes == []
+
+
+def test_a_missing_category_the_model_never_saw_is_refused(german, text_digit_model) -> None:
+    given = german[FEATURES].astype({"installment_rate": str})
+    given.loc[[3, 8], "housing"] = None
+    message = MISSING_CATEGORY.format(
+        column="housing", count=2, categories="'for free', 'own', 'rent'"
+    )
+    with pytest.raises(InputError, match=f"^{re.escape(message)}$"):
+        align_to_model(text_digit_model, given)

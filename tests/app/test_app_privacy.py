@@ -27,6 +27,7 @@ def _audit_people(app, policy: str):
         ("people.csv", (sample_data_dir() / "people.csv").read_bytes(), "text/csv")
     )
     at.run()
+    assert "column 'zip_code' kept as text: its values are codes with leading zeros" in texts(at)
     at.radio(key="source").set_value("A column of the data").run()
     at.selectbox(key="prediction").set_value("loan_approved").run()
     at.selectbox(key="positive").set_value("yes").run()
