@@ -3,6 +3,8 @@ every reader (the CLI, audit() on a path, the app's uploads, rai anonymize), wit
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
 import re
 import string
@@ -161,3 +163,9 @@ def test_read_table_never_crashes_and_never_drops_a_leading_zero(
         for position, column in enumerate(["a", "b"]):
             if re.fullmatch(r"0[0-9]+", row[position]):
                 assert frame[column].iloc[index] == row[position]
+
+
+@pytest.mark.parametrize("name", ["responsible_ai.data_files", "responsible_ai.alignment"])
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
