@@ -16,12 +16,22 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from responsible_ai.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["check_data_file", "check_parquet", "read_table", "refuse_nested_columns"]
+__all__ = [
+    "TEXT_CODES_ATTR",
+    "check_data_file",
+    "check_parquet",
+    "code_columns",
+    "read_table",
+    "refuse_nested_columns",
+    "text_code_notes",
+]
 
 TABLE_SUFFIXES = {
     ".csv": "csv",
@@ -55,6 +65,23 @@ NESTED_COLUMN = (
 )
 UNREADABLE = "cannot read {path} as {kind}: {reason}"
 CANNOT_OPEN = "cannot read data file {path}: {reason}"
+
+KEPT_AS_TEXT = (
+    "column {column!r} kept as text: {why} (e.g. {example!r}); as numbers they would lose it"
+)
+LEADING_ZEROS = "its values are codes with leading zeros"
+FIXED_WIDTH = "its values are fixed-width codes of {width} digits"
+
+# Where read_table records the columns it kept as text, so that the audit can say so in a note.
+TEXT_CODES_ATTR = "responsible_ai.text_codes"
+# A ZIP code, a postcode or an account number; a year (4) or an age (2) stays a number.
+_CODE_MIN_WIDTH = 5
+_DIGITS = r"\d+"
+_LEADING_ZERO = r"0\d+"
+_BOUNDARY = np.zeros(256, dtype=bool)
+_BOUNDARY[list(b',\t\r\n" ')] = True
+_SCAN_BYTES = 1 << 24
+_NUMBER = r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*|\s*[-+]?(?i:inf|infinity)\s*"
 
 _SNIFF_BYTES = 1 << 16
 _REASON_CHARS = 200
@@ -90,7 +117,9 @@ def read_table(path: str | os.PathLike[str], *, as_text: bool = False) -> pd.Dat
         The file; its suffix says the format (.csv, .txt, .tsv, .parquet, .pq).
     as_text : bool, default False
         CSV/TSV only: keep every value as text (empty cells missing), as a release does so that
-        ``02134`` stays ``"02134"``.
+        ``02134`` stays ``"02134"``. Without it, columns of codes (leading zeros, or fixed-width
+        digit strings; see :func:`code_columns`) are still kept as text, and named in
+        ``frame.attrs[TEXT_CODES_ATTR]`` for the audit's data notes.
 
     Raises
     ------
@@ -111,6 +140,57 @@ def read_table(path: str | os.PathLike[str], *, as_text: bool = False) -> pd.Dat
     if len(frame) == 0:
         raise InputError(NO_ROWS.format(path=file))
     return frame
+
+
+def code_columns(text: pd.DataFrame, numeric: bool = False) -> dict[str, str]:
+    """The columns of an all-text table that hold codes, not quantities, each with the reason.
+
+    A code is a column that would be read as numbers where some value is digits with a leading
+    zero (ZIP code ``02134``, id ``007``), or where every value has the same number of digits, at
+    least five (``10080``). Read as numbers, ``02134`` would become ``2134``. Every reader of
+    CSV text (the audit, the app's uploads, ``rai anonymize``) applies this rule. ``numeric``
+    says that every column of ``text`` is known to read as numbers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sorted(code_columns(pd.DataFrame({"zip": ["02134", "10080"], "age": ["31", "47"]})))
+    ['zip']
+    """
+    found: dict[str, str] = {}
+    for column in text.columns:
+        values = text[column].dropna().astype(str)
+        if values.empty:
+            continue
+        zeros = values.str.fullmatch(_LEADING_ZERO)
+        widths = values.str.len()
+        if zeros.any():
+            if not numeric and not values.str.fullmatch(_NUMBER).all():
+                continue  # text anyway: nothing is lost
+            why, example = LEADING_ZEROS, values[zeros].iloc[0]
+        elif (
+            widths.min() == widths.max() >= _CODE_MIN_WIDTH and values.str.fullmatch(_DIGITS).all()
+        ):
+            why, example = FIXED_WIDTH.format(width=widths.iloc[0]), values.iloc[0]
+        else:
+            continue
+        found[str(column)] = KEPT_AS_TEXT.format(column=str(column), why=why, example=example)
+    return found
+
+
+def text_code_notes(frame: pd.DataFrame) -> list[str]:
+    """The data notes of the columns :func:`read_table` kept as text and still text in ``frame``
+    (pandas carries ``attrs`` through copies, also of a frame whose columns were converted)."""
+    import pandas as pd
+
+    notes = frame.attrs.get(TEXT_CODES_ATTR)
+    if not isinstance(notes, dict):
+        return []
+    return [
+        str(note)
+        for column, note in notes.items()
+        if column in frame.columns and not pd.api.types.is_numeric_dtype(frame[column])
+    ]
 
 
 def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
@@ -151,7 +231,66 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
         if name in seen and name:
             raise InputError(DUPLICATE_COLUMN.format(path=file, column=name))
         seen.add(name)
+    return frame if as_text else _keep_codes(file, sep, kind, frame)
+
+
+def _keep_codes(file: Path, sep: str, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the numeric columns that hold codes read again as the text they are.
+
+    Only candidates are read again, so that the quantities of a large file are not read twice:
+    every numeric column when some field of the file starts with a zero and a digit, else only
+    those whose whole numbers all have the same number of digits (five or more).
+    """
+    import pandas as pd
+
+    numbers = [
+        position
+        for position, dtype in enumerate(frame.dtypes)
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    ]
+    if numbers and not _has_leading_zero(file):
+        numbers = [p for p in numbers if _one_width(frame.iloc[:, p])]
+    if not numbers:
+        return frame
+    try:
+        text = pd.read_csv(file, sep=sep, index_col=False, dtype=str, usecols=numbers)
+    except (ValueError, OSError, MemoryError) as exc:
+        reason = _reason(exc)
+        raise InputError(UNREADABLE.format(path=file, kind=kind.upper(), reason=reason)) from None
+    codes = code_columns(text, numeric=True)
+    for column in codes:
+        frame[column] = text[column]
+    if codes:
+        frame.attrs[TEXT_CODES_ATTR] = codes
     return frame
+
+
+def _has_leading_zero(file: Path) -> bool:
+    """Whether some field of the file may start with a zero followed by a digit (``02134``).
+
+    Vectorized over the bytes: a regular expression takes seconds on a large file.
+    """
+    previous = b","
+    with open(file, "rb") as handle:
+        while chunk := handle.read(_SCAN_BYTES):
+            data = np.frombuffer(previous + chunk + b",", dtype=np.uint8)
+            zeros = np.flatnonzero(data[1:-1] == ord("0")) + 1
+            before, after = data[zeros - 1], data[zeros + 1]
+            if np.any(_BOUNDARY[before] & (after >= ord("0")) & (after <= ord("9"))):
+                return True
+            previous = chunk[-2:]
+    return False
+
+
+def _one_width(values: pd.Series) -> bool:
+    """Whether whole, non-negative numbers all have the same number of digits, five or more."""
+    low, high = values.min(), values.max()
+    if not (low >= 10 ** (_CODE_MIN_WIDTH - 1) and np.isfinite(high)):
+        return False  # NaN (all missing) fails the comparison
+    if len(str(int(low))) != len(str(int(high))):
+        return False
+    present = values.dropna()
+    return bool((present % 1 == 0).all())
 
 
 def check_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> Any:

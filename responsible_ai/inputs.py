@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from responsible_ai.data_files import read_table
+from responsible_ai.alignment import align_to_model
+from responsible_ai.data_files import read_table, text_code_notes
 from responsible_ai.decisions import (
     Decisions,
     column_decisions,
@@ -169,11 +170,11 @@ def prepare(
         )
     if len(frame) == 0:
         raise InputError("the data is empty (0 rows); nothing to audit")
+    notes: list[str] = text_code_notes(frame)  # codes read_table kept as text, e.g. ZIP codes
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]
     grouping = list(dict.fromkeys([*roles.sensitive, *(group_columns or [])]))
     _require_columns(frame, roles, grouping)
-    notes: list[str] = []
     source = {
         "path": str(data_path) if data_path else None,
         "sha256": sha256_file(data_path) if data_path else sha256_frame(frame),
@@ -212,7 +213,7 @@ def prepare(
     model_source = None
     if model is not None:
         decisions, model_score, model_source = _predict(
-            model, frame, roles, positive, model_path, explicit
+            model, frame, roles, positive, model_path, explicit, notes
         )
         score = score if score is not None else model_score
     elif roles.prediction is not None:
@@ -301,12 +302,17 @@ def _predict(
     positive: Any,
     model_path: str | os.PathLike[str] | None,
     explicit: bool = False,
+    notes: list[str] | None = None,
 ) -> tuple[Decisions, np.ndarray | None, dict[str, Any]]:
     if not hasattr(model, "predict"):
         raise InputError(f"model of type {type(model).__name__} has no predict method")
     features = _model_features(model, frame, roles)
+    # A CSV does not carry types: digit categories come back as integers, and so on.
+    inputs, aligned = align_to_model(model, frame[features], features)
+    if notes is not None:
+        notes.extend(aligned)
     try:
-        predicted = np.asarray(model.predict(frame[features]))
+        predicted = np.asarray(model.predict(inputs))
     except Exception as exc:
         raise InputError(f"the model could not predict on the data: {exc}") from exc
     classes = [_python(c) for c in getattr(model, "classes_", [])]
@@ -317,7 +323,7 @@ def _predict(
     score = None
     if hasattr(model, "predict_proba") and classes:
         try:
-            score = np.asarray(model.predict_proba(frame[features]))[:, classes.index(positive)]
+            score = np.asarray(model.predict_proba(inputs))[:, classes.index(positive)]
         except Exception:
             score = None
     source = {

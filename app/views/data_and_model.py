@@ -8,6 +8,7 @@ import streamlit as st
 from common import attempt, current_run, md, set_current_run
 
 from responsible_ai.audit_run import run_audit, sample_run, shipped_policies
+from responsible_ai.data_files import text_code_notes
 from responsible_ai.uploads import (
     TABLE_SUFFIXES,
     TRUST_MODELS_ENV,
@@ -53,6 +54,8 @@ if frame is None:
     st.stop()
 assert frame is not None
 st.markdown(f"**{md(data_file.name)}**: {len(frame):,} rows, {len(frame.columns)} columns")
+for note in text_code_notes(frame):  # ZIP codes and ids kept as the user wrote them
+    st.caption(md(note))
 st.dataframe(frame.head(8), hide_index=True, width="stretch")
 
 columns = [str(c) for c in frame.columns]

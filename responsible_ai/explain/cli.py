@@ -119,6 +119,10 @@ def _explain(args: argparse.Namespace, json_stream: Any) -> int:
         bootstrap=settings.bootstrap,
         confidence=settings.confidence,
     )
+    from responsible_ai.report.escaping import escape_terminal
+
+    for note in exp.data_notes:
+        print(f"note: {escape_terminal(note)}")
     print(f"{exp.explainer_name}: {exp.explainer_reason}")
     print(
         f"explained {exp.rows_explained} of {exp.rows_total} rows; values in {exp.output_space}, "

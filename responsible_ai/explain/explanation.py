@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from responsible_ai.alignment import align_to_model
 from responsible_ai.errors import InputError
 from responsible_ai.explain._explainers import Explainer, choose_explainer
 from responsible_ai.explain._sample import stratified_sample
@@ -161,6 +162,7 @@ def explain(
     _columns(data, sensitive, "sensitive")
     _columns(data, features, "model feature")
     frame = data if data.index.is_unique else data.reset_index(drop=True)
+    frame, aligned = align_to_model(model, frame, features)  # dtypes as the model was fitted
 
     picked = stratified_sample(
         frame,
@@ -193,7 +195,9 @@ def explain(
         "bootstrap": bootstrap,
         "confidence": confidence,
     }
-    return Explanation(explainer, frame, picked, sensitive, positive_label, settings, model)
+    explanation = Explanation(explainer, frame, picked, sensitive, positive_label, settings, model)
+    explanation.data_notes = aligned
+    return explanation
 
 
 class Explanation:
@@ -233,6 +237,7 @@ class Explanation:
         self._explainer = explainer
         self._frame = frame
         self._model = model
+        self.data_notes: list[str] = []  # columns converted to the model's fitted dtypes
         self.features = list(explainer.features)
         self.sensitive = sensitive
         self.positive_label = positive_label

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from responsible_ai.checker.findings import Measurement
 from responsible_ai.privacy.catalog import PrivacyParams
-from responsible_ai.privacy.detect import detect_identifiers
+from responsible_ai.privacy.detect import DETECTION_COLUMNS, detect_identifiers
+from responsible_ai.privacy.quasi import FROM_DATA, FROM_POLICY, find_quasi_identifiers
 from responsible_ai.privacy.risk import NO_QUASI_IDENTIFIERS, anonymity_summary
 
 if TYPE_CHECKING:
@@ -33,9 +36,22 @@ def _detections(context: AuditContext) -> list[dict[str, Any]]:
     return context.cached(("privacy.detections",), compute)
 
 
+def _quasi_identifiers(context: AuditContext, params: PrivacyParams) -> tuple[list[str], str]:
+    """The check's or the policy's quasi-identifiers, else those found in the data."""
+    named = list(params.quasi_identifiers or context.policy.privacy.quasi_identifiers)
+    if named:
+        return named, FROM_POLICY
+
+    def compute() -> list[str]:
+        detections = pd.DataFrame(_detections(context), columns=DETECTION_COLUMNS)
+        return [row["column"] for row in find_quasi_identifiers(context.data.frame, detections)]
+
+    return list(context.cached(("privacy.quasi_identifiers_found",), compute)), FROM_DATA
+
+
 def _summary(context: AuditContext, params: PrivacyParams) -> dict[str, Any]:
     settings = context.policy.privacy
-    qis = tuple(params.quasi_identifiers or settings.quasi_identifiers)
+    qis = tuple(_quasi_identifiers(context, params)[0])
     sensitive = tuple(params.sensitive_attributes or settings.sensitive_attributes)
     threshold = params.risk_threshold or settings.risk_threshold
     if not qis:
@@ -72,8 +88,12 @@ def measure(context: AuditContext, check: Check, by: list[str] | None) -> Measur
         return Measurement(float(len(found)), found_evidence)
 
     summary = _summary(context, params)
-    qis = list(params.quasi_identifiers or settings.quasi_identifiers)
-    evidence: dict[str, Any] = {"quasi_identifiers": qis, **_risk_evidence(summary)}
+    qis, source = _quasi_identifiers(context, params)
+    evidence: dict[str, Any] = {
+        "quasi_identifiers": qis,
+        "quasi_identifiers_from": source,
+        **_risk_evidence(summary),
+    }
     if metric in ("l_diversity", "t_closeness"):
         if not summary["l_diversity"]:
             return Measurement(None, evidence, NO_SENSITIVE)

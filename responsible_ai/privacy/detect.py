@@ -180,6 +180,9 @@ _RECORD_ID_NAME = re.compile(
     r"(^|_)(id|uuid|guid|account|customer|patient|user|member|employee)(_?(id|no|number))?$"
 )
 _MIN_SHARE = 0.5
+# A yes/no column (German credit's `telephone`: does the applicant have one?) holds no identifier,
+# whatever its name says.
+_FLAG_WORDS = frozenset({"yes", "no", "none", "true", "false", "y", "n", "t", "f", "0", "1"})
 
 
 def _normalize(name: str) -> str:
@@ -197,6 +200,8 @@ def _judge_column(name: str, series: pd.Series, sample_size: int, random_state: 
     norm = _normalize(name)
     values = _sample(series, sample_size, random_state)
     sampled = len(values)
+    if sampled and {value.lower() for value in values} <= _FLAG_WORDS:
+        return None
     counts: dict[str, int] = {}
     for value in values:
         for kind in KINDS:

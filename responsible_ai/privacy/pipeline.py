@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from responsible_ai.data_files import code_columns
 from responsible_ai.errors import InputError
 from responsible_ai.inputs import read_table
 from responsible_ai.policy.loader import LoadedPolicy
@@ -59,9 +60,10 @@ def read_data(path: str | os.PathLike[str]) -> pd.DataFrame:
     if file.suffix.lower() not in (".csv", ".tsv", ".txt"):
         return read_table(file)
     text = read_table_as_text(file)
+    codes = code_columns(text)  # the audit's rule: fixed-width digit codes stay text too
     for column in text.columns:
         values = text[column].dropna()
-        if values.empty or values.str.match(r"^[-+]?0\d").any():
+        if values.empty or column in codes or values.str.match(r"^[-+]?0\d").any():
             continue
         if values.str.fullmatch(_NUMBER).all():
             text[column] = pd.to_numeric(text[column])

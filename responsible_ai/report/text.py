@@ -27,12 +27,24 @@ STATUS_ORDER = {
 
 
 def ordered_findings(report: Report) -> list[Finding]:
-    """Findings with the ones that need attention first, then by severity (highest first)."""
+    """Findings with the ones that need attention first, then by severity (highest first).
+
+    Direct identifiers found in the data come before everything: no k or risk figure means
+    anything while names or e-mails are in the table.
+    """
     from responsible_ai.policy.schema import severity_rank
+
+    def identifies(f: Finding) -> bool:
+        return f.metric == "privacy.direct_identifier_columns" and f.status == "fail"
 
     return sorted(
         report.checks,
-        key=lambda f: (STATUS_ORDER.get(f.status, 9), -severity_rank(f.severity), f.id),
+        key=lambda f: (
+            not identifies(f),
+            STATUS_ORDER.get(f.status, 9),
+            -severity_rank(f.severity),
+            f.id,
+        ),
     )
 
 

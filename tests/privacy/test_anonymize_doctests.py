@@ -14,6 +14,7 @@ MODULES = [
     "responsible_ai.privacy.keys",
     "responsible_ai.privacy.mondrian",
     "responsible_ai.privacy.pseudonymize",
+    "responsible_ai.privacy.quasi",
     "responsible_ai.privacy.risk",
     "responsible_ai.privacy.transforms",
 ]
