@@ -45,7 +45,7 @@ with st.sidebar:
     )
     record = attempt(lambda: store().run_record(run_id()))
     for what, value in run_source(record or {}):
-        st.caption(f"{what.capitalize()}: {md(value)}")
+        st.caption(f"{what[:1].upper() + what[1:]}: {md(value)}")
     if run.stored:
         st.caption("Opened from the store: its report only (no data or model).")
     st.caption(f"Store: {md(store().display_url)}")
