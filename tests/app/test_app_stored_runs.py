@@ -3,7 +3,7 @@ the run shown, and pages that need data or a model say the store does not hold t
 
 from __future__ import annotations
 
-from app_testing import PROVENANCE, open_page, sidebar_texts, submit_ci_run, texts
+from app_testing import APP, PROVENANCE, open_page, sidebar_texts, submit_ci_run, texts
 from streamlit.testing.v1 import AppTest
 
 from responsible_ai.audit_run import BAD_RUN_ID, DATA_NOT_STORED
@@ -37,7 +37,8 @@ def test_fairness_review_and_download_work_on_a_stored_run(stored_app):
     at = open_page(at, "views/review.py")
     assert {m.label: m.value for m in at.metric}["Checks still failing"] == "3"
     at = open_page(at, "views/download.py")
-    assert [b.label for b in at.get("download_button")][0] == "HTML report (.html)"
+    labels = [b.label for b in at.get("download_button")]
+    assert labels[:2] == ["HTML report (.html)", "JSON report (.json)"]
 
 
 def test_pages_that_need_data_say_the_store_does_not_hold_them(stored_app):
@@ -57,7 +58,7 @@ def test_pages_that_need_data_say_the_store_does_not_hold_them(stored_app):
 
 
 def test_history_lists_runs_to_review_and_opens_one(app_env, ci_report):
-    at = AppTest.from_file(str(__import__("app_testing").APP), default_timeout=180)
+    at = AppTest.from_file(str(APP), default_timeout=180)
     at.run()  # the sample: run 1
     assert submit_ci_run(ci_report) == 2
     at = open_page(at, "views/history.py")
@@ -73,7 +74,7 @@ def test_history_lists_runs_to_review_and_opens_one(app_env, ci_report):
 
 
 def test_an_address_that_names_no_run_says_so_once(app_env):
-    at = AppTest.from_file(str(__import__("app_testing").APP), default_timeout=180)
+    at = AppTest.from_file(str(APP), default_timeout=180)
     at.query_params["run"] = "2 OR 1=1"
     at.run()
     assert not at.exception
