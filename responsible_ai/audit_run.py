@@ -357,15 +357,22 @@ def open_stored_run(store: ReviewStore, run_id: int) -> StoredRun:
         raise InputError(STORE_BROKEN.format(problem=check.problem))
     record = store.run_record(run_id)  # InputError naming the store for an unknown run
     texts = record.get("policy_text") or {}
+    report = store.report(run_id)
     return StoredRun(
-        report=store.report(run_id),
+        report=report,
         run_id=run_id,
-        label=str(record.get("label") or ""),
+        label=str(record.get("label") or "") or _data_name(report),
         submitted_by=str(record.get("submitted_by") or ""),
         submitted_role=str(record.get("submitted_role") or ""),
         provenance=dict(record.get("provenance") or {}),
         policy_texts={str(k): str(v) for k, v in texts.items()},
     )
+
+
+def _data_name(report: Report) -> str:
+    """What to call a run submitted without a label: the file its data came from."""
+    path = (report.inputs.get("data") or {}).get("path")
+    return Path(str(path)).name if path else "submitted run"
 
 
 def run_source(record: dict[str, Any]) -> list[tuple[str, str]]:
