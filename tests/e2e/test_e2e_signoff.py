@@ -196,6 +196,21 @@ def _sign_in(browser: Any, app: str, name: str, run: int) -> Any:
     return page
 
 
+@contextlib.contextmanager
+def _shots_on_failure(shots: Path) -> Iterator[list[Any]]:
+    """On a failure, a screenshot of every open page (what the reviewer would have seen)."""
+    browsers: list[Any] = []
+    try:
+        yield browsers
+    except Exception:
+        for browser in browsers:
+            for number, context in enumerate(browser.contexts):
+                for page in context.pages:
+                    with contextlib.suppress(Exception):
+                        page.screenshot(path=shots / f"failure_{number}.png")
+        raise
+
+
 def _tab(page: Any, name: str) -> Any:
     """The tab once the page has settled: during a rerun Streamlit shows the old and new tabs."""
     from playwright.sync_api import expect
@@ -257,8 +272,9 @@ def test_ci_run_is_signed_off_in_the_app_and_the_gate_follows(
         assert f"submitted run 1: {app}/?run=1" in err
         assert _rai("gate", "1", "--store", api)[0] == 1  # pending
 
-        with sync_playwright() as playwright:
+        with sync_playwright() as playwright, _shots_on_failure(shots) as pages:
             browser = playwright.chromium.launch(executable_path=str(chromium), args=BROWSER_ARGS)
+            pages.append(browser)
             alice = _sign_in(browser, app, "alice", 1)
             alice.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             blocking = alice.get_by_text("check(s) fail the verdict").inner_text()
