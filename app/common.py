@@ -194,6 +194,7 @@ def _oidc_sign_in() -> Identity:
         st.error(md(error), icon="⚠️")
         if st.button("Sign out", key="oidc_logout"):
             st.logout()
+            st.rerun()
         st.stop()
     raise AssertionError("unreachable")
 
@@ -247,9 +248,7 @@ def identity() -> Identity:
 
 def sign_out() -> None:
     """End the session's sign-in: nothing of it (identity, run) is left for the next person."""
-    if _oidc_configured():
-        st.session_state.clear()
-        st.logout()
-        return
     st.session_state.clear()
+    if _oidc_configured():
+        st.logout()  # clears st.user and redirects, but does not end this run: rerun instead
     st.rerun()

@@ -100,6 +100,9 @@ def test_oidc_replaces_the_password_form(team_run):
     _decide(at, "reject", "Age gap too large to ship")
     (review,) = ReviewStore().reviews(team_run)
     assert review.reviewer == "alice@example.org"
+    at.button(key="sign_out").click().run()  # st.logout(): the provider's session ends too
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in with your identity provider"]
 
 
 def test_oidc_user_unknown_to_the_store_is_refused_in_one_line(team_run):
