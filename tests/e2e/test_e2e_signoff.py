@@ -290,6 +290,7 @@ def test_ci_run_is_signed_off_in_the_app_and_the_gate_follows(
             for check in checks:
                 _waive(alice, check, tomorrow)
             alice.get_by_text("Checks still failing").wait_for()
+            alice.wait_for_timeout(1500)  # the rerun's stale elements fade out first
             alice.screenshot(path=shots / "signoff_2_alice_waived.png")
             assert _rai("gate", "1", "--store", api)[0] == 1  # waived, not yet approved
 
@@ -297,6 +298,7 @@ def test_ci_run_is_signed_off_in_the_app_and_the_gate_follows(
             _review_page(ci)
             _decide(ci, "approve", "my own run looks fine to me")
             ci.get_by_text(SUBMITTER_CANNOT_REVIEW.format(user="ci")).wait_for(timeout=30_000)
+            ci.wait_for_timeout(1500)  # the rerun's stale elements fade out first
             ci.screenshot(path=shots / "signoff_3_submitter_refused.png")
             refused = {"decision": "approve", "comment": "my own run, over the API"}
             assert _call(api, "/v1/runs/1/reviews", token, refused) == 403
@@ -305,6 +307,7 @@ def test_ci_run_is_signed_off_in_the_app_and_the_gate_follows(
             _review_page(bob)
             _decide(bob, "approve", "Waivers in place until the retrained model")
             bob.get_by_text("Recorded review #4: approve by bob").wait_for(timeout=30_000)
+            bob.wait_for_timeout(1500)  # the rerun's stale elements fade out first
             bob.screenshot(path=shots / "signoff_4_bob_approved.png")
             browser.close()
 
