@@ -1,7 +1,12 @@
-"""What every page shares: the store, the current audit run, and how errors and statuses show.
+"""What every page shares: the store, the current run, who is signed in, and how errors show.
 
 Thin on purpose: the logic lives in ``responsible_ai``; this module only holds session state and
 turns library errors into one ``st.error`` (never a traceback).
+
+The current run is an :class:`AuditRun` (the sample, an upload, a re-run: data and model at
+hand) or a :class:`StoredRun` (opened from the store with ``?run=N`` or History's "Open": its
+report only). Sign-in: Streamlit's OIDC login when ``.streamlit/secrets.toml`` has an ``[auth]``
+section, else a store user's password once the store has users, else unauthenticated local mode.
 """
 
 from __future__ import annotations
@@ -11,7 +16,16 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from responsible_ai.audit_run import AuditRun, recorded_policy_text, sample_run
+from responsible_ai.audit_run import (
+    DATA_NOT_STORED,
+    AuditRun,
+    StoredRun,
+    findings_of_family,
+    open_stored_run,
+    parse_run_id,
+    recorded_policy_text,
+    sample_run,
+)
 from responsible_ai.errors import RAIError
 from responsible_ai.report.escaping import escape_markdown
 from responsible_ai.store import Identity, ReviewStore, default_store_url
@@ -23,9 +37,13 @@ __all__ = [
     "current_run",
     "identity",
     "md",
+    "open_run",
     "run_id",
     "set_current_run",
+    "sign_in",
+    "sign_out",
     "store",
+    "stored_run_notice",
 ]
 
 T = TypeVar("T")
@@ -85,13 +103,40 @@ def set_current_run(run: AuditRun) -> int:
     """Make ``run`` the session's current run, storing it; returns its run id."""
     texts = recorded_policy_text(run)  # the text that ran, edited or not (packs stay untouched)
     run_number = store().save_run(run.report, label=run.label, reuse=True, policy_text=texts)
-    st.session_state["run"] = run
-    st.session_state["run_id"] = run_number
+    _show(run, run_number)
     return run_number
 
 
-def current_run() -> AuditRun:
-    """The session's run; the audited German credit sample until the user audits something else."""
+def _show(run: AuditRun | StoredRun, run_number: int) -> None:
+    st.session_state["run"] = run
+    st.session_state["run_id"] = run_number
+    # The address names the run shown, so that it can be shared, and a stale ?run= never
+    # switches the session back to another run.
+    st.query_params["run"] = str(run_number)
+
+
+def open_run(run_number: int) -> StoredRun | None:
+    """Make stored run ``run_number`` the session's current run (read only, chain verified)."""
+    opened = attempt(lambda: open_stored_run(store(), run_number))
+    if opened is not None:
+        _show(opened, run_number)
+    return opened
+
+
+def _run_from_address() -> None:
+    """Open the run the address names (``?run=N``) unless the session already shows it."""
+    given = st.query_params.get("run")
+    if given is None or given == str(st.session_state.get("run_id")):
+        return
+    number = attempt(lambda: parse_run_id(given))
+    if number is None or open_run(number) is None:
+        del st.query_params["run"]  # said once; the session keeps the run it had
+
+
+def current_run() -> AuditRun | StoredRun:
+    """The session's run: the one the address names, else the audited German credit sample
+    until the user audits or opens something else."""
+    _run_from_address()
     run: Any = st.session_state.get("run")
     if run is None:
         sample = attempt(_sample)
@@ -109,30 +154,101 @@ def run_id() -> int:
     return int(st.session_state["run_id"])
 
 
-def identity() -> Identity:
-    """Who signs reviews in this session.
+def stored_run_notice(what: str, family: str) -> None:
+    """On a page that needs data or a model: for a stored run, say they are not in the store,
+    show what the report records of ``family`` (``explain``, ``privacy``), and stop the page."""
+    from responsible_ai.report.tables import checks_frame
 
-    While the store has no users: ``local:<OS user>`` as admin, shown as *unauthenticated local
-    mode* (the store refuses that mode once a user exists). Otherwise a minimal sign-in with a
-    store user's password; the full login (roles, OIDC) lives elsewhere.
-    """
-    from responsible_ai.store.identity import local_identity
-    from responsible_ai.store.people import authenticate_password, has_users
+    run = current_run()
+    if not run.stored:
+        return
+    st.info(DATA_NOT_STORED.format(run=run_id(), what=what))
+    recorded = findings_of_family(run.report, family)
+    if recorded:
+        st.subheader("What the report records")
+        st.dataframe(checks_frame(recorded), hide_index=True, width="stretch")
+    else:
+        st.caption(f"The report has no {md(family)} checks.")
+    st.stop()
 
-    signed: Any = st.session_state.get("identity")
-    if signed is not None:
-        return signed
-    if not has_users(store()):
-        local = local_identity()
-        st.caption(f"Signing as {code(local.username)}: unauthenticated local mode (no users).")
-        return local
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: Streamlit raises rather than answering False
+        return False
+
+
+def _oidc_sign_in() -> Identity:
+    from responsible_ai.store.identity import oidc_identity
+
+    if not st.user.is_logged_in:
+        st.title("Sign in")
+        st.write("This review app signs you in with your organisation's identity provider.")
+        if st.button("Sign in with your identity provider", type="primary", key="oidc_login"):
+            st.login()
+        st.stop()
+    try:
+        return oidc_identity(store(), st.user.to_dict())
+    except RAIError as error:  # the address is the provider's: shown escaped
+        st.error(md(error), icon="⚠️")
+        if st.button("Sign out", key="oidc_logout"):
+            st.logout()
+            st.rerun()
+        st.stop()
+    raise AssertionError("unreachable")
+
+
+def _password_sign_in() -> Identity:
+    from responsible_ai.store.people import authenticate_password
+
+    st.title("Sign in")
+    st.caption(f"Review store {md(store().display_url)}: sign in with your user name.")
     with st.form("sign_in"):
         name = st.text_input("User name", key="sign_in_name")
         password = st.text_input("Password", type="password", key="sign_in_password")
         if st.form_submit_button("Sign in", key="sign_in"):
             found = attempt(lambda: authenticate_password(store(), name, password))
             if found is not None:
+                st.session_state.clear()  # nothing of an earlier session carries over
                 st.session_state["identity"] = found
                 st.rerun()
     st.stop()
     raise AssertionError("unreachable")
+
+
+def sign_in() -> Identity:
+    """Who acts in this session; shows the sign-in and stops the page until someone has.
+
+    OIDC (``[auth]`` in ``.streamlit/secrets.toml``): ``st.login()``, then the store user named
+    by the provider's e-mail address. Otherwise, once the store has users, a store user's
+    password (argon2). While the store has no users: ``local:<OS user>`` as admin, shown as
+    *unauthenticated local mode* (the store refuses that mode once a user exists).
+    """
+    from responsible_ai.store.identity import local_identity
+    from responsible_ai.store.people import has_users
+
+    if _oidc_configured():
+        return _oidc_sign_in()
+    signed: Any = st.session_state.get("identity")
+    if signed is not None:
+        return signed
+    if has_users(store()):
+        return _password_sign_in()
+    return local_identity()
+
+
+def identity() -> Identity:
+    """Who signs reviews in this session (see :func:`sign_in`)."""
+    signer = sign_in()
+    if signer.is_local:
+        st.caption(f"Signing as {code(signer.username)}: unauthenticated local mode (no users).")
+    return signer
+
+
+def sign_out() -> None:
+    """End the session's sign-in: nothing of it (identity, run) is left for the next person."""
+    st.session_state.clear()
+    if _oidc_configured():
+        st.logout()  # clears st.user and redirects, but does not end this run: rerun instead
+    st.rerun()

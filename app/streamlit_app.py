@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import streamlit as st
-from common import current_run, md, run_id, store
+from common import attempt, current_run, md, run_id, sign_in, sign_out, store
+
+from responsible_ai.audit_run import run_source
 
 st.set_page_config(page_title="responsible-ai review", page_icon="⚖️", layout="wide")
 
@@ -26,13 +28,25 @@ PAGES = {
 }
 
 navigation = st.navigation(PAGES)
+signer = sign_in()  # stops here until someone has signed in (once the store has users)
 run = current_run()
 with st.sidebar:
+    if signer.is_local:
+        st.caption(f"{md(signer.username)}: unauthenticated local mode (no users)")
+    else:
+        st.markdown(f"Signed in as **{md(signer.username)}** ({md(signer.role)})")
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            sign_out()
     report = run.report
     st.markdown(f"**Run {run_id()}**: {md(run.label)}")
     st.markdown(
         f"Policy {md(report.policy.get('name'))} {md(report.policy.get('version', ''))}  \n"
         f"Verdict: **{report.verdict.upper()}**"
     )
+    record = attempt(lambda: store().run_record(run_id()))
+    for what, value in run_source(record or {}):
+        st.caption(f"{what[:1].upper() + what[1:]}: {md(value)}")
+    if run.stored:
+        st.caption("Opened from the store: its report only (no data or model).")
     st.caption(f"Store: {md(store().display_url)}")
 navigation.run()

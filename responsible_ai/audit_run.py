@@ -10,25 +10,32 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from responsible_ai.errors import PolicyError, PolicyIssue
+from responsible_ai.errors import InputError, PolicyError, PolicyIssue
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from responsible_ai.checker.findings import Finding
     from responsible_ai.policy.loader import LoadedPolicy
     from responsible_ai.report.model import Report
+    from responsible_ai.store.store import ReviewStore
 
 __all__ = [
     "SAMPLE_POLICY",
     "AuditRun",
+    "StoredRun",
     "check_policy_text",
+    "findings_of_family",
+    "open_stored_run",
+    "parse_run_id",
     "policies_dir",
     "policy_from_text",
     "recorded_policy_text",
     "rerun_with_policy",
     "run_audit",
+    "run_source",
     "sample_run",
     "shipped_policies",
 ]
@@ -81,6 +88,8 @@ class AuditRun:
     policy_dir: Path
     options: dict[str, Any] = field(default_factory=dict)
     label: str = ""
+    #: Whether the run came from the store without its data and model (see :class:`StoredRun`).
+    stored: ClassVar[bool] = False
 
     @property
     def sensitive(self) -> list[str]:
@@ -253,3 +262,137 @@ def _audit_sample() -> AuditRun:
         label="German credit sample (reference model)",
         data_name="german_credit.csv (shipped sample data)",
     )
+
+
+BAD_RUN_ID = "run {given!r} is not a run id: give a whole number such as ?run=3"
+STORE_BROKEN = (
+    "the review store's chain is broken ({problem}): its runs are not opened for review; run "
+    "rai store verify"
+)
+DATA_NOT_STORED = (
+    "Run {run} came from the review store, which keeps its report but not its data or model: "
+    "{what} needs them, so this page shows only what the report records. To see {what}, audit "
+    "the data and model on the Data and model page."
+)
+#: Provenance keys a reviewer recognises, in the order the app shows them.
+_SOURCE = (("commit", "commit"), ("branch", "branch"), ("ci_job_url", "CI job"))
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A run opened from the review store: its report and record, without data or model.
+
+    What CI submits (``rai check --submit``) reaches the store as a report; the data and the
+    model stay with whoever audited them. Pages that only read the report (overview, fairness
+    evidence, review, download) work on a stored run as on an :class:`AuditRun`; pages that
+    need the data or the model say so (``stored`` is True, ``frame`` and ``model`` are None).
+
+    Attributes
+    ----------
+    report : Report
+    run_id : int
+    label : str
+    submitted_by, submitted_role : str
+        Who submitted it (empty for a run of the app itself).
+    provenance : dict
+        ``commit``, ``branch``, ``ci_job_url``, ... as recorded at submission.
+    policy_texts : dict
+        The exact text of every policy file that ran, by path, in ``extends`` order.
+    """
+
+    report: Report
+    run_id: int
+    label: str = ""
+    submitted_by: str = ""
+    submitted_role: str = ""
+    provenance: dict[str, Any] = field(default_factory=dict)
+    policy_texts: dict[str, str] = field(default_factory=dict)
+    stored: ClassVar[bool] = True
+    frame: ClassVar[None] = None
+    model: ClassVar[None] = None
+    options: ClassVar[dict[str, Any]] = {}
+
+    @property
+    def policy_text(self) -> str:
+        """The text of the run's own policy file (the first the report lists)."""
+        return next(iter(self.policy_texts.values()), "")
+
+    @property
+    def policy_name(self) -> str:
+        first = next(iter(self.policy_texts), "")
+        return Path(first).name if first and not first.startswith("<") else "policy.yaml"
+
+    @property
+    def policy_dir(self) -> Path:
+        """Where the recorded policy's ``extends`` resolves when it is audited again."""
+        return policies_dir()
+
+    @property
+    def sensitive(self) -> list[str]:
+        return list(self.report.roles.get("sensitive") or [])
+
+    @property
+    def features(self) -> list[str]:
+        return [str(c) for c in (self.report.inputs.get("model") or {}).get("features") or []]
+
+
+def parse_run_id(given: object) -> int:
+    """A run id as typed in a URL (``?run=3``); refuses anything but a positive whole number."""
+    text = str(given).strip()
+    if not text.isdigit() or int(text) < 1 or len(text) > 18:
+        raise InputError(BAD_RUN_ID.format(given=text[:40]))
+    return int(text)
+
+
+def open_stored_run(store: ReviewStore, run_id: int) -> StoredRun:
+    """Run ``run_id`` as the store holds it, read only, after verifying the store's chains.
+
+    Raises
+    ------
+    InputError
+        No such run, a keyed store without its key, or a broken chain (nothing is shown from a
+        store whose records may have been edited).
+    """
+    check = store.verify()
+    if not check.ok:
+        raise InputError(STORE_BROKEN.format(problem=check.problem))
+    record = store.run_record(run_id)  # InputError naming the store for an unknown run
+    texts = record.get("policy_text") or {}
+    report = store.report(run_id)
+    return StoredRun(
+        report=report,
+        run_id=run_id,
+        label=str(record.get("label") or "") or _data_name(report),
+        submitted_by=str(record.get("submitted_by") or ""),
+        submitted_role=str(record.get("submitted_role") or ""),
+        provenance=dict(record.get("provenance") or {}),
+        policy_texts={str(k): str(v) for k, v in texts.items()},
+    )
+
+
+def _data_name(report: Report) -> str:
+    """What to call a run submitted without a label: the file its data came from."""
+    path = (report.inputs.get("data") or {}).get("path")
+    return Path(str(path)).name if path else "submitted run"
+
+
+def run_source(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Who submitted a stored run and where from, as (what, value) pairs a reviewer reads.
+
+    ``record`` is :meth:`ReviewStore.run_record`; only what was recorded is listed.
+    """
+    lines: list[tuple[str, str]] = []
+    if record.get("submitted_by"):
+        role = record.get("submitted_role")
+        lines.append(("submitted by", f"{record['submitted_by']}" + (f" ({role})" if role else "")))
+    provenance = record.get("provenance") or {}
+    for key, what in _SOURCE:
+        value = str(provenance.get(key) or "").strip()
+        if value:
+            lines.append((what, value[:12] if key == "commit" else value))
+    return lines
+
+
+def findings_of_family(report: Report, family: str) -> list[Finding]:
+    """The report's findings whose metric belongs to ``family`` (``explain``, ``privacy``)."""
+    return [f for f in report.checks if str(f.metric).split(".", 1)[0] == family]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from common import attempt, current_run, md, set_current_run
+from common import attempt, current_run, md, run_id, set_current_run
 
 from responsible_ai.audit_run import run_audit, sample_run, shipped_policies
 from responsible_ai.data_files import text_code_notes
@@ -20,6 +20,11 @@ from responsible_ai.uploads import (
 
 run = current_run()
 st.title("Data and model")
+if run.stored:
+    st.info(
+        f"Run {run_id()} came from the review store, which keeps its report but not its data "
+        "or model: upload them here to audit them again (the result is a new run)."
+    )
 limit_mb = attempt(max_upload_bytes)
 if limit_mb is None:
     st.stop()

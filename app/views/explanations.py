@@ -6,11 +6,12 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import streamlit as st
-from common import attempt, current_run, md, run_id
+from common import attempt, current_run, md, run_id, stored_run_notice
 
 from responsible_ai.audit_run import AuditRun
 
 st.title("Explanations")
+stored_run_notice("the explanations", "explain")  # a run from the store has no model or data
 run = current_run()
 if run.model is None:
     st.info(

@@ -1,10 +1,12 @@
-"""History: past runs and reviews, and two runs compared check by check."""
+"""History: runs to review first (each can be opened), past runs and reviews, two runs compared."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
-from common import attempt, md, store
+from common import attempt, md, open_run, store
 
 from responsible_ai.review import compare_runs
 
@@ -15,16 +17,45 @@ if runs is None or runs.empty:
     st.info("No runs yet.")
     st.stop()
 assert runs is not None
+
+
+def _open_button(number: int, where: str) -> None:
+    clicked = st.button("Open", key=f"open_{where}_{number}", help=f"Review run {number}")
+    if clicked and open_run(number) is not None:
+        st.switch_page("views/overview.py")
+
+
+def _run_line(row: Any) -> str:
+    decided = f" by {md(row.decided_by)}" if row.decided_by else ""
+    changed = f" · **{md(row.policy_change)}**" if row.policy_change else ""
+    return (
+        f"**Run {row.run}** · {md(row.label)} · {md(row.policy)} · verdict "
+        f"{row.verdict.upper()} · review **{row.review}**{decided} "
+        f"({row.reviews} review(s)){changed}"
+    )
+
+
+# The inbox: runs nobody has decided yet (and approvals whose waivers lapsed), oldest first.
+waiting = runs[runs["review"].isin(["pending", "approval lapsed"])].iloc[::-1]
+st.subheader(f"Runs to review ({len(waiting)})")
+if waiting.empty:
+    st.caption("Nothing waits for a review.")
+for row in waiting.head(20).itertuples():
+    line, action = st.columns([12, 1], vertical_alignment="center")
+    line.markdown(_run_line(row))
+    with action:
+        _open_button(int(row.run), "inbox")
+
 st.subheader("Runs")
 for row in runs.head(5).itertuples():
-    decided = f" by {md(row.decided_by)}" if row.decided_by else ""
-    changed_policy = f" · **{md(row.policy_change)}**" if row.policy_change else ""
-    st.markdown(
-        f"- **Run {row.run}** · {md(row.label)} · {md(row.policy)} · verdict "
-        f"{row.verdict.upper()} · review **{row.review}**{decided} ({row.reviews} review(s))"
-        f"{changed_policy}"
-    )
+    line, action = st.columns([12, 1], vertical_alignment="center")
+    line.markdown("- " + _run_line(row))
+    with action:
+        _open_button(int(row.run), "recent")
 st.dataframe(runs, hide_index=True, width="stretch")
+chosen = st.selectbox("Open another run", [int(i) for i in runs["run"]], index=None, key="open_id")
+if chosen is not None:
+    _open_button(int(chosen), "chosen")
 
 st.subheader("Reviews")
 reviews = the_store.reviews()

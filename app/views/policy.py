@@ -9,6 +9,15 @@ from responsible_ai.audit_run import check_policy_text, rerun_with_policy
 
 run = current_run()
 st.title("Policy")
+if run.stored:
+    st.info(
+        f"Run {run_id()} came from the review store: this is the policy text it ran, read only "
+        "(re-running it needs the data and model, which the store does not keep)."
+    )
+    for path, text in (run.policy_texts or {"(not recorded)": ""}).items():
+        st.caption(md(path))
+        st.code(text, language="yaml")
+    st.stop()
 files = run.report.policy.get("files") or []
 st.caption(
     f"{md(run.policy_name)}"

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
-from common import attempt, current_run, md, run_id
+from common import attempt, current_run, md, run_id, stored_run_notice
 
 from responsible_ai.audit_run import AuditRun, policy_from_text
 
 st.title("Privacy")
+stored_run_notice("the privacy scan", "privacy")  # a run from the store has no data
 run = current_run()
 try:
     from responsible_ai.privacy import anonymity_summary, detect_identifiers

@@ -17,9 +17,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from responsible_ai.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from responsible_ai.store.store import ReviewStore
 
 __all__ = [
     "LOCAL",
@@ -28,6 +33,7 @@ __all__ = [
     "hash_password",
     "local_identity",
     "new_token",
+    "oidc_identity",
     "parse_token",
     "require_password_quality",
     "verify_password",
@@ -42,6 +48,16 @@ NO_ARGON2 = "passwords need argon2-cffi: pip install 'responsible-ai[service]'"
 SHORT_PASSWORD = f"the password is too short: use at least {MIN_PASSWORD_LENGTH} characters"
 BAD_ROLE = "unknown role {role!r}; choose one of " + ", ".join(ROLES)
 BAD_CREDENTIALS = "wrong user name or password"
+OIDC = "oidc"
+OIDC_NO_EMAIL = (
+    "your identity provider gave no e-mail address: add the email scope to [auth] in "
+    ".streamlit/secrets.toml (client_kwargs), then sign in again"
+)
+OIDC_UNVERIFIED = "your identity provider has not verified {email}: verify it there, then sign in"
+OIDC_NO_USER = (
+    "{email} signed in, but the review store has no enabled user of that name: an admin must "
+    "run rai users add {email} --role reviewer"
+)
 BAD_TOKEN = "the token is not valid (unknown, wrong secret, revoked or expired)"
 MALFORMED_TOKEN = "the token is malformed: it reads rai_<id>_<secret>, as printed by rai tokens add"
 # Compared against when the user is unknown, so that an unknown name costs as much as a known one.
@@ -162,3 +178,32 @@ def token_expired(expires_at: str | None, now: datetime | None = None) -> bool:
         return False
     now = now or datetime.now(UTC)
     return now >= datetime.fromisoformat(expires_at)
+
+
+def oidc_identity(store: ReviewStore, claims: Mapping[str, Any]) -> Identity:
+    """The store user an OpenID Connect sign-in (Streamlit's ``st.user``) stands for.
+
+    The provider proves the e-mail address; the store says who that is and what they may do:
+    the user named exactly that address (or, failing that, the one user whose name equals it
+    ignoring case), enabled, with the role the store gives it. Nobody gets a role from the
+    provider, and an address the provider marks unverified is refused.
+
+    Raises
+    ------
+    InputError
+        No e-mail claim, an unverified one, or no (single, enabled) store user of that name.
+    """
+    from responsible_ai.store.people import users
+
+    email = str(claims.get("email") or "").strip()
+    if not email:
+        raise InputError(OIDC_NO_EMAIL)
+    if claims.get("email_verified") is False:
+        raise InputError(OIDC_UNVERIFIED.format(email=email))
+    enabled = [user for user in users(store) if not user.disabled]
+    found = [user for user in enabled if user.username == email] or [
+        user for user in enabled if user.username.casefold() == email.casefold()
+    ]
+    if len(found) != 1:
+        raise InputError(OIDC_NO_USER.format(email=email))
+    return Identity(found[0].username, found[0].role, OIDC)

@@ -32,6 +32,12 @@ NO_STORE = (
     "no review store at {url}: the file does not exist; give the store's path or URL with "
     "--store (or set RAI_STORE_URL)"
 )
+BAD_AS_OF = "--as-of is a date (YYYY-MM-DD) of today (UTC) or later, not {given!r}"
+PAST_AS_OF = (
+    "--as-of {given} is before today ({today}, UTC): the gate looks ahead to see a waiver "
+    "expire, never back"
+)
+REMOTE_AS_OF = "--as-of needs the store itself (--store URL); the API gates as of today"
 
 
 def _store(target: str | None, create: bool = True) -> Any:
@@ -175,6 +181,9 @@ def _cmd_gate(args: argparse.Namespace) -> int:
         raise InputError("--timeout must be >= 0 and --interval > 0 seconds")
     from responsible_ai.store.api_client import is_http
 
+    as_of = _as_of(args.as_of)
+    if as_of is not None and args.store and is_http(args.store):
+        raise InputError(REMOTE_AS_OF)
     if args.store and is_http(args.store):  # the API of rai serve, token in $RAI_TOKEN
         from responsible_ai.store.gate import remote_gate, remote_latest
 
@@ -189,12 +198,31 @@ def _cmd_gate(args: argparse.Namespace) -> int:
             run_id = args.run_id
             if run_id is None:
                 run_id = latest_run_id(store, args.policy, args.model_sha)
-            result = _decide(lambda: gate(store, run_id), args)
+            result = _decide(lambda: gate(store, run_id, as_of), args)
         finally:
             store.close()
     stream = sys.stdout if result.code == 0 else sys.stderr
     print(escape_terminal(result.message), file=stream)
     return result.code
+
+
+def _as_of(given: str | None) -> Any:
+    """The day to gate as of: today unless given; never a past day (which could revive an
+    expired waiver), so the option can only close a gate that today would open."""
+    if given is None:
+        return None
+    from datetime import date
+
+    from responsible_ai.errors import InputError
+    from responsible_ai.review import today_utc
+
+    try:
+        day = date.fromisoformat(given)
+    except ValueError:
+        raise InputError(BAD_AS_OF.format(given=given[:40])) from None
+    if day < today_utc():
+        raise InputError(PAST_AS_OF.format(given=day, today=today_utc()))
+    return day
 
 
 def _decide(check: Any, args: argparse.Namespace) -> Any:
@@ -271,6 +299,11 @@ def add_commands(subparsers: Any) -> None:
     gate.add_argument("--timeout", type=float, default=3600.0, help="seconds (default 3600)")
     gate.add_argument("--interval", type=float, default=30.0, help="seconds (default 30)")
     gate.add_argument("--store", "--url", dest="store", metavar="URL", help=_GATE_STORE_HELP)
+    gate.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="decide as of DATE (YYYY-MM-DD, today or later): would the waivers still hold then?",
+    )
     gate.set_defaults(handler=_cmd_gate)
 
 

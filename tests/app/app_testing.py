@@ -48,3 +48,62 @@ def raw_texts(at: AppTest) -> str:
 def texts(at: AppTest) -> str:
     """Every piece of text on the page as a user reads it (Markdown escapes removed)."""
     return re.sub(r"\\(.)", r"\1", raw_texts(at))
+
+
+LENDING = Path(__file__).resolve().parents[1] / "store" / "lending-fairness.yaml"
+PASSWORD = "correct horse battery"
+PROVENANCE = {
+    "commit": "9f1c2ab34de5f60718",
+    "branch": "release/2.3",
+    "ci_job_url": "https://ci.example.org/acme/credit/jobs/42",
+}
+
+
+def failing_ci_report():
+    """The lending policy on German credit, refusing everyone under 25: a failing report, as a
+    CI job would submit it (a prediction column: no model, and the data stay with CI)."""
+    from responsible_ai.auditing import audit
+    from responsible_ai.datasets import load_german_credit
+
+    german = load_german_credit().data
+    approved = german["credit"].where(german["age_group"] != "under 25", "bad")
+    report = audit(german.assign(approved=approved), str(LENDING), prediction="approved")
+    assert report.verdict == "fail"
+    return report
+
+
+def submit_ci_run(report, label: str = "CI build 42", provenance=None) -> int:
+    """Store ``report`` as the submitter ``ci`` would (``rai check --submit``); its run id."""
+    from responsible_ai.store import Identity, ReviewStore
+
+    with ReviewStore() as store:
+        return store.save_run(
+            report,
+            label=label,
+            submitter=Identity("ci", "submitter", "token:0123456789ab"),
+            policy_text={str(LENDING): LENDING.read_text(encoding="utf-8")},
+            provenance=PROVENANCE if provenance is None else provenance,
+        )
+
+
+def add_team(*people: tuple[str, str]) -> None:
+    """Store users (the first an admin), all with :data:`PASSWORD`."""
+    from responsible_ai.store import ReviewStore
+    from responsible_ai.store.people import add_user
+
+    with ReviewStore() as store:
+        for name, role in people:
+            add_user(store, name, role, PASSWORD, actor="test")
+
+
+def sidebar_texts(at: AppTest) -> str:
+    parts = [str(e.value) for kind in ("markdown", "caption") for e in getattr(at.sidebar, kind)]
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts).replace("**", ""))
+
+
+def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input(password)
+    at.button(key="sign_in").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
