@@ -69,8 +69,12 @@ def _check_inputs(args: argparse.Namespace, report: Any = None) -> list[tuple[st
     inputs: list[tuple[str, Any]] = [("input data file", args.data), ("policy file", args.policy)]
     if any(c in str(args.data) for c in "*?[") or Path(args.data).is_dir():
         from responsible_ai.engines.duckdb_engine import data_sources
+        from responsible_ai.errors import InputError
 
-        inputs += [("input data file", path) for path in data_sources(args.data)[0]]
+        try:
+            inputs += [("input data file", path) for path in data_sources(args.data)[0]]
+        except InputError:
+            pass  # no data files there: the audit says so, in its own words
     if args.model:
         inputs.append(("model file", args.model))
     if report is not None:

@@ -107,6 +107,19 @@ def choose_engine(
 
 
 def _is_many(data: Any) -> bool:
-    """A folder or a glob: only an engine that reads many files can audit it."""
+    """A folder or a glob that holds data files: only an engine that reads many can audit it.
+
+    A path that exists as a file is that file, whatever characters its name has; a folder or a
+    glob without data files is left to the usual reader, which says what is wrong with it.
+    """
+    from responsible_ai.engines.duckdb_engine import data_sources
+
     text = os.fspath(data)
-    return any(c in text for c in "*?[") or Path(text).is_dir()
+    path = Path(text)
+    if path.is_file() or not (path.is_dir() or any(c in text for c in "*?[")):
+        return False
+    try:
+        data_sources(text)
+    except InputError:
+        return False
+    return True

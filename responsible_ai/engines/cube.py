@@ -57,11 +57,20 @@ def check_cube(table: pd.DataFrame, roles: DataRoles) -> None:
             raise InputError(MISSING_LABEL.format(role=role, column=column))
 
 
-def infer_like_pandas(values: pd.Series) -> pd.Series:
-    """Text values typed as ``pandas.read_csv`` types that column (from its distinct values)."""
+def infer_like_pandas(values: pd.Series, name: str = "v") -> tuple[pd.Series, str | None]:
+    """Text values typed as :func:`~responsible_ai.data_files.read_table` types that column.
+
+    From its distinct values: codes (leading zeros, fixed-width digits) stay text, with the note
+    the in-memory reader gives; anything else is typed by ``pandas.read_csv``'s rules.
+    """
+    from responsible_ai.data_files import code_columns
+
     distinct = pd.unique(values.dropna())
     if len(distinct) == 0:
-        return values
+        return values, None
+    codes = code_columns(pd.DataFrame({name: [str(v) for v in distinct]}))
+    if name in codes:
+        return values.astype(object), codes[name]
     buffer = io.StringIO()
     pd.DataFrame({"v": distinct}).to_csv(buffer, index=False)
     buffer.seek(0)
@@ -72,7 +81,7 @@ def infer_like_pandas(values: pd.Series) -> pd.Series:
         text: (value.item() if isinstance(value, np.generic) else value)
         for text, value in zip(distinct, typed, strict=True)
     }
-    return values.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v).astype(object)
+    return values.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v).astype(object), None
 
 
 def pass_from_cube(
@@ -94,7 +103,8 @@ def pass_from_cube(
             table[column].astype(object).map(lambda v: v.item() if isinstance(v, np.generic) else v)
         )
         if not typed:
-            table[column] = infer_like_pandas(table[column])
+            table[column], kept = infer_like_pandas(table[column], column)
+            notes = [*notes, kept] if kept else notes
     scanned = int(table["rai_rows"].sum())
     seen = {c: {v for v in table[c] if not is_missing(v)} for c in labels}
     for column in labels:

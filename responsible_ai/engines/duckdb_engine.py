@@ -63,7 +63,7 @@ def data_sources(data: str | os.PathLike[str]) -> tuple[list[Path], str]:
         Nothing matches, a match is not a regular non-empty file, or the formats are mixed.
     """
     text = os.fspath(data)
-    if any(c in text for c in _GLOB_CHARS):
+    if any(c in text for c in _GLOB_CHARS) and not Path(text).is_file():
         found = sorted(Path(p) for p in glob.glob(text, recursive=True) if not Path(p).is_dir())
     elif Path(text).is_dir():
         found = sorted(

@@ -108,9 +108,13 @@ def _with_predictions(frame: Any, model: Any, features: list[str], label_type: s
     schema = T.StructType([*frame.schema.fields, prediction])  # a new schema: never the input's
 
     def predict(batches: Any) -> Any:
+        from responsible_ai.alignment import align_to_model
+
         fitted = shared.value
         for batch in batches:
-            predicted = np.asarray(fitted.predict(batch[features]))
+            # The same alignment as in memory (CSV digits read as numbers, categories...).
+            aligned, _notes = align_to_model(fitted, batch[features], features)
+            predicted = np.asarray(fitted.predict(aligned))
             yield batch.assign(**{PREDICTION_COLUMN: predicted})
 
     return frame.mapInPandas(predict, schema=schema)

@@ -209,3 +209,26 @@ def test_rai_check_on_a_glob(policy_file: str, tmp_path: Path, capsys) -> None:
     printed = capsys.readouterr().out
     assert code == 1  # the reference model fails the lending policy's equal-opportunity check
     assert "counted by DuckDB over 2 parquet file(s)" in printed
+
+
+def test_csv_codes_stay_text_as_in_memory(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "zip": ["02134", "10080", "02134", "94110"] * 50,
+            "approved": ["yes", "no", "yes", "yes"] * 50,
+        }
+    )
+    path = tmp_path / "codes.csv"
+    frame.to_csv(path, index=False)
+    policy = {
+        "name": "codes",
+        "data": {"sensitive": ["zip"], "positive_label": "yes"},
+        "fairness": {"min_group_size": 10},
+        "checks": [{"id": "r", "metric": "fairness.selection_rate_ratio", "must": ">= 0.8"}],
+    }
+    in_memory = audit(path, policy, prediction="approved")
+    duck = audit(path, policy, prediction="approved", engine="duckdb")
+    _same_findings(duck, in_memory)
+    labels = [g["group"] for g in duck.checks[0].evidence["groups"]]
+    assert "02134" in labels
+    assert any("column 'zip' kept as text" in note for note in duck.data_notes)
