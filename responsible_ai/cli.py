@@ -68,13 +68,13 @@ def _check_inputs(args: argparse.Namespace, report: Any = None) -> list[tuple[st
     """The files ``rai check`` reads, which its ``--output`` must never replace."""
     inputs: list[tuple[str, Any]] = [("input data file", args.data), ("policy file", args.policy)]
     if any(c in str(args.data) for c in "*?[") or Path(args.data).is_dir():
+        import contextlib
+
         from responsible_ai.engines.duckdb_engine import data_sources
         from responsible_ai.errors import InputError
 
-        try:
+        with contextlib.suppress(InputError):  # no data files there: the audit says so
             inputs += [("input data file", path) for path in data_sources(args.data)[0]]
-        except InputError:
-            pass  # no data files there: the audit says so, in its own words
     if args.model:
         inputs.append(("model file", args.model))
     if report is not None:
