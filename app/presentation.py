@@ -14,11 +14,12 @@ import streamlit as st
 from responsible_ai.report.plain import (
     CHECK_COLUMNS,
     REVIEW_COLUMNS,
+    SHAP_HEADERS,
     review_banner,
     status_label,
 )
 
-__all__ = ["banner", "show_checks", "show_reviews", "status_badge"]
+__all__ = ["banner", "readable", "show_checks", "show_groups", "show_reviews", "status_badge"]
 
 _BADGE_COLOURS = {
     "pass": "green",
@@ -98,4 +99,33 @@ def show_reviews(table: pd.DataFrame, *, wrap: bool = False) -> None:
     config = _text_columns(REVIEW_COLUMNS, _REVIEW_WIDTHS)
     config["#"] = st.column_config.NumberColumn("#", help=REVIEW_COLUMNS["#"], width=50)
     config["run"] = st.column_config.NumberColumn("run", help=REVIEW_COLUMNS["run"], width=50)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+
+
+_ROUNDED = "Rounded to 4 significant digits for reading."
+
+
+def readable(table: pd.DataFrame, headers: dict[str, str] | None = None) -> None:
+    """A table with readable headers (``mean |SHAP|``) and numbers rounded for reading.
+
+    Only the display rounds: the frame keeps every digit, so a copy from the grid is exact.
+    """
+    shown = table.rename(columns=SHAP_HEADERS if headers is None else headers)
+    config: dict[str, Any] = {}
+    for name in shown.columns:
+        if pd.api.types.is_float_dtype(shown[name]):
+            config[name] = st.column_config.NumberColumn(name, format="%.4g", help=_ROUNDED)
+        elif pd.api.types.is_string_dtype(shown[name]) or shown[name].dtype == object:
+            config[name] = st.column_config.TextColumn(name, width="medium")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+
+
+def show_groups(table: pd.DataFrame) -> None:
+    """A fairness group table: the group label whole, rates rounded for reading."""
+    config: dict[str, Any] = {
+        "group": st.column_config.TextColumn("group", width="large", help="The group's values.")
+    }
+    for name in table.columns:
+        if pd.api.types.is_float_dtype(table[name]):
+            config[name] = st.column_config.NumberColumn(name, format="%.4g", help=_ROUNDED)
     st.dataframe(table, hide_index=True, width="stretch", column_config=config)

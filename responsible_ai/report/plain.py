@@ -22,14 +22,19 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECK_COLUMNS",
     "REVIEW_COLUMNS",
+    "SHAP_HEADERS",
     "STATUS_LABELS",
     "CheckCard",
     "check_card",
+    "explainer_details",
+    "heatmap_caption",
     "metric_in_words",
     "requirement_in_words",
     "review_banner",
     "reviews_frame",
+    "shap_sentence",
     "status_label",
+    "waterfall_caption",
     "when",
 ]
 
@@ -95,7 +100,7 @@ REVIEW_COLUMNS: dict[str, str] = {
 
 
 def status_label(status: str) -> str:
-    """A status as a short word for tables and badges: ``insufficient_evidence`` -> ``lacks evidence``."""
+    """A status as a short word for a cell: ``insufficient_evidence`` -> ``lacks evidence``."""
     return STATUS_LABELS.get(status, status.replace("_", " "))
 
 
@@ -183,10 +188,10 @@ def check_card(finding: Finding, status: str, fail_on: str, note: str = "") -> C
     """The three sentences of a check card; ``status`` is the one after review (``waived``)."""
     from responsible_ai.report.text import format_value
 
-    by = f" by {', '.join(finding.by)}" if finding.by else ""
+    by = f", by {', '.join(finding.by)}" if finding.by else ""
     measured = (
-        f"{metric_in_words(finding.metric)}{by}: {format_value(finding.value)}"
-        f"{_interval(finding)}."
+        f"{format_value(finding.value)}{_interval(finding)} — "
+        f"{metric_in_words(finding.metric)}{by}."
     )
     requirement = requirement_in_words(finding)
     required = f"{requirement}." if requirement else "no threshold: the value is reported."
@@ -205,11 +210,12 @@ def when(timestamp: str | None) -> str:
 
 
 def _named(state: RunReviewState) -> str:
-    """Each blocking check with why it blocks: ``a (fails), b (lacks evidence)``."""
-    labels = {c: "fails" for c in state.failing}
-    labels.update({c: "not computed" for c in state.errors})
-    labels.update({c: "lacks evidence" for c in state.undecided})
-    return ", ".join(f"{check} ({labels.get(check, 'blocks')})" for check in state.blocking)
+    """Each blocking check with why it blocks: ``a fails; b lacks evidence``."""
+    return "; ".join(
+        [f"{check} fails" for check in state.failing]
+        + [f"{check} could not be computed" for check in state.errors]
+        + [f"{check} lacks evidence" for check in state.undecided]
+    )
 
 
 def review_banner(state: RunReviewState, verdict: str) -> tuple[str, str]:
@@ -230,13 +236,13 @@ def review_banner(state: RunReviewState, verdict: str) -> tuple[str, str]:
         return (
             "warning",
             f"Approval lapsed: {by} approved this run on {on}, but a waiver the approval relied "
-            f"on has expired, so the run no longer passes: {state.blocking_text} "
-            f"({_named(state)}). Waive again or decide again on the Review page.",
+            f"on has expired, so the run no longer passes: {state.blocking_text}. "
+            f"{_named(state)}. Waive again or decide again on the Review page.",
         )
     if state.blocking:
         return (
             "error",
-            f"Not approvable yet: {state.blocking_text} ({_named(state)}). Waive each on the "
+            f"Not approvable yet: {state.blocking_text}. {_named(state)}. Waive each on the "
             "Review page, with a justification and an expiry date, or reject the run.",
         )
     if verdict == "fail":
@@ -273,3 +279,91 @@ def reviews_frame(reviews: list[Review], today: date | None = None) -> pd.DataFr
         for review in reviews
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+#: Readable headers for the columns of an explanation's tables (``rai explain`` names).
+SHAP_HEADERS: dict[str, str] = {
+    "mean_abs_shap": "mean |SHAP|",
+    "ci_low": "95% CI low",
+    "ci_high": "95% CI high",
+    "mean_shap": "mean SHAP",
+    "rows": "rows",
+    "gap": "gap between groups",
+    "gap_ci_low": "gap 95% CI low",
+    "gap_ci_high": "gap 95% CI high",
+    "is_proxy": "proxy?",
+    "contribution": "SHAP (push)",
+}
+
+
+def _toward(positive_label: Any) -> str:
+    return f"toward {str(positive_label)!r}" if positive_label is not None else "upward"
+
+
+def shap_sentence(output_space: str, positive_label: Any) -> str:
+    """SHAP in one plain sentence, in the explanation's own units.
+
+    >>> shap_sentence("log-odds of 'good'", "good")[55:]  # doctest: +ELLIPSIS
+    "for one applicant, in log-odds of 'good'; a positive value pushes toward 'good', ...
+    """
+    return (
+        f"A SHAP value is a feature's push on the model's output for one applicant, in "
+        f"{output_space}; a positive value pushes {_toward(positive_label)}, a negative one away "
+        "from it, and the pushes add up from the model's average output to this applicant's."
+    )
+
+
+def waterfall_caption(output_space: str, positive_label: Any) -> str:
+    """What the waterfall of one row shows, and what its colours mean."""
+    return (
+        f"Read from the bottom up: starting at the model's average output (dotted line), each bar "
+        f"is one feature's push in {output_space}; red bars push {_toward(positive_label)}, blue "
+        "bars away from it. The axis label gives the average and this row's output."
+    )
+
+
+def explainer_details(explanation: Any) -> list[str]:
+    """Which explainer ran, why, and on what: for the details a specialist checks."""
+    settings = getattr(explanation, "settings", {}) or {}
+    details = [
+        f"Explainer: {explanation.explainer_name}.",
+        f"Why this explainer, and on which columns: {explanation.explainer_reason}.",
+        f"Rows explained: {explanation.rows_explained} of {explanation.rows_total}"
+        + (
+            f" (random seed {settings['random_state']})."
+            if settings.get("random_state") is not None
+            else "."
+        ),
+        f"Values in {explanation.output_space}; the model's average output is "
+        f"{explanation.expected_value:.4g}.",
+    ]
+    if settings.get("background_size"):
+        details.append(
+            f"Background rows (what 'average' is measured over): {settings['background_size']}."
+        )
+    if settings.get("bootstrap"):
+        level = settings.get("confidence", 0.95)
+        details.append(
+            f"Intervals: {level:.0%} percentile bootstrap over {settings['bootstrap']} resamples."
+        )
+    return details
+
+
+def heatmap_caption(table: Any, rate: str) -> str:
+    """What the intersectional heat map of a group table shows (``table`` is a ``GroupTable``)."""
+    from responsible_ai.report.tables import rate_label
+
+    first, second = table.by[0], table.by[1]
+    label = rate_label(rate)
+    small = (
+        f"fewer than {table.min_group_size} rows"
+        if table.min_group_size is not None
+        else "too few rows to compare reliably"
+    )
+    return (
+        f"Each cell is one group: a value of {first} (rows) with a value of {second} "
+        f"(columns). The bold number is that group's {label} and n its number of rows. Darker "
+        f"blue means a higher {label}, from white at 0 to dark blue at 1. Cells marked "
+        f"(excluded) have {small} and are left out of the comparison; a dash means the rate is "
+        "undefined for that group."
+    )

@@ -206,7 +206,9 @@ def exclusion_notes(finding: Finding) -> list[str]:
     return [str(group) for group in finding.evidence.get("excluded_groups") or []]
 
 
-def checks_frame(findings: list[Finding], after_review: dict[str, str] | None = None) -> pd.DataFrame:
+def checks_frame(
+    findings: list[Finding], after_review: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The checks as a reviewer reads them: status, severity, check, value vs requirement.
 
     Statuses are short words that fit a cell (``lacks evidence``, see
