@@ -34,8 +34,8 @@ _BADGE_COLOURS = {
 # Widths in pixels, wide enough for the longest usual value ("lacks evidence", a check id with
 # its group); long free text gets the most room.
 _CHECK_WIDTHS = {
-    "status": 120,
-    "after review": 120,
+    "status": 140,
+    "after review": 140,
     "severity": 80,
     "check": 230,
     "metric": 260,
