@@ -65,12 +65,16 @@ def status_badge(status: str) -> str:
     return f":{colour}[**{status_label(status).upper()}**]"
 
 
-def banner(state: Any, verdict: str) -> None:
-    """Where the review of the run stands, said once and loudly enough (see ``review_banner``)."""
+def banner(state: Any, verdict: str, *, errors_as: str = "error") -> None:
+    """Where the review of the run stands, said once and loudly enough (see ``review_banner``).
+
+    ``errors_as="warning"`` on a page whose errors are the outcome of the user's own action
+    (the Review page), so that what blocks the run never reads as a refused review.
+    """
     from common import md
 
     kind, sentence = review_banner(state, verdict)
-    getattr(st, kind)(md(sentence))
+    getattr(st, errors_as if kind == "error" else kind)(md(sentence))
 
 
 def _text_columns(helps: dict[str, str], widths: dict[str, int]) -> dict[str, Any]:

@@ -31,12 +31,15 @@ right.metric(
     help="Checks that fail the verdict and are not waived: failing, not computed, or lacking "
     "evidence at a blocking severity.",
 )
-banner(state, report.verdict)
+banner(state, report.verdict, errors_as="warning")
 if state.expired:
     st.warning("Expired waivers no longer count: " + ", ".join(md(c) for c in state.expired))
 
 signer = identity()
-decide, waive = st.tabs(["Approve or reject the run", "Waive a check"])
+# Keyed and tracked: choosing a check (a rerun) or recording a review keeps the tab open.
+decide, waive = st.tabs(
+    ["Approve or reject the run", "Waive a check"], key="review_tab", on_change="rerun"
+)
 with decide, st.form("decision", clear_on_submit=False):
     decision = st.radio("Decision", ["approve", "reject"], horizontal=True, key="decision")
     comment = st.text_area(
