@@ -39,7 +39,7 @@ _CHECK_WIDTHS = {
     "severity": 80,
     "check": 230,
     "metric": 260,
-    "by": 130,
+    "by": 160,
     "requirement": 100,
     "reference": 300,
     "detail": 420,
@@ -119,8 +119,6 @@ def readable(table: pd.DataFrame, headers: dict[str, str] | None = None) -> None
     for name in shown.columns:
         if pd.api.types.is_float_dtype(shown[name]):
             config[name] = st.column_config.NumberColumn(name, format="%.4g", help=_ROUNDED)
-        elif pd.api.types.is_string_dtype(shown[name]) or shown[name].dtype == object:
-            config[name] = st.column_config.TextColumn(name, width="medium")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 

@@ -71,7 +71,7 @@ with overall:
         "How much each feature moves the output on average (mean |SHAP|, in "
         f"{md(explanation.output_space)}), with its 95% bootstrap interval."
     )
-    table_side, chart_side = st.columns([2, 3])
+    table_side, chart_side = st.columns([1, 1])  # room for the interval columns
     with table_side:
         readable(explanation.global_importance)
     with chart_side:

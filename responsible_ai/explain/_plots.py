@@ -109,14 +109,16 @@ def plot_waterfall(exp: Explanation, row_index: Any, top: int) -> Figure:
     )
     axes.set_title(f"Row {row_index}: how each feature moved the output")
     toward = f"toward {exp.positive_label!r}" if exp.positive_label is not None else "up"
-    axes.legend(
+    # Below the axes, outside them: a legend inside would cover the bars of some rows.
+    figure.legend(
         handles=[
             Patch(color=_POSITIVE, label=f"pushes {toward}"),
             Patch(color=_NEGATIVE, label="pushes away"),
             Line2D([], [], color="grey", linestyle=":", label="average output"),
         ],
         fontsize="small",
-        loc="best",
+        loc="outside lower center",
+        ncols=3,
     )
     return figure
 

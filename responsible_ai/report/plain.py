@@ -152,7 +152,8 @@ def _meaning(finding: Finding, status: str, fail_on: str, note: str) -> str:
 
     blocks = severity_rank(finding.severity) >= severity_rank(fail_on)
     if status == "waived":
-        return f"Waived ({note}): it does not block approval while the waiver lasts."
+        said = f"{note[:1].upper()}{note[1:]}" if note else "Waived"  # "Waived by X until D"
+        return f"{said}: it does not block approval while the waiver lasts."
     if status == "fail":
         return (
             "It fails the verdict: the run cannot be approved until the model is fixed or a "

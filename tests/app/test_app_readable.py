@@ -106,7 +106,7 @@ def test_waterfall_has_a_legend_in_the_units_of_the_explanation():
         positive_label="good",
     )
     figure = explanation.plot_waterfall(explanation.values.index[0])
-    legend = figure.axes[0].get_legend()
+    (legend,) = figure.legends
     assert [t.get_text() for t in legend.get_texts()] == [
         "pushes toward 'good'",
         "pushes away",
