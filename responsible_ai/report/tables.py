@@ -235,14 +235,15 @@ def checks_frame(
             }
             for f in findings
         ],
+        # What decides first (value against requirement), the specialist's columns after.
         columns=[
             "status",
             "severity",
             "check",
-            "metric",
-            "by",
             "value",
             "requirement",
+            "by",
+            "metric",
             "reference",
             "detail",
         ],
