@@ -7,8 +7,14 @@ from typing import Any
 import matplotlib.pyplot as plt
 import streamlit as st
 from common import attempt, current_run, md, run_id, stored_run_notice
+from presentation import readable
 
 from responsible_ai.audit_run import AuditRun
+from responsible_ai.report.plain import (
+    explainer_details,
+    shap_sentence,
+    waterfall_caption,
+)
 
 st.title("Explanations")
 stored_run_notice("the explanations", "explain")  # a run from the store has no model or data
@@ -53,23 +59,28 @@ def _figure(figure: Any) -> None:
     plt.close(figure)
 
 
-st.caption(
-    f"{md(explanation.explainer_name)}: {md(explanation.explainer_reason)} "
-    f"({explanation.rows_explained} rows explained)"
-)
+st.markdown(md(shap_sentence(explanation.output_space, explanation.positive_label)))
+st.caption(f"Values in {md(explanation.output_space)}.")
+with st.expander("Explainer details"):
+    for detail in explainer_details(explanation):
+        st.markdown(f"- {md(detail)}")
 overall, groups, proxies, record = st.tabs(
     ["Global importance", "Attribution by group", "Proxies", "One record"]
 )
 with overall:
-    st.markdown("Mean absolute SHAP value per feature, with its bootstrap interval.")
-    table_side, chart_side = st.columns([2, 3])
-    table_side.dataframe(explanation.global_importance, hide_index=True, width="stretch")
+    st.markdown(
+        "How much each feature moves the output on average (mean |SHAP|, in "
+        f"{md(explanation.output_space)}), with its 95% bootstrap interval."
+    )
+    table_side, chart_side = st.columns([1, 1])  # room for the interval columns
+    with table_side:
+        readable(explanation.global_importance)
     with chart_side:
         _figure(explanation.plot_bar())
 with groups:
     st.markdown("Do the features drive decisions differently for each sensitive group?")
     _figure(explanation.plot_group_comparison())
-    st.dataframe(explanation.group_attribution, hide_index=True, width="stretch")
+    readable(explanation.group_attribution)
 with proxies:
     table = explanation.proxies
     flagged = table[table["is_proxy"]] if "is_proxy" in table else table.iloc[0:0]
@@ -80,7 +91,7 @@ with proxies:
         )
     else:
         st.success("No feature is associated strongly enough with a sensitive feature.")
-    st.dataframe(table, hide_index=True, width="stretch")
+    readable(table)
 with record:
     decisions = getattr(explanation, "approved", None)
     if decisions is not None and len(decisions):
@@ -111,7 +122,8 @@ with record:
             st.markdown("**Principal reasons for this decision**")
             # Values of different features share one column: show them as text.
             shown = reasons.astype({"value": str}) if "value" in reasons else reasons
-            st.dataframe(shown, hide_index=True, width="stretch")
+            readable(shown)
     figure = attempt(lambda: explanation.plot_waterfall(row_index))
     if figure is not None:
         _figure(figure)
+        st.caption(md(waterfall_caption(explanation.output_space, explanation.positive_label)))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
-from common import STATUS_ICONS, code, current_run, md
+from common import code, current_run, md
+from presentation import show_groups, status_badge
 
 from responsible_ai.report.charts import finding_rate_bars_svg, intersection_heatmap_svg
+from responsible_ai.report.plain import heatmap_caption, status_label
 from responsible_ai.report.tables import (
     exclusion_notes,
     group_table,
@@ -22,7 +24,7 @@ if not findings:
     st.info("This run has no group fairness checks with group evidence.")
     st.stop()
 
-labels = {f"{f.id} ({f.status})": f for f in findings}
+labels = {f"{f.id} ({status_label(f.status)})": f for f in findings}
 chosen = st.selectbox("Check", list(labels), help="Checks that need attention come first.")
 finding = labels[chosen]
 table = group_table(finding)
@@ -30,7 +32,7 @@ assert table is not None
 
 requirement = f"{finding.operator} {finding.threshold:g}" if finding.threshold is not None else ""
 st.markdown(
-    f"{STATUS_ICONS.get(finding.status, finding.status)} **{md(finding.id)}**: "
+    f"{status_badge(finding.status)} **{md(finding.id)}**: "
     f"{code(finding.metric)} by {md(' × '.join(table.by))} = **{format_value(finding.value)}** "
     f"(required {md(requirement)})"
 )
@@ -39,10 +41,10 @@ if interval:
     st.caption(f"95% confidence interval of the value: {interval[0]:.4g} – {interval[1]:.4g}")
 
 st.subheader("Groups")
-st.dataframe(table.to_frame(table.key_rates(finding)), hide_index=True, width="stretch")
+show_groups(table.to_frame(table.key_rates(finding)))
 if len(table.rates) > len(table.key_rates(finding)):
     with st.expander(f"All {len(table.rates)} group rates"):
-        st.dataframe(table.to_frame(), hide_index=True, width="stretch")
+        show_groups(table.to_frame())
 if table.excluded:
     st.warning(
         "Excluded from the comparison (too small to compare reliably): "
@@ -60,6 +62,7 @@ heatmap = intersection_heatmap_svg(table, shown)
 if heatmap:
     st.subheader("Intersectional heat map")
     st.image(heatmap)
+    st.caption(md(heatmap_caption(table, shown)))
 elif len(table.by) == 1:
     others = [f.id for f in findings if len(f.by or []) == 2]
     if others:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 from common import attempt, md, open_run, store
+from presentation import show_reviews
 
-from responsible_ai.review import compare_runs
+from responsible_ai.report.plain import reviews_frame
+from responsible_ai.review import compare_runs, run_review_state
 
 st.title("History")
 the_store = store()
@@ -17,6 +18,17 @@ if runs is None or runs.empty:
     st.info("No runs yet.")
     st.stop()
 assert runs is not None
+reviews = the_store.reviews()
+# What blocks each run, in the Overview's words: the review state's own counts, by why.
+blocks = [
+    run_review_state(
+        the_store.report(int(run)), [r for r in reviews if r.run_id == int(run)]
+    ).blocking_text
+    for run in runs["run"]
+]
+runs.insert(int(runs.columns.get_loc("verdict_after_waivers")) + 1, "what blocks", blocks)
+runs = runs.drop(columns=["failing_checks"])
+blocking_of = dict(zip((int(r) for r in runs["run"]), blocks, strict=True))
 
 
 def _open_button(number: int, where: str) -> None:
@@ -30,8 +42,8 @@ def _run_line(row: Any) -> str:
     changed = f" · **{md(row.policy_change)}**" if row.policy_change else ""
     return (
         f"**Run {row.run}** · {md(row.label)} · {md(row.policy)} · verdict "
-        f"{row.verdict.upper()} · review **{row.review}**{decided} "
-        f"({row.reviews} review(s)){changed}"
+        f"{row.verdict.upper()} · {md(blocking_of[int(row.run)])} · review **{row.review}**"
+        f"{decided} ({row.reviews} review(s)){changed}"
     )
 
 
@@ -58,11 +70,8 @@ if chosen is not None:
     _open_button(int(chosen), "chosen")
 
 st.subheader("Reviews")
-reviews = the_store.reviews()
 if reviews:
-    st.dataframe(
-        pd.DataFrame([r.to_dict() for r in reversed(reviews)]), hide_index=True, width="stretch"
-    )
+    show_reviews(reviews_frame(list(reversed(reviews))))
 else:
     st.caption("No review yet.")
 check = attempt(the_store.verify)  # a keyed store without its key: one error, the fix in it

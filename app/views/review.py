@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pandas as pd
 import streamlit as st
 from common import attempt, current_run, identity, md, run_id, store
+from presentation import banner, show_reviews
 
+from responsible_ai.report.plain import reviews_frame
 from responsible_ai.report.text import ordered_findings
-from responsible_ai.review import WAIVABLE, Review, run_review_state, today_utc
+from responsible_ai.review import WAIVABLE, Review, active_waiver, run_review_state, today_utc
 
 run = current_run()
 number = run_id()
@@ -24,17 +25,21 @@ if recorded:
 left, middle, right = st.columns(3)
 left.metric("Review", state.state)
 middle.metric("Verdict after waivers", state.effective_verdict.upper())
-right.metric("Checks still failing", len(state.blocking))
-if state.blocking:
-    st.warning(
-        "Approval needs every failing check waived (with a justification and an expiry date) "
-        "or the run rejected. Still failing: " + ", ".join(md(c) for c in state.blocking)
-    )
+right.metric(
+    "Checks blocking approval",
+    len(state.blocking),
+    help="Checks that fail the verdict and are not waived: failing, not computed, or lacking "
+    "evidence at a blocking severity.",
+)
+banner(state, report.verdict, errors_as="warning")
 if state.expired:
     st.warning("Expired waivers no longer count: " + ", ".join(md(c) for c in state.expired))
 
 signer = identity()
-decide, waive = st.tabs(["Approve or reject the run", "Waive a check"])
+# Keyed and tracked: choosing a check (a rerun) or recording a review keeps the tab open.
+decide, waive = st.tabs(
+    ["Approve or reject the run", "Waive a check"], key="review_tab", on_change="rerun"
+)
 with decide, st.form("decision", clear_on_submit=False):
     decision = st.radio("Decision", ["approve", "reject"], horizontal=True, key="decision")
     comment = st.text_area(
@@ -53,8 +58,18 @@ with waive:
     if not waivable:
         st.write("Every check passes: there is nothing to waive.")
     else:
+        # Outside the form, so that choosing a check says at once whether it is already waived.
+        check = st.selectbox("Check", waivable, key="waiver_check")
+        current = active_waiver(reviews, check) if check else None
+        if current is not None:
+            until = current.expires_on.isoformat() if current.expires_on else "?"
+            st.info(
+                md(
+                    f"{check} is already waived by {current.reviewer} until {until} (review "
+                    f"#{current.seq}); recording this waiver replaces it."
+                )
+            )
         with st.form("waiver", clear_on_submit=False):
-            check = st.selectbox("Check", waivable, key="waiver_check")
             waiver_comment = st.text_area(
                 "Comment", placeholder="What you reviewed", key="waiver_comment"
             )
@@ -95,10 +110,6 @@ with waive:
 st.subheader("Reviews of this run")
 reviews = store().reviews(number)
 if reviews:
-    st.dataframe(
-        pd.DataFrame([r.to_dict() for r in reviews]).drop(columns=["run_id"]),
-        hide_index=True,
-        width="stretch",
-    )
+    show_reviews(reviews_frame(reviews), wrap=True)
 else:
     st.caption("No review yet.")

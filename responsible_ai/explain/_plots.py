@@ -83,6 +83,9 @@ def plot_beeswarm(exp: Explanation, top: int) -> Figure:
 
 
 def plot_waterfall(exp: Explanation, row_index: Any, top: int) -> Figure:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     table = exp.local(row_index)
     shown, rest = table.head(top), table.iloc[top:]
     labels = [f"{f} = {v}" for f, v in zip(shown["feature"], shown["value"], strict=True)]
@@ -105,6 +108,18 @@ def plot_waterfall(exp: Explanation, row_index: Any, top: int) -> Figure:
         f"{exp.output_space}: expected {exp.expected_value:.3g} -> this row {total:.3g}"
     )
     axes.set_title(f"Row {row_index}: how each feature moved the output")
+    toward = f"toward {exp.positive_label!r}" if exp.positive_label is not None else "up"
+    # Below the axes, outside them: a legend inside would cover the bars of some rows.
+    figure.legend(
+        handles=[
+            Patch(color=_POSITIVE, label=f"pushes {toward}"),
+            Patch(color=_NEGATIVE, label="pushes away"),
+            Line2D([], [], color="grey", linestyle=":", label="average output"),
+        ],
+        fontsize="small",
+        loc="outside lower center",
+        ncols=3,
+    )
     return figure
 
 

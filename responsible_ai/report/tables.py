@@ -206,25 +206,48 @@ def exclusion_notes(finding: Finding) -> list[str]:
     return [str(group) for group in finding.evidence.get("excluded_groups") or []]
 
 
-def checks_frame(findings: list[Finding]) -> pd.DataFrame:
-    """The checks as a reviewer reads them: status, severity, check, value vs requirement."""
+def checks_frame(
+    findings: list[Finding], after_review: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The checks as a reviewer reads them: status, severity, check, value vs requirement.
+
+    Statuses are short words that fit a cell (``lacks evidence``, see
+    :data:`responsible_ai.report.plain.STATUS_LABELS`); ``value`` stays the exact number (round it
+    for display, as the app does) so a copy or a download keeps every digit. ``after_review``
+    maps check ids to their status once waivers apply; given, it becomes the second column.
+    """
     import pandas as pd
 
-    from responsible_ai.report.text import format_value
+    from responsible_ai.report.plain import status_label
 
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [
             {
-                "status": f.status,
+                "status": status_label(f.status),
                 "severity": f.severity,
                 "check": f.id,
                 "metric": f.metric,
                 "by": ", ".join(f.by) if f.by else "",
-                "value": format_value(f.value),
+                "value": f.value,
                 "requirement": f"{f.operator} {f.threshold:g}" if f.threshold is not None else "",
                 "reference": f.reference or "",
                 "detail": f.message,
             }
             for f in findings
-        ]
+        ],
+        # What decides first (value against requirement), the specialist's columns after.
+        columns=[
+            "status",
+            "severity",
+            "check",
+            "value",
+            "requirement",
+            "by",
+            "metric",
+            "reference",
+            "detail",
+        ],
     )
+    if after_review is not None:
+        frame.insert(1, "after review", [status_label(after_review[c]) for c in frame["check"]])
+    return frame

@@ -20,13 +20,14 @@ def test_opens_on_the_audited_sample(app, app_env):
     assert metrics == {"Verdict": "FAIL", "Verdict after waivers": "FAIL", "Review": "pending"}
     page = texts(app)
     assert "German credit sample" in page
-    assert "2 check(s) fail the verdict" in page
+    assert "Not approvable yet: 1 fails, 1 lacks evidence." in page
     # Failing checks come first, each with severity, value vs threshold and reference.
-    first = [m.value for m in app.markdown if "severity" in m.value]
-    assert first[0].startswith(":red[**FAIL**] **equal\\-opportunity\\-age**")
-    assert first[1].startswith(":orange[**INSUFFICIENT EVIDENCE**] **four\\-fifths")
-    assert all(item.startswith(":orange[**WARN**]") for item in first[2:])
-    assert "Measured **0.1845** (95% CI 0.09295 – 0.2835); the policy requires <= 0.15" in page
+    first = [m.value for m in app.markdown if "severity **" in m.value]
+    assert first[0].startswith(":red[**FAILS**] **equal\\-opportunity\\-age**")
+    assert first[1].startswith(":orange[**LACKS EVIDENCE**] **four\\-fifths")
+    assert all(item.startswith(":orange[**WARNING**]") for item in first[2:])
+    assert "**Measured:** 0.1845 (95% confidence interval 0.09295 to 0.2835)" in page
+    assert "**Required:** at most 0.15." in page
     assert "Reference: Hardt, Price and Srebro (2016)" in page
     # The run is stored.
     store = ReviewStore()
@@ -40,7 +41,7 @@ def test_fairness_page_shows_groups_chart_and_heat_map(app):
     assert list(table["group"]) == ["25 and over", "under 25"]
     assert list(table["count"]) == [851, 149]
     assert len(at.image) == 1  # the bar chart
-    at.selectbox[0].select("parity-sex-by-age (warn)").run()
+    at.selectbox[0].select("parity-sex-by-age (warning)").run()
     assert len(at.dataframe[0].value) == 4
     assert len(at.image) == 2  # bar chart and intersectional heat map
     assert "Intersectional heat map" in texts(at)
@@ -62,10 +63,10 @@ def test_explanations_page_shows_importance_groups_proxies_and_reasons(app):
     at = open_page(app, "views/explanations.py")
     tables = [element.value for element in at.dataframe]
     importance, groups, proxies, reasons = tables[:4]
-    assert {"feature", "mean_abs_shap", "ci_low", "ci_high"} <= set(importance.columns)
+    assert {"feature", "mean |SHAP|", "95% CI low", "95% CI high"} <= set(importance.columns)
     assert "sex" not in set(importance["feature"])  # the reference model does not see sex
     assert {"sensitive", "group", "feature"} <= set(groups.columns)
-    flagged = proxies[proxies["is_proxy"]]
+    flagged = proxies[proxies["proxy?"]]
     assert ("age", "age_group") in set(zip(flagged["feature"], flagged["sensitive"], strict=True))
     assert "stand in for a sensitive feature" in texts(at)
     assert list(reasons["rank"]) == [1, 2, 3, 4]

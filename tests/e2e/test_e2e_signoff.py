@@ -227,9 +227,10 @@ def _review_page(page: Any) -> None:
 
 def _waive(page: Any, check: str, expires: date) -> None:
     _tab(page, "Waive a check").click()
-    form = page.get_by_test_id("stForm").filter(has_text="Record waiver")
-    form.get_by_test_id("stSelectbox").click()
+    # The check is chosen above the form: choosing it says whether a waiver is already active.
+    page.get_by_test_id("stSelectbox").filter(has_text="Check").click()
     page.get_by_role("option", name=check, exact=True).click()
+    form = page.get_by_test_id("stForm").filter(has_text="Record waiver")
     form.get_by_label("Comment").fill("Gap confirmed on the holdout")
     form.get_by_label("Justification").fill("Retraining with reweighing ships tomorrow")
     # The date field is segmented (year / month / day): type the digits into its first segment.
