@@ -177,15 +177,23 @@ def _cmd_store_upgrade(args: argparse.Namespace) -> int:
 
 
 def _cmd_store_runs(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from responsible_ai.store.run_list import run_summaries
+
     store = _open_store(args.url)
     try:
-        runs = store.runs()
+        # The same state and counts as the app's Overview and History (the review state's own).
+        summaries = run_summaries(store, limit=1000)
     finally:
         store.close()
-    if runs.empty:
+    if not summaries:
         print(f"no runs in {store.display_url}")
         return 0
-    print(runs.to_string(index=False))
+    table = pd.DataFrame(summaries)
+    table["policy"] = (table["policy_name"] + " " + table["policy_version"].fillna("")).str.strip()
+    columns = ["id", "created_at", "label", "policy", "verdict", "what_blocks", "review_state"]
+    print(table.rename(columns={"id": "run"})[["run", *columns[1:]]].to_string(index=False))
     return 0
 
 

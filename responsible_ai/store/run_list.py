@@ -63,7 +63,7 @@ def run_summaries(
     """The newest runs (ids below ``before_id``, after skipping ``offset``), filtered.
 
     Each summary: id, created_at, label, policy_name, policy_version, verdict, data_sha256,
-    model_sha256, submitted_by, review_state and verdict_after_waivers.
+    model_sha256, submitted_by, review_state, verdict_after_waivers and what_blocks.
 
     Raises
     ------
@@ -144,12 +144,9 @@ def _summaries(session: Session, rows: Sequence[Any], today: date | None) -> lis
     for row in rows:
         run_id = int(row.id)
         own = reviews[run_id]
-        if not own:  # nothing decided, nothing waived: the state and verdict as stored
-            state, after = "pending", str(row.verdict)
-        else:
-            fail_on = row.fail_on or _stored_fail_on(session, run_id)
-            found = run_review_state(_Checks(checks[run_id], {"fail_on": fail_on}), own, today)
-            state, after = found.state, found.effective_verdict
+        fail_on = row.fail_on or _stored_fail_on(session, run_id)
+        found = run_review_state(_Checks(checks[run_id], {"fail_on": fail_on}), own, today)
+        state, after = found.state, found.effective_verdict
         summaries.append(
             {
                 "id": run_id,
@@ -163,6 +160,8 @@ def _summaries(session: Session, rows: Sequence[Any], today: date | None) -> lis
                 "submitted_by": row.submitted_by or "",
                 "review_state": state,
                 "verdict_after_waivers": after,
+                # What still blocks, by why, in the app's words ("1 fails, 1 lacks evidence").
+                "what_blocks": found.blocking_text,
             }
         )
     return summaries

@@ -95,3 +95,15 @@ def test_an_identical_second_waiver_is_refused_a_different_one_replaces(
         first.seq: f"replaced by #{second.seq}",
         second.seq: "active until 2027-02-28",
     }
+
+
+def test_rai_store_runs_counts_what_blocks_in_the_apps_words(store, failing_report, capsys) -> None:
+    from responsible_ai.cli import main
+
+    run = store.save_run(failing_report, label="sample")
+    expected = run_review_state(failing_report, [], today=TODAY).blocking_text
+    assert main(["store", "runs", "--store", store.url]) == 0
+    printed = capsys.readouterr().out
+    line = next(line for line in printed.splitlines() if line.strip().startswith(str(run)))
+    assert expected in " ".join(printed.split())
+    assert "pending" in line
