@@ -17,7 +17,7 @@ def test_the_address_opens_the_submitted_run(stored_app, ci_report):
     at = stored_app
     shown = texts(at)
     assert "Run 1 · CI build 42" in shown
-    assert f"{len(run_review_state(ci_report, []).blocking)} check(s) fail the verdict" in shown
+    assert f"Not approvable yet: {run_review_state(ci_report, []).blocking_text}" in shown
     for check in FAILING:
         assert check in shown
     side = sidebar_texts(at)
@@ -35,7 +35,7 @@ def test_fairness_review_and_download_work_on_a_stored_run(stored_app):
     assert at.selectbox[0].options[0].startswith(FAILING[0])
     assert "95% confidence interval" in texts(at)
     at = open_page(at, "views/review.py")
-    assert {m.label: m.value for m in at.metric}["Checks still failing"] == "3"
+    assert {m.label: m.value for m in at.metric}["Checks blocking approval"] == "3"
     at = open_page(at, "views/download.py")
     labels = [b.label for b in at.get("download_button")]
     assert labels[:2] == ["HTML report (.html)", "JSON report (.json)"]

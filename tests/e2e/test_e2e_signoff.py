@@ -278,8 +278,13 @@ def test_ci_run_is_signed_off_in_the_app_and_the_gate_follows(
             pages.append(browser)
             alice = _sign_in(browser, app, "alice", 1)
             alice.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-            blocking = alice.get_by_text("check(s) fail the verdict").inner_text()
-            checks = sorted(c.strip() for c in blocking.split(":", 1)[1].split(","))
+            banner = alice.get_by_text("Not approvable yet:").inner_text()
+            # "Not approvable yet: 2 fail, 1 lacks evidence. a fails; b fails; c lacks evidence."
+            named = banner.split(". ", 1)[1].split(". ", 1)[0]
+            checks = sorted(
+                part.strip().rsplit(" ", 1)[0].removesuffix(" lacks").removesuffix(" could not be")
+                for part in named.split(";")
+            )
             assert checks == [
                 "equal-opportunity-age",
                 "four-fifths-rule[age_group]",
@@ -290,7 +295,7 @@ def test_ci_run_is_signed_off_in_the_app_and_the_gate_follows(
             _review_page(alice)
             for check in checks:
                 _waive(alice, check, tomorrow)
-            alice.get_by_text("Checks still failing").wait_for()
+            alice.get_by_text("Checks blocking approval").wait_for()
             alice.wait_for_timeout(1500)  # the rerun's stale elements fade out first
             alice.screenshot(path=shots / "signoff_2_alice_waived.png")
             assert _rai("gate", "1", "--store", api)[0] == 1  # waived, not yet approved
