@@ -82,3 +82,24 @@ def test_dp_fairness_error_bars_cover_the_true_rates(monkeypatch: pytest.MonkeyP
     floor = 0.95 - 3 * math.sqrt(0.95 * 0.05 / samples)
     for case in harness.cases(samples, seed=4, draws=400):
         assert case["coverage"] >= floor, case
+
+
+def test_snapping_is_refused_per_group() -> None:
+    # Snapping scales by each group's exact size: under add/remove-one that size is private.
+    from pydantic import ValidationError
+
+    from responsible_ai.privacy.dp.settings import SNAPPING_BY_GROUP
+
+    with pytest.raises(ValidationError, match=SNAPPING_BY_GROUP.split(",")[0]):
+        StatisticSpec(
+            statistic="mean",
+            column="age",
+            bounds=(0, 100),
+            by="sex",
+            mechanism="snapping",
+            epsilon=1.0,
+        )
+    overall = StatisticSpec(
+        statistic="mean", column="age", bounds=(0, 100), mechanism="snapping", epsilon=1.0
+    )
+    assert overall.by is None
