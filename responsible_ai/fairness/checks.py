@@ -199,8 +199,8 @@ def _closed_form(
 def _row_interval_method(disparity: Disparity) -> str:
     from responsible_ai.fairness.scores import (
         DELONG_METHOD,
-        ROW_BOOTSTRAP_METHOD,
         RMSE_METHOD,
+        ROW_BOOTSTRAP_METHOD,
     )
 
     if "roc_auc" in disparity.group_metrics:

@@ -23,8 +23,8 @@ from responsible_ai.fairness.groups import GroupIndex
 
 __all__ = [
     "DELONG_METHOD",
-    "ROW_BOOTSTRAP_LIMIT",
     "RMSE_METHOD",
+    "ROW_BOOTSTRAP_LIMIT",
     "ROW_BOOTSTRAP_METHOD",
     "DeLong",
     "RowSums",
