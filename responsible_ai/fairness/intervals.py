@@ -17,7 +17,12 @@ import numpy as np
 from responsible_ai.fairness.groups import GroupCounts
 from responsible_ai.fairness.rates import compare
 from responsible_ai.fairness.score_intervals import GroupBounds, disparity_bounds, sidak
-from responsible_ai.fairness.scores import DELONG_METHOD, RMSE_METHOD, ROW_BOOTSTRAP_METHOD
+from responsible_ai.fairness.scores import (
+    DELONG_METHOD,
+    MAE_METHOD,
+    RMSE_METHOD,
+    ROW_BOOTSTRAP_METHOD,
+)
 from responsible_ai.fairness.simultaneous import GROUP_METHOD, disparity_interval, wilson_intervals
 from responsible_ai.fairness.uncertainty import (
     percentile_interval,
@@ -31,6 +36,7 @@ if TYPE_CHECKING:
     from responsible_ai.policy.schema import Check
 
 __all__ = [
+    "MAE_SIMULTANEOUS_METHOD",
     "RMSE_SIMULTANEOUS_METHOD",
     "SIMULTANEOUS_METHOD",
     "Replicator",
@@ -43,6 +49,9 @@ __all__ = [
 SIMULTANEOUS_METHOD = (
     "Sidak-simultaneous percentile bootstrap of the groups (rows resampled), bounds of the "
     "extreme over more than two groups"
+)
+MAE_SIMULTANEOUS_METHOD = (
+    f"{MAE_METHOD}; Sidak-simultaneous group bounds of the extreme over more than two groups"
 )
 RMSE_SIMULTANEOUS_METHOD = (
     f"{RMSE_METHOD}; Sidak-simultaneous group bounds of the extreme over more than two groups"
@@ -129,6 +138,8 @@ def row_interval_method(disparity: Disparity, simultaneous: bool) -> str:
         return DELONG_METHOD
     if "root_mean_squared_error" in disparity.group_metrics:
         return RMSE_SIMULTANEOUS_METHOD if simultaneous else RMSE_METHOD
+    if "mean_absolute_error" in disparity.group_metrics:
+        return MAE_SIMULTANEOUS_METHOD if simultaneous else MAE_METHOD
     return SIMULTANEOUS_METHOD if simultaneous else ROW_BOOTSTRAP_METHOD
 
 
