@@ -32,16 +32,27 @@ GRID: tuple[tuple[int, int, str, float], ...] = (
     (2_000, 4, "balanced", 1.0),
     (20_000, 10, "imbalanced", 0.5),
     (100_000, 4, "imbalanced", 0.1),
+    # equal rates: the hardest case for an extreme (the true gap is 0, the true ratio 1)
+    (2_000, 2, "balanced, equal rates", 1.0),
+    (20_000, 10, "imbalanced, equal rates", 0.5),
 )
 
 
 def shares(groups: int, imbalance: str) -> np.ndarray:
-    if imbalance == "balanced":
+    if imbalance.startswith("balanced"):
         return np.full(groups, 1 / groups)
     return np.array([0.6] + [0.4 / (groups - 1)] * (groups - 1))
 
 
-def population(groups: int) -> dict[str, np.ndarray]:
+def population(groups: int, equal: bool = False) -> dict[str, np.ndarray]:
+    if equal:
+        base, tpr, fpr = np.full(groups, 0.3), np.full(groups, 0.7), np.full(groups, 0.1)
+        return {
+            "base": base,
+            "true_positive_rate": tpr,
+            "false_positive_rate": fpr,
+            "selection_rate": base * tpr + (1 - base) * fpr,
+        }
     base = np.linspace(0.2, 0.5, groups)
     tpr = np.linspace(0.6, 0.85, groups)
     fpr = np.linspace(0.05, 0.2, groups)
@@ -58,9 +69,13 @@ def cases(samples: int, seed: int, draws: int = 1000) -> list[dict[str, Any]]:
     out = []
     for rows, k, imbalance, epsilon in GRID:
         rng = np.random.default_rng([seed, rows, k])
-        truth = population(k)
+        truth = population(k, equal=imbalance.endswith("equal rates"))
         hits: dict[str, list[bool]] = {rate: [] for rate in RATES}
         widths: dict[str, list[float]] = {rate: [] for rate in RATES}
+        # the disparities over groups (difference max - min, ratio min / max) of each rate
+        spread_hits: dict[tuple[str, str], list[bool]] = {}
+        spread_widths: dict[tuple[str, str], list[float]] = {}
+        method = ""
         for _ in range(samples):
             codes = rng.choice(k, size=rows, p=shares(k, imbalance))
             y = rng.random(rows) < truth["base"][codes]
@@ -83,6 +98,14 @@ def cases(samples: int, seed: int, draws: int = 1000) -> list[dict[str, Any]]:
                 high = groups[f"{rate}_high"].reindex(range(k)).to_numpy()
                 hits[rate] += list((low <= truth[rate]) & (truth[rate] <= high))
                 widths[rate] += list(high - low)
+            for row in table.disparities.to_dict(orient="records"):
+                rate, method = row["metric"], row["interval_method"]
+                top, bottom = truth[rate].max(), truth[rate].min()
+                for name, true in (("difference", top - bottom), ("ratio", bottom / top)):
+                    key = (rate, name)
+                    low, high = row[f"{name}_low"], row[f"{name}_high"]
+                    spread_hits.setdefault(key, []).append(bool(low <= true <= high))
+                    spread_widths.setdefault(key, []).append(high - low)
         for rate in RATES:
             out.append(
                 {
@@ -95,6 +118,21 @@ def cases(samples: int, seed: int, draws: int = 1000) -> list[dict[str, Any]]:
                     "nominal": NOMINAL,
                     "coverage": float(np.mean(hits[rate])),
                     "median_width": float(np.nanmedian(widths[rate])),
+                    "samples": samples,
+                }
+            )
+        for (rate, name), found in spread_hits.items():
+            out.append(
+                {
+                    "family": "dp",
+                    "statistic": f"DP table {rate} {name} over groups (eps={epsilon})",
+                    "method": method,
+                    "rows": rows,
+                    "groups": k,
+                    "imbalance": imbalance,
+                    "nominal": NOMINAL,
+                    "coverage": float(np.mean(found)),
+                    "median_width": float(np.nanmedian(spread_widths[(rate, name)])),
                     "samples": samples,
                 }
             )

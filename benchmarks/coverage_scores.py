@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from responsible_ai.explain._tables import group_gaps
+from responsible_ai.explain._tables import gap_method, group_gaps
 from responsible_ai.fairness.catalog import DISPARITIES
 from responsible_ai.fairness.groups import GroupIndex
-from responsible_ai.fairness.intervals import bootstrap_intervals
+from responsible_ai.fairness.intervals import bootstrap_intervals, row_interval_method
 from responsible_ai.fairness.options import Options
 from responsible_ai.fairness.score_intervals import closed_intervals
 from responsible_ai.fairness.scores import delong, row_sums
@@ -69,15 +69,20 @@ def _codes(rows: int, groups: int, imbalance: str, rng: np.random.Generator) -> 
     return rng.choice(groups, size=rows, p=shares(groups, imbalance))
 
 
+def _difference_id(metric: str) -> str:
+    return f"fairness.{metric}_difference"
+
+
 def _options(n_boot: int) -> Options:
     return Options("between_groups", 1, 0.0, None, n_boot, NOMINAL, "holm", 10)
 
 
 def _tool_interval(
     metric: str, replicate: Callable[..., Any], groups: int, n_boot: int, seed: int
-) -> tuple[list[float] | None, dict[str, Any]]:
-    """The check's interval and the group intervals, as ``measure_disparity`` computes them."""
-    disparity = DISPARITIES[f"fairness.{metric}_difference"]
+) -> tuple[list[float] | None, dict[str, Any], str]:
+    """The check's interval, the group intervals and the method ``interval.method`` names, as
+    ``measure_disparity`` computes them."""
+    disparity = DISPARITIES[_difference_id(metric)]
     labels = [str(g) for g in range(groups)]
     counts = SimpleNamespace(groups=[(g,) for g in labels], labels=labels)
     found = bootstrap_intervals(
@@ -92,9 +97,8 @@ def _tool_interval(
         {metric: replicate},
     )
     interval = found["interval"]
-    return (None if interval is None else [interval["low"], interval["high"]]), found["groups"][
-        metric
-    ]
+    bounds = None if interval is None else [interval["low"], interval["high"]]
+    return bounds, found["groups"][metric], found["method"]
 
 
 def _score_sample(metric: str, rows: int, k: int, imbalance: str, rng: np.random.Generator):
@@ -166,15 +170,21 @@ def score_cases(metric: str, samples: int, seed: int, before: bool = False) -> l
         n = _samples_at(samples, rows)
         rng = np.random.default_rng([seed, rows, k, len(metric)])
         hits, widths, group_hits, group_widths = [], [], [], []
+        methods, group_methods = set(), set()
         for s in range(n):
             replicate, truth, closed = _score_sample(metric, rows, k, imbalance, rng)
             if closed is None or before:
-                interval, groups = _tool_interval(name, replicate, k, _n_boot(rows), seed + s)
+                interval, groups, method = _tool_interval(
+                    name, replicate, k, _n_boot(rows), seed + s
+                )
+                group_methods.add(row_interval_method(DISPARITIES[_difference_id(name)], False))
             else:
-                bounds, interval, _ = closed_intervals(
+                bounds, interval, method = closed_intervals(
                     name, *closed, np.ones(k, dtype=bool), "difference", NOMINAL
                 )
                 groups = {str(g): [bounds.low[g], bounds.high[g]] for g in range(k)}
+                group_methods.add(method)
+            methods.add(method)
             hit, width = _covered(interval, float(truth.max() - truth.min()))
             hits.append(hit)
             widths.append(width)
@@ -182,17 +192,17 @@ def score_cases(metric: str, samples: int, seed: int, before: bool = False) -> l
                 hit, width = _covered(groups[str(g)], float(truth[g]))
                 group_hits.append(hit)
                 group_widths.append(width)
-        label = "percentile bootstrap of rows"
-        if name == "roc_auc":
-            label = "DeLong draws, percentile" if before else "DeLong, logit / Sidak bounds"
-        elif name == "expected_calibration_error" and not before:
-            label = "sign-split / bin-wise bound, Sidak"
+        # the method the tool names in interval.method (before: what it did before issue 11)
+        label, group_label = " / ".join(sorted(methods)), " / ".join(sorted(group_methods))
+        if before:
+            label = "DeLong draws, percentile" if name == "roc_auc" else "percentile row bootstrap"
+            group_label = label
         suffix = " (t5 errors)" if metric.endswith("_t5") else ""
-        for statistic, h, w in (
-            (f"{name}_difference{suffix}", hits, widths),
-            (f"{name} per group{suffix}", group_hits, group_widths),
+        for statistic, method_words, h, w in (
+            (f"{name}_difference{suffix}", label, hits, widths),
+            (f"{name} per group{suffix}", group_label, group_hits, group_widths),
         ):
-            out.append(_row(family, statistic, label, rows, k, imbalance, h, w, n))
+            out.append(_row(family, statistic, method_words, rows, k, imbalance, h, w, n))
     return out
 
 
@@ -223,6 +233,7 @@ def attribution_cases(samples: int, seed: int, resamples: int = 200) -> list[dic
         means = np.linspace(0.0, 0.6, k)
         truth = abs(beta[0]) * (means.max() - means.min())
         hits, widths = [], []
+        method = gap_method(k)
         for s in range(n):
             codes = _codes(rows, k, imbalance, rng)
             x = rng.standard_normal((rows, 3))
@@ -240,7 +251,7 @@ def attribution_cases(samples: int, seed: int, resamples: int = 200) -> list[dic
             _row(
                 "explain",
                 "group_attribution_gap (mean SHAP gap of x0)",
-                "stratified percentile bootstrap of rows",
+                method,
                 rows,
                 k,
                 imbalance,

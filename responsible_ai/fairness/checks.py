@@ -199,14 +199,14 @@ def _closed_form(
 def _row_interval_method(disparity: Disparity) -> str:
     from responsible_ai.fairness.scores import (
         DELONG_METHOD,
+        RMSE_METHOD,
         ROW_BOOTSTRAP_METHOD,
-        STUDENTIZED_METHOD,
     )
 
     if "roc_auc" in disparity.group_metrics:
         return DELONG_METHOD
     if "root_mean_squared_error" in disparity.group_metrics:
-        return STUDENTIZED_METHOD
+        return RMSE_METHOD
     return ROW_BOOTSTRAP_METHOD
 
 

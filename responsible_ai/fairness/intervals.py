@@ -17,6 +17,12 @@ import numpy as np
 from responsible_ai.fairness.groups import GroupCounts
 from responsible_ai.fairness.rates import compare
 from responsible_ai.fairness.score_intervals import GroupBounds, disparity_bounds, sidak
+from responsible_ai.fairness.scores import (
+    DELONG_METHOD,
+    MAE_METHOD,
+    RMSE_METHOD,
+    ROW_BOOTSTRAP_METHOD,
+)
 from responsible_ai.fairness.simultaneous import GROUP_METHOD, disparity_interval, wilson_intervals
 from responsible_ai.fairness.uncertainty import (
     percentile_interval,
@@ -30,16 +36,25 @@ if TYPE_CHECKING:
     from responsible_ai.policy.schema import Check
 
 __all__ = [
+    "MAE_SIMULTANEOUS_METHOD",
+    "RMSE_SIMULTANEOUS_METHOD",
     "SIMULTANEOUS_METHOD",
     "Replicator",
     "bootstrap_intervals",
     "check_rng",
     "count_intervals",
+    "row_interval_method",
 ]
 
 SIMULTANEOUS_METHOD = (
     "Sidak-simultaneous percentile bootstrap of the groups (rows resampled), bounds of the "
     "extreme over more than two groups"
+)
+MAE_SIMULTANEOUS_METHOD = (
+    f"{MAE_METHOD}; Sidak-simultaneous group bounds of the extreme over more than two groups"
+)
+RMSE_SIMULTANEOUS_METHOD = (
+    f"{RMSE_METHOD}; Sidak-simultaneous group bounds of the extreme over more than two groups"
 )
 
 Replicator = Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
@@ -113,8 +128,19 @@ def bootstrap_intervals(
     bounds = _simultaneous(rates_of, names, usable_of, reference, disparity, options)
     if bounds is not None and out["interval"] is not None:
         out["interval"]["low"], out["interval"]["high"] = bounds
-        out["method"] = SIMULTANEOUS_METHOD
+    out["method"] = row_interval_method(disparity, simultaneous=bounds is not None)
     return out
+
+
+def row_interval_method(disparity: Disparity, simultaneous: bool) -> str:
+    """What ``interval.method`` says for a score or regression check's interval."""
+    if "roc_auc" in disparity.group_metrics:
+        return DELONG_METHOD
+    if "root_mean_squared_error" in disparity.group_metrics:
+        return RMSE_SIMULTANEOUS_METHOD if simultaneous else RMSE_METHOD
+    if "mean_absolute_error" in disparity.group_metrics:
+        return MAE_SIMULTANEOUS_METHOD if simultaneous else MAE_METHOD
+    return SIMULTANEOUS_METHOD if simultaneous else ROW_BOOTSTRAP_METHOD
 
 
 def _simultaneous(

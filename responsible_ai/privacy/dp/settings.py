@@ -12,7 +12,14 @@ from pydantic import Field, field_validator, model_validator
 
 from responsible_ai.policy._base import Strict
 
-__all__ = ["FairnessRelease", "ReleaseSettings", "StatisticSpec"]
+__all__ = ["SNAPPING_BY_GROUP", "FairnessRelease", "ReleaseSettings", "StatisticSpec"]
+
+# Snapping scales its sensitivity and clamp by each group's exact size: under add/remove-one
+# neighbours that size is private, so a per-group snapped release would leak it.
+SNAPPING_BY_GROUP = (
+    "mechanism 'snapping' uses each group's exact size, which is private under add/remove-one "
+    "neighbours; drop 'by' or use the default mechanism (laplace) for a per-group sum or mean"
+)
 
 Statistic = Literal["count", "sum", "mean", "variance", "quantile", "histogram"]
 _NEEDS_BOUNDS = ("sum", "mean", "variance", "quantile")
@@ -80,6 +87,8 @@ class StatisticSpec(Strict):
                 raise ValueError("a numeric histogram needs bounds")
         if self.mechanism == "snapping" and kind not in ("sum", "mean"):
             raise ValueError("mechanism 'snapping' is offered for sum and mean only")
+        if self.mechanism == "snapping" and self.by:
+            raise ValueError(SNAPPING_BY_GROUP)
         return self
 
     @property

@@ -21,8 +21,10 @@ histogram  Geometric (truncated at 0), one draw per bin          1 (bins are dis
 The released value is post-processing of the noisy parts (clipped to what the bounds allow),
 and the result records the ``epsilon_split``; the ledger charges the statistic's whole epsilon.
 Groups of ``by`` are disjoint, so a per-group statistic costs its epsilon once (parallel
-composition). The ``snapping`` mechanism (sum and mean) is diffprivlib-style and still treats
-the number of rows as public: prefer the default where group sizes are sensitive.
+composition). The quantile's utility ``-|i - q n|`` moves by at most ``max(q, 1 - q)`` when one
+person is added or removed, so it holds under add/remove too. The ``snapping`` mechanism (sum
+and mean) is diffprivlib-style and treats the number of rows as public: the release settings
+refuse it with ``by`` (a group's size is private), so only the dataset's size is taken as known.
 
 Bounds always come from the caller: diffprivlib's ``PrivacyLeakWarning`` (bounds read off the
 data) is turned into an :class:`~responsible_ai.errors.InputError`. Values outside the bounds are

@@ -12,6 +12,7 @@ import pytest
 
 import benchmarks.coverage_dp as harness
 from responsible_ai.privacy.dp import StatisticSpec
+from responsible_ai.privacy.dp.fairness import DISPARITY_METHOD
 from responsible_ai.privacy.dp.ledger import BudgetLedger
 from responsible_ai.privacy.dp.releases import release
 from responsible_ai.privacy.dp.statistics import dp_statistic
@@ -82,3 +83,41 @@ def test_dp_fairness_error_bars_cover_the_true_rates(monkeypatch: pytest.MonkeyP
     floor = 0.95 - 3 * math.sqrt(0.95 * 0.05 / samples)
     for case in harness.cases(samples, seed=4, draws=400):
         assert case["coverage"] >= floor, case
+
+
+def test_dp_fairness_gap_interval_holds_when_groups_are_equal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The percentiles of the simulated gap never held the true 0 here (the simulated
+    # max - min is above 0 in every draw); Sidak bounds from the groups' intervals do.
+    samples = 150
+    monkeypatch.setattr(harness, "GRID", ((2000, 2, "balanced, equal rates", 1.0),))
+    floor = 0.95 - 3 * math.sqrt(0.95 * 0.05 / samples)
+    cases = [
+        c for c in harness.cases(samples, seed=5, draws=400) if "over groups" in c["statistic"]
+    ]
+    assert len(cases) == 6
+    for case in cases:
+        assert case["method"] == DISPARITY_METHOD
+        assert case["coverage"] >= floor, case
+
+
+def test_snapping_is_refused_per_group() -> None:
+    # Snapping scales by each group's exact size: under add/remove-one that size is private.
+    from pydantic import ValidationError
+
+    from responsible_ai.privacy.dp.settings import SNAPPING_BY_GROUP
+
+    with pytest.raises(ValidationError, match=SNAPPING_BY_GROUP.split(",")[0]):
+        StatisticSpec(
+            statistic="mean",
+            column="age",
+            bounds=(0, 100),
+            by="sex",
+            mechanism="snapping",
+            epsilon=1.0,
+        )
+    overall = StatisticSpec(
+        statistic="mean", column="age", bounds=(0, 100), mechanism="snapping", epsilon=1.0
+    )
+    assert overall.by is None
