@@ -3,7 +3,8 @@
 Every figure is the wall time of a fresh process, so it includes Python's start-up and every
 import, as a CI job or a terminal user sees it. The commands run round-robin (one of each per
 round, ``--repeat`` rounds), so a change in the machine's load hits both sides of a comparison
-alike; the table gives the median, min and max, and the ratio of the medians.
+alike; the table gives the median, min and max of the wall time, the median CPU time (user +
+system: less sensitive to other jobs on a shared machine), and the ratios of the medians.
 
 Comparisons:
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -95,7 +97,14 @@ def _environment(checkout: Path | None, cache: Path | None) -> dict[str, str]:
     return env
 
 
-def _time(checkout: Path | None, argv: list[str], cache: Path | None) -> float:
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time(checkout: Path | None, argv: list[str], cache: Path | None) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run of ``argv``."""
+    cpu = _cpu_of_children()
     started = time.perf_counter()
     done = subprocess.run(
         argv,
@@ -108,10 +117,12 @@ def _time(checkout: Path | None, argv: list[str], cache: Path | None) -> float:
     elapsed = time.perf_counter() - started
     if done.returncode not in (0, 1):  # 1 is a failing verdict: the German model fails
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()}")
-    return elapsed
+    return elapsed, _cpu_of_children() - cpu
 
 
-def measure(repeat: int, before: Path | None, bytecode: bool) -> dict[str, list[float]]:
+def measure(
+    repeat: int, before: Path | None, bytecode: bool
+) -> dict[str, list[tuple[float, float]]]:
     checkouts = {"this checkout": ROOT}
     if before is not None:
         checkouts["before"] = before.resolve()
@@ -127,7 +138,7 @@ def measure(repeat: int, before: Path | None, bytecode: bool) -> dict[str, list[
         table = commands(model, checkouts)
         for checkout, argv in table.values():  # warm-up: bytecode cache, file system cache
             _time(checkout, argv, cache)
-        times: dict[str, list[float]] = {name: [] for name in table}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in table}
         for _ in range(repeat):
             for name, (checkout, argv) in table.items():
                 times[name].append(_time(checkout, argv, cache))
@@ -143,11 +154,17 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     times = measure(args.repeat, args.before, not args.no_bytecode)
     load_after = os.getloadavg()[0]
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    print("| command | median (s) | min (s) | max (s) |")
-    print("|---|---:|---:|---:|")
-    for name, values in times.items():
-        print(f"| {name} | {medians[name]:.2f} | {min(values):.2f} | {max(values):.2f} |")
+    walls = {name: [wall for wall, _ in runs] for name, runs in times.items()}
+    cpus = {name: [cpu for _, cpu in runs] for name, runs in times.items()}
+    wall_medians = {name: statistics.median(values) for name, values in walls.items()}
+    cpu_medians = {name: statistics.median(values) for name, values in cpus.items()}
+    print("| command | wall median (s) | wall min (s) | wall max (s) | CPU median (s) |")
+    print("|---|---:|---:|---:|---:|")
+    for name, values in walls.items():
+        print(
+            f"| {name} | {wall_medians[name]:.2f} | {min(values):.2f} | {max(values):.2f} "
+            f"| {cpu_medians[name]:.2f} |"
+        )
     print()
     pairs = [
         ("rai check, lending policy", "bare imports: " + CHECK_LIBRARIES),
@@ -155,13 +172,18 @@ def main() -> None:
         ("rai policy validate", "bare imports: pydantic.main, yaml"),
         ("rai --help", "bare python (python -c pass)"),
     ]
-    print("| ratio of medians | this checkout | before |")
+    print("| ratio of medians (wall; CPU) | this checkout | before |")
     print("|---|---:|---:|")
     for command, bare in pairs:
-        after = medians[f"{command} (this checkout)"] / medians[bare]
-        earlier = medians.get(f"{command} (before)")
-        shown = f"{earlier / medians[bare]:.2f}x" if earlier is not None else "-"
-        print(f"| {command} / {bare} | {after:.2f}x | {shown} |")
+        cells = []
+        for side in ("this checkout", "before"):
+            name = f"{command} ({side})"
+            if name not in walls:
+                cells.append("-")
+                continue
+            wall = wall_medians[name] / wall_medians[bare]
+            cells.append(f"{wall:.2f}x; {cpu_medians[name] / cpu_medians[bare]:.2f}x")
+        print(f"| {command} / {bare} | {cells[0]} | {cells[1]} |")
     print(f"\n{args.repeat} rounds; load average {load_before:.1f} before, {load_after:.1f} after")
 
 
