@@ -1,6 +1,6 @@
-"""Commands import only what they use: a fairness-only audit never loads shap (nor does explaining
-a linear model: only TreeSHAP needs it), and ``rai --help`` or ``rai policy validate`` load no
-data science library and no database driver.
+"""Audits import only what they use: a fairness-only audit never loads shap (nor does explaining
+a linear model: only TreeSHAP needs it), and no audit loads the review store's database layer
+unless it submits. (``rai --help`` and ``rai policy validate``: tests/cli/test_cli_startup.py.)
 
 Each case runs the CLI's ``main`` in a fresh interpreter (the test process has imported
 everything already) and reads ``sys.modules`` when the command has finished.
@@ -56,19 +56,6 @@ def _loaded_after(*argv: str, cwd: Path, prelude: str = "") -> tuple[int, list[s
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return int(result["code"]), list(result["loaded"])
-
-
-def test_help_loads_no_heavy_library(tmp_path: Path) -> None:
-    code, loaded = _loaded_after("--help", cwd=tmp_path)
-    assert code == 0
-    assert loaded == []
-
-
-def test_policy_validate_loads_no_data_library_nor_database(tmp_path: Path) -> None:
-    policy = ROOT / "policies" / "german-credit-lending.yaml"
-    code, loaded = _loaded_after("policy", "validate", str(policy), cwd=tmp_path)
-    assert code == 0
-    assert loaded == []
 
 
 def test_fairness_only_audit_with_a_model_never_imports_shap(tmp_path: Path) -> None:
