@@ -73,7 +73,19 @@ SWITCHES: tuple[tuple[str, str | None], ...] = (
 )
 
 
-def _one_session(port: int, started: float, times: dict[str, list[float]], side: str) -> None:
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far (Linux ``/proc``).
+
+    Steadier than wall time on a shared machine; the server runs Streamlit and the sample audit
+    in one process, so this is all the app's own work.
+    """
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _one_session(
+    port: int, started: float, times: dict[str, list[float]], side: str, pid: int
+) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -88,14 +100,16 @@ def _one_session(port: int, started: float, times: dict[str, list[float]], side:
         times[f"first page finished (Overview run done){side}"].append(
             time.perf_counter() - started
         )
+        times[f"server CPU until the first page finished{side}"].append(_server_cpu(pid))
         for name, shown in SWITCHES:
-            clicked = time.perf_counter()
+            clicked, cpu = time.perf_counter(), _server_cpu(pid)
             page.get_by_role("link", name=name, exact=True).click()
             page.get_by_role("heading", name=name).first.wait_for(timeout=180_000)
             if shown:
                 page.get_by_text(shown).first.wait_for(timeout=180_000)
             _idle(page)
             times[f"page switch to {name}{side}"].append(time.perf_counter() - clicked)
+            times[f"server CPU of the switch to {name}{side}"].append(_server_cpu(pid) - cpu)
             if name == "Fairness":
                 for rate in ("selection rate", "accuracy", "base rate"):
                     page.get_by_test_id("stSelectbox").nth(1).click()
@@ -130,7 +144,7 @@ def measure_app(repeat: int, checkouts: dict[str, Path]) -> dict[str, list[float
                     times[f"server answering (health check){side}"].append(
                         time.perf_counter() - started
                     )
-                    _one_session(port, started, times, side)
+                    _one_session(port, started, times, side, server.pid)
                 finally:
                     server.terminate()
                     server.wait(15)
@@ -141,7 +155,12 @@ _ORDER = [
     "server answering",
     "first page ready",
     "first page finished",
-    *[f"page switch to {name}" for name, _ in SWITCHES],
+    "server CPU until the first page finished",
+    *[
+        f"{kind} {name}"
+        for name, _ in SWITCHES
+        for kind in ("page switch to", "server CPU of the switch to")
+    ],
     "re-render after a widget change",
 ]
 
