@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,12 +47,14 @@ def _port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _server(port: int, home: Path) -> subprocess.Popen[bytes]:
+def _server(port: int, home: Path, checkout: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, RAI_HOME=str(home), RAI_STORE_URL=f"sqlite:///{home / 's.sqlite'}")
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = str(checkout)
     command = [sys.executable, "-m", "responsible_ai.cli", "app", "--headless"]
     command += ["--port", str(port), "--address", "127.0.0.1"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        command, env=env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def _idle(page) -> None:  # type: ignore[no-untyped-def]
@@ -59,53 +62,107 @@ def _idle(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=120_000)
 
 
-def measure_app(repeat: int) -> dict[str, list[float]]:
+# Each page switch: the sidebar link clicked, then the page's title (and a text of its own) there,
+# then Streamlit reporting the run finished. Explanations computes SHAP values (up to 2,000 rows).
+SWITCHES: tuple[tuple[str, str | None], ...] = (
+    ("Fairness", "Rate to chart"),
+    ("Explanations", "Global importance"),
+    ("Review", None),
+    ("History", None),
+    ("Overview", "Checks that need attention"),
+)
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far (Linux ``/proc``).
+
+    Steadier than wall time on a shared machine; the server runs Streamlit and the sample audit
+    in one process, so this is all the app's own work.
+    """
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _one_session(
+    port: int, started: float, times: dict[str, list[float]], side: str, pid: int
+) -> None:
     from playwright.sync_api import sync_playwright
 
-    first, health, rerender, switch = [], [], [], []
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as home:
-            port = _port()
-            started = time.perf_counter()
-            server = _server(port, Path(home))
-            try:
-                while True:
-                    try:
-                        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                        break
-                    except OSError:
-                        time.sleep(0.05)
-                health.append(time.perf_counter() - started)
-                with sync_playwright() as playwright:
-                    browser = playwright.chromium.launch(
-                        executable_path="/usr/bin/chromium", args=ARGS
-                    )
-                    page = browser.new_page(viewport={"width": 1400, "height": 1200})
-                    page.goto(f"http://127.0.0.1:{port}/")
-                    page.get_by_text("Checks that need attention").wait_for(timeout=180_000)
-                    first.append(time.perf_counter() - started)
-                    _idle(page)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_text("Checks that need attention").wait_for(timeout=180_000)
+        times[f"first page ready (audited Overview visible){side}"].append(
+            time.perf_counter() - started
+        )
+        _idle(page)
+        times[f"first page finished (Overview run done){side}"].append(
+            time.perf_counter() - started
+        )
+        times[f"server CPU until the first page finished{side}"].append(_server_cpu(pid))
+        for name, shown in SWITCHES:
+            clicked, cpu = time.perf_counter(), _server_cpu(pid)
+            page.get_by_role("link", name=name, exact=True).click()
+            page.get_by_role("heading", name=name).first.wait_for(timeout=180_000)
+            if shown:
+                page.get_by_text(shown).first.wait_for(timeout=180_000)
+            _idle(page)
+            times[f"page switch to {name}{side}"].append(time.perf_counter() - clicked)
+            times[f"server CPU of the switch to {name}{side}"].append(_server_cpu(pid) - cpu)
+            if name == "Fairness":
+                for rate in ("selection rate", "accuracy", "base rate"):
+                    page.get_by_test_id("stSelectbox").nth(1).click()
                     clicked = time.perf_counter()
-                    page.get_by_role("link", name="Fairness", exact=True).click()
-                    page.get_by_text("Rate to chart").wait_for()
+                    page.get_by_role("option", name=rate, exact=True).click()
                     _idle(page)
-                    switch.append(time.perf_counter() - clicked)
-                    for rate in ("selection rate", "accuracy", "base rate"):
-                        page.get_by_test_id("stSelectbox").nth(1).click()
-                        clicked = time.perf_counter()
-                        page.get_by_role("option", name=rate, exact=True).click()
-                        _idle(page)
-                        rerender.append(time.perf_counter() - clicked)
-                    browser.close()
-            finally:
-                server.terminate()
-                server.wait(15)
-    return {
-        "server answering (health check)": health,
-        "first page ready (audited Overview visible)": first,
-        "page switch (Overview to Fairness)": switch,
-        "re-render after a widget change (Fairness chart)": rerender,
-    }
+                    times[f"re-render after a widget change (Fairness chart){side}"].append(
+                        time.perf_counter() - clicked
+                    )
+        browser.close()
+
+
+def measure_app(repeat: int, checkouts: dict[str, Path]) -> dict[str, list[float]]:
+    """Every browser figure, per checkout; the checkouts take turns in each round."""
+    times: dict[str, list[float]] = defaultdict(list)
+    for _ in range(repeat):
+        for label, checkout in checkouts.items():
+            side = f" ({label})" if len(checkouts) > 1 else ""
+            with tempfile.TemporaryDirectory() as home:
+                port = _port()
+                started = time.perf_counter()
+                server = _server(port, Path(home), checkout)
+                try:
+                    while True:
+                        try:
+                            urllib.request.urlopen(
+                                f"http://127.0.0.1:{port}/_stcore/health", timeout=1
+                            )
+                            break
+                        except OSError:
+                            time.sleep(0.05)
+                    times[f"server answering (health check){side}"].append(
+                        time.perf_counter() - started
+                    )
+                    _one_session(port, started, times, side, server.pid)
+                finally:
+                    server.terminate()
+                    server.wait(15)
+    return dict(sorted(times.items(), key=lambda item: _ORDER.index(item[0].split(" (")[0])))
+
+
+_ORDER = [
+    "server answering",
+    "first page ready",
+    "first page finished",
+    "server CPU until the first page finished",
+    *[
+        f"{kind} {name}"
+        for name, _ in SWITCHES
+        for kind in ("page switch to", "server CPU of the switch to")
+    ],
+    "re-render after a widget change",
+]
 
 
 def measure_adult(repeat: int) -> dict[str, list[float]]:
@@ -160,10 +217,15 @@ def measure_adult(repeat: int) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", type=Path, metavar="PATH", help="another checkout to time")
+    parser.add_argument("--app-only", action="store_true", help="skip the Adult-size steps")
     args = parser.parse_args()
+    checkouts = {"this checkout": ROOT}
+    if args.before is not None:
+        checkouts["before"] = args.before.resolve()
     load_before = os.getloadavg()[0]
-    app = measure_app(args.repeat)
-    adult = measure_adult(args.repeat)
+    app = measure_app(args.repeat, checkouts)
+    adult = {} if args.app_only else measure_adult(args.repeat)
     load_after = os.getloadavg()[0]
     lines = [
         "| measure | median (s) | min (s) | max (s) |",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import streamlit as st
 from common import code, current_run, md, run_id, store
 from presentation import banner, show_checks, status_badge
@@ -61,3 +64,14 @@ if report.data_notes:
     st.subheader("Data notes")
     for note in report.data_notes:
         st.markdown(f"- {md(note)}")
+
+
+def _warm_explanations() -> None:
+    """Import what the Explanations page draws with (matplotlib: about a second of CPU here)."""
+    import matplotlib.pyplot  # noqa: F401
+
+
+# While the reviewer reads this page, so that the first switch to Explanations does not wait for
+# matplotlib (shap no longer imports it during the audit). Once per server process.
+if "matplotlib.pyplot" not in sys.modules:
+    threading.Thread(target=_warm_explanations, name="rai-warm-plots", daemon=True).start()

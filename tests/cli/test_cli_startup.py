@@ -6,7 +6,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("pandas", "numpy", "sklearn", "shap", "streamlit", "diffprivlib", "matplotlib")
+# sqlalchemy: every command registers the store's subcommands, which must not load the store.
+HEAVY = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "sklearn",
+    "shap",
+    "streamlit",
+    "diffprivlib",
+    "matplotlib",
+    "sqlalchemy",
+    "fastapi",
+)
 
 PROBE = """
 import sys
