@@ -241,7 +241,7 @@ def _constant(value: Any) -> Callable[[], Any]:
 def _report(context: AuditContext, loaded: LoadedPolicy, started: float) -> Report:
     prepared, active = context.data, context.policy
     findings = evaluate(context)
-    return Report(
+    report = Report(
         verdict=verdict_of(findings, active),
         checks=findings,
         policy={
@@ -259,6 +259,8 @@ def _report(context: AuditContext, loaded: LoadedPolicy, started: float) -> Repo
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         duration_seconds=round(time.perf_counter() - started, 3),
     )
+    report.explanation = context.computed("explain.explanation")
+    return report
 
 
 def _load_policy(

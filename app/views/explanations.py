@@ -49,7 +49,9 @@ def _explanation(run_number: int, _run: AuditRun) -> Any:
     )
 
 
-explanation = attempt(lambda: _explanation(run_id(), run))
+# The audit's own explanation when its policy has explanation checks: the very values of the
+# report and of `rai explain` with the policy's settings; computed here only otherwise.
+explanation = run.report.explanation or attempt(lambda: _explanation(run_id(), run))
 if explanation is None:
     st.stop()
 

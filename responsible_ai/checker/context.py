@@ -25,6 +25,11 @@ class AuditContext:
         self.seed = policy.seed
         self._cache: dict[Hashable, Any] = {}
 
+    def computed(self, key: Hashable) -> Any:
+        """The value cached under ``key`` if it was computed without error, else None."""
+        state, value = self._cache.get(key, ("missing", None))
+        return value if state == "ok" else None
+
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Return the cached value for ``key``, computing it on first use.
 

@@ -42,6 +42,9 @@ class Report:
     duration_seconds: float = 0.0
     #: Set by :meth:`submit`: the run's id in the store and its page in the review app.
     submission: Any = field(default=None, repr=False, compare=False)
+    #: The audit's SHAP explanation (in memory only, never serialised): the app shows these very
+    #: values rather than computing others with other settings.
+    explanation: Any = field(default=None, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
