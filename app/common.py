@@ -32,6 +32,7 @@ from responsible_ai.store import Identity, ReviewStore, default_store_url
 
 __all__ = [
     "STATUS_ICONS",
+    "announce",
     "attempt",
     "code",
     "current_run",
@@ -40,6 +41,7 @@ __all__ = [
     "open_run",
     "run_id",
     "set_current_run",
+    "show_announcement",
     "sign_in",
     "sign_out",
     "store",
@@ -97,6 +99,23 @@ def attempt(action: Callable[[], T]) -> T | None:
             icon="🐞",
         )
     return None
+
+
+def announce(message: str) -> None:
+    """Say ``message`` on the next run of the script, and rerun now.
+
+    The sidebar is drawn before the page: a page that switched the current run would otherwise
+    leave it naming the previous run until the next click.
+    """
+    st.session_state["announcement"] = message
+    st.rerun()
+
+
+def show_announcement() -> None:
+    """The message of the action that led to this run of the script, once."""
+    message = st.session_state.pop("announcement", None)
+    if message:
+        st.success(message)
 
 
 def set_current_run(run: AuditRun) -> int:

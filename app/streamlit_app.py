@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import streamlit as st
-from common import attempt, current_run, md, run_id, sign_in, sign_out, store
+from common import (
+    attempt,
+    current_run,
+    md,
+    run_id,
+    show_announcement,
+    sign_in,
+    sign_out,
+    store,
+)
 
 from responsible_ai.audit_run import run_source
 
@@ -49,4 +58,5 @@ with st.sidebar:
     if run.stored:
         st.caption("Opened from the store: its report only (no data or model).")
     st.caption(f"Store: {md(store().display_url)}")
+show_announcement()  # after the sidebar, which already names the new run
 navigation.run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from common import attempt, current_run, md, run_id, set_current_run
+from common import announce, attempt, current_run, md, run_id, set_current_run
 
 from responsible_ai.audit_run import run_audit, sample_run, shipped_policies
 from responsible_ai.data_files import text_code_notes
@@ -46,7 +46,7 @@ if st.button(
     sample = attempt(sample_run)
     if sample is not None:
         set_current_run(sample)
-        st.success("The German credit sample is the current run again.")
+        announce("The German credit sample is the current run again.")
 
 data_file = st.file_uploader(
     "Data (CSV, TSV or Parquet)", type=[s.lstrip(".") for s in TABLE_SUFFIXES], key="data_file"
@@ -142,5 +142,7 @@ if st.button("Audit", type="primary", disabled=not ready, key="audit"):
     )
     if audited is not None:
         number = set_current_run(audited)
-        st.success(f"Run {number}: verdict {audited.report.verdict.upper()}.")
-        st.page_link("views/overview.py", label="Open the overview", icon=":material/fact_check:")
+        announce(
+            f"Run {number}: verdict {audited.report.verdict.upper()}. The Overview, Fairness and "
+            "Review pages now show this run."
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from common import attempt, current_run, md, run_id, set_current_run
+from common import announce, attempt, current_run, md, run_id, set_current_run
 
 from responsible_ai.audit_run import check_policy_text, rerun_with_policy
 
@@ -61,10 +61,9 @@ if st.button(
     rerun = attempt(lambda: rerun_with_policy(run, text))
     if rerun is not None:
         number = set_current_run(rerun)
-        st.success(
+        announce(
             f"Run {number}: verdict {rerun.report.verdict.upper()}. The Overview, Fairness and "
             f"Review pages now show this run."
         )
-        st.page_link("views/overview.py", label="Open the overview", icon=":material/fact_check:")
 elif not changed:
     st.caption("Edit the policy to re-run the audit with your changes.")

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 import pytest
-from app_testing import open_page, raw_texts, texts
+from app_testing import open_page, raw_texts, sidebar_texts, texts
 
 from responsible_ai.datasets import load_german_credit
 from responsible_ai.store import ReviewStore
@@ -45,6 +45,8 @@ def test_upload_with_prediction_column_audits_and_stores_a_run(app, decisions_cs
     at.button(key="audit").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Run 2: verdict FAIL" in texts(at)
+    # The sidebar, drawn before the page, names the run just audited, not the sample any more.
+    assert "Run 2: decisions.csv" in sidebar_texts(at)
     runs = ReviewStore().runs()
     assert list(runs["run"]) == [2, 1] and runs.loc[0, "label"] == "decisions.csv"
 
@@ -117,6 +119,7 @@ def test_policy_edit_validates_live_and_reruns(app):
     at.button(key="rerun").click().run()
     assert not at.exception
     assert "Run 2: verdict PASS" in texts(at)  # every failure is now below fail_on
+    assert "Run 2:" in sidebar_texts(at) and "Run 1:" not in sidebar_texts(at)
     assert ReviewStore().report(2).policy["fail_on"] == "critical"
 
 
