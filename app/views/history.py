@@ -9,7 +9,8 @@ from common import attempt, md, open_run, store
 from presentation import show_reviews
 
 from responsible_ai.report.plain import reviews_frame
-from responsible_ai.review import compare_runs, run_review_state
+from responsible_ai.review import compare_runs
+from responsible_ai.store.run_list import run_summaries
 
 st.title("History")
 the_store = store()
@@ -19,13 +20,10 @@ if runs is None or runs.empty:
     st.stop()
 assert runs is not None
 reviews = the_store.reviews()
-# What blocks each run, in the Overview's words: the review state's own counts, by why.
-blocks = [
-    run_review_state(
-        the_store.report(int(run)), [r for r in reviews if r.run_id == int(run)]
-    ).blocking_text
-    for run in runs["run"]
-]
+# What blocks each run, in the Overview's words: the review state's own counts, by why, from the
+# findings table (one query, no report read again).
+summaries = {s["id"]: s["what_blocks"] for s in run_summaries(the_store, limit=len(runs))}
+blocks = [summaries.get(int(run), "") for run in runs["run"]]
 runs.insert(int(runs.columns.get_loc("verdict_after_waivers")) + 1, "what blocks", blocks)
 runs = runs.drop(columns=["failing_checks"])
 blocking_of = dict(zip((int(r) for r in runs["run"]), blocks, strict=True))
