@@ -70,7 +70,7 @@ def _check_inputs(args: argparse.Namespace, report: Any = None) -> list[tuple[st
     if any(c in str(args.data) for c in "*?[") or Path(args.data).is_dir():
         import contextlib
 
-        from responsible_ai.engines.duckdb_engine import data_sources
+        from responsible_ai.engines.sources import data_sources
         from responsible_ai.errors import InputError
 
         with contextlib.suppress(InputError):  # no data files there: the audit says so

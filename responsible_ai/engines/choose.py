@@ -29,22 +29,22 @@ NEEDS_COLUMN_PREDICTIONS = (
     "rows in memory: add a prediction column (--prediction) or drop --engine duckdb"
 )
 NEEDS_ROWS = (
-    "check {check!r} ({metric}) needs each row, which the duckdb engine does not bring back; "
+    "check {check!r} ({metric}) needs each row, which the {engine} engine does not bring back; "
     "use --engine pandas, or a policy of decision-count fairness metrics"
 )
 
 
-def _counts_only_problem(policy: Policy) -> str | None:
+def _counts_only_problem(policy: Policy, engine: str = "duckdb") -> str | None:
     from responsible_ai.fairness.parquet import _from_prediction_counts
 
     for check in policy.checks:
         if check.enabled and not _from_prediction_counts(check.metric):
-            return NEEDS_ROWS.format(check=check.id, metric=check.metric)
+            return NEEDS_ROWS.format(check=check.id, metric=check.metric, engine=engine)
     return None
 
 
 def _total_bytes(data: Any) -> int:
-    from responsible_ai.engines.duckdb_engine import data_sources
+    from responsible_ai.engines.sources import data_sources
 
     try:
         files, _kind = data_sources(data)
@@ -77,9 +77,9 @@ def choose_engine(
             raise InputError("the spark engine reads files or a Spark DataFrame")
         if any(role is not None and not isinstance(role, str) for role in roles_given):
             raise InputError("the spark engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy)
+        problem = _counts_only_problem(policy, "spark")
         if problem is not None:
-            raise InputError(problem.replace("duckdb engine", "spark engine"))
+            raise InputError(problem)
         return "spark"
     if requested == "duckdb":
         if not is_path:
@@ -112,7 +112,7 @@ def _is_many(data: Any) -> bool:
     A path that exists as a file is that file, whatever characters its name has; a folder or a
     glob without data files is left to the usual reader, which says what is wrong with it.
     """
-    from responsible_ai.engines.duckdb_engine import data_sources
+    from responsible_ai.engines.sources import data_sources
 
     text = os.fspath(data)
     path = Path(text)

@@ -26,7 +26,7 @@ from responsible_ai.inputs import MISSING_GROUP
 if TYPE_CHECKING:
     from responsible_ai.policy.schema import DataRoles
 
-__all__ = ["check_cube", "infer_like_pandas", "is_missing", "pass_from_cube"]
+__all__ = ["check_cube", "infer_like_pandas", "is_missing", "pass_from_cube", "require_columns"]
 
 MISSING_LABEL = "{role} column {column!r} has missing value(s); drop or fill those rows"
 NOT_NUMERIC = "weight column {column!r} must be numeric"
@@ -40,6 +40,29 @@ def is_missing(value: Any) -> bool:
 
 def labels_of(roles: DataRoles) -> list[str]:
     return [c for c in (roles.prediction, roles.target) if c is not None]
+
+
+MISSING_COLUMN = "{role} column {column!r} is not in {where}{hint}"
+
+
+def require_columns(
+    present: list[str], roles: DataRoles, sensitive: list[str], *, where: str
+) -> None:
+    """Refuse a role or sensitive column the data lacks, suggesting the closest name."""
+    import difflib
+
+    wanted = [("sensitive", c) for c in sensitive] + [
+        (role, getattr(roles, role))
+        for role in ("target", "prediction", "weight")
+        if getattr(roles, role) is not None
+    ]
+    for role, column in wanted:
+        if column not in present:
+            close = difflib.get_close_matches(column, present, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InputError(
+                MISSING_COLUMN.format(role=role, column=column, where=where, hint=hint)
+            )
 
 
 def check_cube(table: pd.DataFrame, roles: DataRoles) -> None:

@@ -12,8 +12,6 @@ DuckDB's readers as values, and DuckDB never installs or loads extensions (it st
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import os
 import shutil
 import tempfile
@@ -22,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from responsible_ai.data_files import TABLE_SUFFIXES, check_data_file, check_parquet
+from responsible_ai.data_files import check_parquet
 from responsible_ai.engines.counts import finish_pass
-from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube
+from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
+from responsible_ai.engines.sources import data_sources, files_sha256
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.groups import GroupCounts
 
@@ -36,56 +35,14 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "MEMORY_ENV", "count_with_duckdb", "data_sources"]
 
+
 #: DuckDB's memory limit unless ``RAI_DUCKDB_MEMORY`` (e.g. ``4GB``) says otherwise.
 DEFAULT_MEMORY_LIMIT = "2GB"
 MEMORY_ENV = "RAI_DUCKDB_MEMORY"
-MAX_FILES = 100_000
 
 NOT_INSTALLED = "the duckdb engine needs DuckDB: pip install 'responsible-ai[duckdb]'"
-NO_FILES = "no data files match {pattern}: give a CSV/Parquet file, a folder of them, or a glob"
-MIXED_KINDS = (
-    "{pattern} mixes {kinds} files: the duckdb engine reads one format at a time; "
-    "narrow the glob (for example {pattern_hint})"
-)
-MISSING_COLUMN = "{role} column {column!r} is not in {pattern}{hint}"
 BAD_MEMORY = "{env}={value!r} is not a DuckDB memory size; use a number and a unit, e.g. 4GB"
 DUCKDB_FAILED = "DuckDB could not read {pattern}: {reason}"
-
-_GLOB_CHARS = frozenset("*?[")
-
-
-def data_sources(data: str | os.PathLike[str]) -> tuple[list[Path], str]:
-    """The data files behind ``data`` (a file, a folder, or a glob) and their format.
-
-    Raises
-    ------
-    InputError
-        Nothing matches, a match is not a regular non-empty file, or the formats are mixed.
-    """
-    text = os.fspath(data)
-    if any(c in text for c in _GLOB_CHARS) and not Path(text).is_file():
-        found = sorted(Path(p) for p in glob.glob(text, recursive=True) if not Path(p).is_dir())
-    elif Path(text).is_dir():
-        found = sorted(
-            p for p in Path(text).rglob("*") if p.suffix.lower() in TABLE_SUFFIXES and p.is_file()
-        )
-    else:
-        found = [Path(text)]
-    if not found:
-        raise InputError(NO_FILES.format(pattern=text))
-    if len(found) > MAX_FILES:
-        raise InputError(f"{text} matches {len(found)} files; at most {MAX_FILES} are read")
-    kinds = {TABLE_SUFFIXES.get(p.suffix.lower()) for p in found}
-    for path in found:
-        check_data_file(path)
-    if None in kinds:
-        odd = next(p for p in found if TABLE_SUFFIXES.get(p.suffix.lower()) is None)
-        raise InputError(f"{odd} is not a CSV, TSV or Parquet file (by its suffix)")
-    if len(kinds) > 1:
-        named = " and ".join(sorted(str(k) for k in kinds))
-        hint = str(Path(text) / "*.parquet") if Path(text).is_dir() else "*.parquet"
-        raise InputError(MIXED_KINDS.format(pattern=text, kinds=named, pattern_hint=hint))
-    return found, str(kinds.pop())
 
 
 def _quote(name: str) -> str:
@@ -175,7 +132,7 @@ def count_with_duckdb(
         ],
         source={
             "path": pattern,
-            "sha256": _files_sha256(files),
+            "sha256": files_sha256(files),
             "columns": len(dict.fromkeys([*sensitive, *labels])),
             "files": len(files),
         },
@@ -193,26 +150,13 @@ def _count_table(
     labels: list[str],
 ) -> pd.DataFrame:
     """One scan: rows and summed weight per (sensitive values, prediction, target)."""
-    import difflib
-
     import duckdb
 
     try:
         source = _relation(con, files, kind)
         present = list(source.columns)
         types = dict(zip(present, (str(t) for t in source.types), strict=True))
-        wanted = [("sensitive", c) for c in sensitive] + [
-            (role, getattr(roles, role))
-            for role in ("target", "prediction", "weight")
-            if getattr(roles, role) is not None
-        ]
-        for role, column in wanted:
-            if column not in present:
-                close = difflib.get_close_matches(column, present, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise InputError(
-                    MISSING_COLUMN.format(role=role, column=column, pattern=pattern, hint=hint)
-                )
+        require_columns(present, roles, sensitive, where=pattern)
         source.create_view("rai_source")
         keys = [*sensitive, *[c for c in labels if c not in sensitive]]
         weight = "1.0"
@@ -239,15 +183,3 @@ def _count_table(
         raise InputError(DUCKDB_FAILED.format(pattern=pattern, reason=reason)) from None
     check_cube(table, roles)
     return table
-
-
-def _files_sha256(files: list[Path]) -> str:
-    """One file: its SHA-256. Several: the SHA-256 of their names and hashes, in path order."""
-    from responsible_ai.hashing import sha256_file
-
-    if len(files) == 1:
-        return sha256_file(files[0])
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(f"{path}\0{sha256_file(path)}\n".encode())
-    return digest.hexdigest()

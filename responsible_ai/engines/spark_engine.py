@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from responsible_ai.engines.counts import finish_pass
-from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube
+from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
 from responsible_ai.errors import InputError
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ DEFAULT_MASTER = "local[2]"
 PREDICTION_COLUMN = "rai_model_prediction"
 
 NOT_INSTALLED = "the spark engine needs PySpark and Java 17: pip install 'responsible-ai[spark]'"
-MISSING_COLUMN = "{role} column {column!r} is not in the Spark data{hint}"
 SPARK_FAILED = "Spark could not count the data: {reason}"
 MODEL_FAILED = "the model could not predict on the Spark data: {reason}"
 
@@ -83,7 +82,7 @@ def _read(spark: Any, data: Any, typed_text: bool) -> tuple[Any, str, dict[str, 
     """The DataFrame, its format (``parquet``, ``csv``, ``tsv`` or ``spark``) and its source."""
     if is_spark_frame(data):
         return data, "spark", {"path": None, "sha256": None, "spark": "DataFrame"}
-    from responsible_ai.engines.duckdb_engine import _files_sha256, data_sources
+    from responsible_ai.engines.sources import data_sources, files_sha256
 
     files, kind = data_sources(data)
     names = [str(p) for p in files]
@@ -93,7 +92,7 @@ def _read(spark: Any, data: Any, typed_text: bool) -> tuple[Any, str, dict[str, 
         frame = spark.read.csv(
             names, header=True, inferSchema=False, sep="\t" if kind == "tsv" else ","
         )
-    source = {"path": os.fspath(data), "sha256": _files_sha256(files), "files": len(files)}
+    source = {"path": os.fspath(data), "sha256": files_sha256(files), "files": len(files)}
     return frame, kind, source
 
 
@@ -178,23 +177,12 @@ def count_with_spark(
 
 
 def _count_table(frame: Any, roles: DataRoles, bys: list[list[str]]) -> pd.DataFrame:
-    import difflib
-
     from pyspark.sql import functions as F
 
     present = list(frame.columns)
     sensitive = list(dict.fromkeys(c for by in bys for c in by))
     labels = [c for c in (roles.prediction, roles.target) if c is not None]
-    wanted = [("sensitive", c) for c in sensitive] + [
-        (role, getattr(roles, role))
-        for role in ("target", "prediction", "weight")
-        if getattr(roles, role) is not None
-    ]
-    for role, column in wanted:
-        if column not in present:
-            close = difflib.get_close_matches(column, present, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise InputError(MISSING_COLUMN.format(role=role, column=column, hint=hint))
+    require_columns(present, roles, sensitive, where="the Spark data")
     keys = list(dict.fromkeys([*sensitive, *labels]))
     aggregates = [F.count(F.lit(1)).alias("rai_rows")]
     if roles.weight is None:

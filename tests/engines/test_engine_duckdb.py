@@ -2,69 +2,25 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
+from engine_helpers import LENDING, german_model_and_decisions, same_findings
 
 pytest.importorskip("duckdb")
 
 from responsible_ai.auditing import audit
 from responsible_ai.cli import main
-from responsible_ai.engines import choose, duckdb_engine
+from responsible_ai.engines import choose, duckdb_engine, sources
 from responsible_ai.errors import InputError
-from responsible_ai.reference_models import train_reference_model
-
-LENDING = Path(__file__).resolve().parents[2] / "policies" / "german-credit-lending.yaml"
-EXPLANATION_CHECKS = (
-    "no-direct-reliance",
-    "proxy-for-sex",
-    "proxy-for-age-group",
-    "attribution-gap-age",
-    "explanation-faithful",
-)
-HOSTILE = 'group"; DROP TABLE rai_source; --'
 
 
-@cache
 def german_with_decisions() -> pd.DataFrame:
-    model, dataset = train_reference_model("german_credit")
-    data = dataset.data.assign(approved=model.predict(dataset.data[dataset.features]))
-    data.loc[[3, 500], "sex"] = None  # missing sensitive values form their own group
-    data["weight"] = np.linspace(0.5, 2.0, len(data))
-    return data
+    return german_model_and_decisions()[1]
 
 
-@pytest.fixture
-def policy_file(tmp_path: Path) -> str:
-    disabled = "".join(f"  - id: {check}\n    enabled: false\n" for check in EXPLANATION_CHECKS)
-    path = tmp_path / "fairness-only.yaml"
-    path.write_text(f"name: fairness-only\nextends: {LENDING}\nchecks:\n{disabled}")
-    return str(path)
-
-
-def _same_findings(ours, theirs) -> None:
-    assert [f.id for f in ours.checks] == [f.id for f in theirs.checks]
-    assert [f.status for f in ours.checks] == [f.status for f in theirs.checks]
-    for a, b in zip(ours.checks, theirs.checks, strict=True):
-        if a.status == "skipped":
-            continue
-        assert a.value == pytest.approx(b.value, abs=1e-12)
-        assert a.interval == pytest.approx(b.interval) if a.interval else b.interval is None
-        assert _rounded(a.evidence["groups"]) == _rounded(b.evidence["groups"])
-
-
-def _rounded(value):
-    """Numbers to 12 significant digits: weighted sums add in another order on each engine."""
-    if isinstance(value, float):
-        return float(f"{value:.12g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_rounded(v) for v in value]
-    return value
+HOSTILE = 'group"; DROP TABLE rai_source; --'
 
 
 def test_duckdb_on_parquet_equals_the_pandas_engine(policy_file: str, tmp_path: Path) -> None:
@@ -72,7 +28,7 @@ def test_duckdb_on_parquet_equals_the_pandas_engine(policy_file: str, tmp_path: 
     german_with_decisions().to_parquet(path)
     pandas_report = audit(path, policy_file, prediction="approved", engine="pandas")
     duck = audit(path, policy_file, prediction="approved", engine="duckdb")
-    _same_findings(duck, pandas_report)
+    same_findings(duck, pandas_report)
     assert duck.data_notes[0].startswith("counted by DuckDB over 1 parquet file(s)")
     assert duck.data_notes[1:] == pandas_report.data_notes[1:]
     assert duck.inputs["data"]["sha256"] == pandas_report.inputs["data"]["sha256"]
@@ -83,7 +39,7 @@ def test_duckdb_on_csv_equals_the_in_memory_audit(policy_file: str, tmp_path: Pa
     german_with_decisions().to_csv(path, index=False)
     in_memory = audit(path, policy_file, prediction="approved")
     duck = audit(path, policy_file, prediction="approved", engine="duckdb")
-    _same_findings(duck, in_memory)
+    same_findings(duck, in_memory)
 
 
 def test_weighted_counts_equal(tmp_path: Path) -> None:
@@ -109,7 +65,7 @@ def test_weighted_counts_equal(tmp_path: Path) -> None:
     }
     pandas_report = audit(path, policy, prediction="approved", engine="pandas")
     duck = audit(path, policy, prediction="approved", engine="duckdb")
-    _same_findings(duck, pandas_report)
+    same_findings(duck, pandas_report)
 
 
 def test_a_glob_of_parts_equals_the_whole(policy_file: str, tmp_path: Path) -> None:
@@ -123,8 +79,8 @@ def test_a_glob_of_parts_equals_the_whole(policy_file: str, tmp_path: Path) -> N
     one = audit(whole, policy_file, prediction="approved", engine="duckdb")
     many = audit(str(parts / "*.parquet"), policy_file, prediction="approved")  # chosen: duckdb
     folder = audit(parts, policy_file, prediction="approved", engine="duckdb")
-    _same_findings(many, one)
-    _same_findings(folder, one)
+    same_findings(many, one)
+    same_findings(folder, one)
     assert "over 4 parquet file(s)" in many.data_notes[0]
     assert many.inputs["data"]["files"] == 4
 
@@ -140,7 +96,7 @@ def test_column_names_are_never_sql(tmp_path: Path) -> None:
     }
     duck = audit(path, policy, prediction="approved", engine="duckdb")
     pandas_report = audit(path, policy, prediction="approved", engine="pandas")
-    _same_findings(duck, pandas_report)
+    same_findings(duck, pandas_report)
 
 
 @pytest.mark.parametrize(
@@ -174,10 +130,10 @@ def test_what_duckdb_cannot_do_is_refused_with_the_alternative(tmp_path: Path) -
     with pytest.raises(InputError, match=choose.NEEDS_FILES.split(":")[0]):
         audit(german_with_decisions(), LENDING, prediction="approved", engine="duckdb")
     with pytest.raises(InputError, match="no data files match"):
-        duckdb_engine.data_sources(str(tmp_path / "nothing-*.parquet"))
+        sources.data_sources(str(tmp_path / "nothing-*.parquet"))
     (tmp_path / "x.csv").write_text("a\n1\n")
     with pytest.raises(InputError, match="mixes csv and parquet files"):
-        duckdb_engine.data_sources(str(tmp_path / "*"))
+        sources.data_sources(str(tmp_path / "*"))
 
 
 def test_memory_limit_comes_from_the_environment(monkeypatch) -> None:
@@ -228,7 +184,7 @@ def test_csv_codes_stay_text_as_in_memory(tmp_path: Path) -> None:
     }
     in_memory = audit(path, policy, prediction="approved")
     duck = audit(path, policy, prediction="approved", engine="duckdb")
-    _same_findings(duck, in_memory)
+    same_findings(duck, in_memory)
     labels = [g["group"] for g in duck.checks[0].evidence["groups"]]
     assert "02134" in labels
     assert any("column 'zip' kept as text" in note for note in duck.data_notes)

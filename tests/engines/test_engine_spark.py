@@ -7,12 +7,10 @@ the suite starts one JVM.
 from __future__ import annotations
 
 import shutil
-from functools import cache
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
+from engine_helpers import LENDING, german_model_and_decisions, same_findings
 
 pyspark = pytest.importorskip("pyspark")
 if shutil.which("java") is None:
@@ -23,27 +21,8 @@ if shutil.which("java") is None:
 from responsible_ai.auditing import audit  # noqa: E402
 from responsible_ai.cli import main  # noqa: E402
 from responsible_ai.errors import InputError  # noqa: E402
-from responsible_ai.reference_models import train_reference_model  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("spark")
-
-LENDING = Path(__file__).resolve().parents[2] / "policies" / "german-credit-lending.yaml"
-EXPLANATION_CHECKS = (
-    "no-direct-reliance",
-    "proxy-for-sex",
-    "proxy-for-age-group",
-    "attribution-gap-age",
-    "explanation-faithful",
-)
-
-
-@cache
-def german() -> tuple[object, pd.DataFrame]:
-    model, dataset = train_reference_model("german_credit")
-    data = dataset.data.assign(approved=model.predict(dataset.data[dataset.features]))
-    data.loc[[3, 500], "sex"] = None
-    data["weight"] = np.linspace(0.5, 2.0, len(data))
-    return model, data
 
 
 @pytest.fixture(scope="module")
@@ -63,61 +42,34 @@ def spark():
     session.stop()
 
 
-@pytest.fixture
-def policy_file(tmp_path: Path) -> str:
-    disabled = "".join(f"  - id: {check}\n    enabled: false\n" for check in EXPLANATION_CHECKS)
-    path = tmp_path / "fairness-only.yaml"
-    path.write_text(f"name: fairness-only\nextends: {LENDING}\nchecks:\n{disabled}")
-    return str(path)
-
-
-def _same(ours, theirs) -> None:
-    assert [f.status for f in ours.checks] == [f.status for f in theirs.checks]
-    for a, b in zip(ours.checks, theirs.checks, strict=True):
-        if a.status != "skipped":
-            assert a.value == pytest.approx(b.value, abs=1e-12)
-            assert _rounded(a.evidence["groups"]) == _rounded(b.evidence["groups"])
-
-
-def _rounded(value):
-    """Numbers to 12 significant digits: weighted sums add in another order on each engine."""
-    if isinstance(value, float):
-        return float(f"{value:.12g}")
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_rounded(v) for v in value]
-    return value
-
-
 def test_a_spark_dataframe_and_files_give_the_pandas_report(spark, policy_file, tmp_path) -> None:
-    _model, data = german()
+    _model, data = german_model_and_decisions()
     path = tmp_path / "german.parquet"
     data.to_parquet(path)
     reference = audit(path, policy_file, prediction="approved", engine="pandas")
     frame = spark.createDataFrame(data.astype({"sex": object}).where(data.notna(), None))
     from_frame = audit(frame, policy_file, prediction="approved")  # a Spark DataFrame: Spark
-    _same(from_frame, reference)
+    same_findings(from_frame, reference)
     assert from_frame.data_notes[0].startswith("counted by Spark over a Spark DataFrame")
     assert from_frame.data_notes[1:] == reference.data_notes[1:]
     csv = tmp_path / "german.csv"
     data.to_csv(csv, index=False)
-    _same(audit(csv, policy_file, prediction="approved", engine="spark"), reference)
+    same_findings(audit(csv, policy_file, prediction="approved", engine="spark"), reference)
 
 
 def test_a_model_predicts_on_the_executors(spark, policy_file, tmp_path) -> None:
-    model, data = german()
+    model, data = german_model_and_decisions()
     path = tmp_path / "german.parquet"
     data.drop(columns=["approved"]).to_parquet(path)
     in_memory = audit(data.drop(columns=["approved"]), policy_file, model=model)
     on_spark = audit(path, policy_file, model=model, engine="spark")
-    _same(on_spark, in_memory)
+    same_findings(on_spark, in_memory)
     assert "the model predicted on the executors" in on_spark.data_notes[0]
     assert on_spark.inputs["model"]["type"].endswith("Pipeline")
 
 
 def test_rai_check_engine_spark_and_what_it_refuses(spark, policy_file, tmp_path, capsys) -> None:
-    _model, data = german()
+    _model, data = german_model_and_decisions()
     path = tmp_path / "german.parquet"
     data.to_parquet(path)
     code = main(
