@@ -12,6 +12,7 @@ Everything after the count table is :mod:`responsible_ai.engines.cube`, as for D
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
@@ -61,12 +62,17 @@ def _session(master: str | None) -> tuple[Any, bool]:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
     )
+    # Spark's INFO and WARN lines are not for a `rai check` user: errors only.
+    builder = builder.config("spark.log.level", "ERROR")
     if master.startswith("local"):  # a local session listens on loopback only
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
         )
     try:
-        return builder.getOrCreate(), active is None
+        with warnings.catch_warnings():  # PySpark's notice about pandas 3: not the user's
+            warnings.simplefilter("ignore", FutureWarning)
+            return builder.getOrCreate(), active is None
     except Exception as exc:  # no Java, a bad master URL: one line
         reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
         raise InputError(f"cannot start Spark ({master}): {reason}") from None
@@ -199,7 +205,9 @@ def _count_table(frame: Any, roles: DataRoles, bys: list[list[str]]) -> pd.DataF
             F.count(F.when(weight < 0, 1)).alias("rai_negative"),
         ]
     try:
-        table = frame.groupBy(*[_column(c) for c in keys]).agg(*aggregates).toPandas()
+        with warnings.catch_warnings():  # PySpark's notice about pandas 3: not the user's
+            warnings.simplefilter("ignore", FutureWarning)
+            table = frame.groupBy(*[_column(c) for c in keys]).agg(*aggregates).toPandas()
     except InputError:
         raise
     except Exception as exc:
