@@ -28,6 +28,14 @@ NEEDS_COLUMN_PREDICTIONS = (
     "the duckdb engine counts predictions stored with the data; a model's predictions need the "
     "rows in memory: add a prediction column (--prediction) or drop --engine duckdb"
 )
+NEEDS_TABLE = (
+    "the sql engine reads a table of the database: give DATA as a table or view name "
+    "(schema.table for another schema); to audit a query, create a view of it"
+)
+SQL_NEEDS_COLUMN_PREDICTIONS = (
+    "the sql engine counts predictions stored in the table; a model's predictions need the "
+    "rows in memory: add a prediction column (--prediction) or drop --engine sql"
+)
 NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the {engine} engine does not bring back; "
     "use --engine pandas, or a policy of decision-count fairness metrics"
@@ -56,7 +64,8 @@ def _total_bytes(data: Any) -> int:
 def choose_engine(
     data: Any, policy: Policy, model: Any, roles_given: list[Any], requested: str | None
 ) -> str | None:
-    """``"duckdb"``, ``"pandas"`` (Parquet streamed in batches) or None (in memory).
+    """``"duckdb"``, ``"spark"``, ``"sql"``, ``"pandas"`` (Parquet streamed in batches) or None
+    (in memory).
 
     Raises
     ------
@@ -81,6 +90,17 @@ def choose_engine(
         if problem is not None:
             raise InputError(problem)
         return "spark"
+    if requested == "sql":
+        if not isinstance(data, str):
+            raise InputError(NEEDS_TABLE)
+        if model is not None:
+            raise InputError(SQL_NEEDS_COLUMN_PREDICTIONS)
+        if any(role is not None and not isinstance(role, str) for role in roles_given):
+            raise InputError("the sql engine takes roles as column names, not arrays")
+        problem = _counts_only_problem(policy, "sql")
+        if problem is not None:
+            raise InputError(problem)
+        return "sql"
     if requested == "duckdb":
         if not is_path:
             raise InputError(NEEDS_FILES)
