@@ -154,9 +154,9 @@ def _count_table(
     columns.append(func.count().label("rai_rows"))
     if roles.weight is not None:
         raw = reflected.c[roles.weight]
-        numeric = isinstance(raw.type, Integer | Numeric) and not isinstance(raw.type, Boolean)
+        numeric = isinstance(raw.type, Integer | Numeric | Float)
         sqlite = database.dialect == "sqlite"  # SQLite stores any value in any column
-        if not (numeric or sqlite):
+        if isinstance(raw.type, Boolean) or not (numeric or sqlite):
             raise InputError(NOT_NUMERIC.format(column=roles.weight))
         weight = cast(raw, Float)
         columns += [
