@@ -54,7 +54,9 @@ URL_FILE_OPEN = (
     "the URL file {path} holds a password and is readable by group or others (mode {mode:03o}); "
     "run: chmod 600 {quoted}"
 )
-BAD_URL = "{url!r} is not a database URL SQLAlchemy knows ({reason}); e.g. postgresql://user@host/db"
+BAD_URL = (
+    "{url!r} is not a database URL SQLAlchemy knows ({reason}); e.g. postgresql://user@host/db"
+)
 NO_DRIVER = "no driver for {url}: {reason}; install it (PostgreSQL: pip install 'psycopg[binary]')"
 NO_SQLITE_FILE = "there is no SQLite database file at {path}; give the path of an existing file"
 CANNOT_CONNECT = "cannot connect to the database at {url}: {reason}"

@@ -1,4 +1,4 @@
-"""The sql engine: one GROUP BY in SQLite and in a real PostgreSQL gives the pandas engine's report."""
+"""The sql engine: one GROUP BY in SQLite and in a real PostgreSQL gives the pandas report."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from engine_helpers import LENDING, german_model_and_decisions, same_findings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from engine_helpers import LENDING, german_model_and_decisions, same_findings
 
 from responsible_ai.auditing import audit
 from responsible_ai.cli import main
@@ -210,6 +210,7 @@ def test_cli_errors_are_one_line_with_the_password_masked(postgres, tmp_path, ca
     url = postgres.new_database()
     german().drop(columns=["age_group"]).to_sql("decisions", sa.create_engine(url), index=False)
     secret = postgres.password
+    closed = url.replace(f":{postgres.port}/", ":1/")  # nothing listens on port 1
     cases = {
         "there is no table or view 'decision' in the database at postgresql+psycopg://rai:***@": (
             _check("decision", "--url-file", _url_file(tmp_path, url))
@@ -218,7 +219,7 @@ def test_cli_errors_are_one_line_with_the_password_masked(postgres, tmp_path, ca
             _check("decisions", "--url-file", _url_file(tmp_path, url))
         ),
         "cannot connect to the database at postgresql+psycopg://rai:***@127.0.0.1:1/": (
-            _check("decisions", "--url-file", _url_file(tmp_path, url.replace(f":{postgres.port}/", ":1/")))
+            _check("decisions", "--url-file", _url_file(tmp_path, closed))
         ),
         "is not a database URL SQLAlchemy knows": (
             _check("decisions", "--url-file", _url_file(tmp_path, f"nonsense:{secret}@x"))
