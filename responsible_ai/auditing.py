@@ -28,6 +28,7 @@ __all__ = ["audit", "package_versions"]
 
 PathLike = str | os.PathLike[str]
 _ROLE_ARRAY_PREFIX = "__rai_"
+URL_NOT_FOR_ENGINE = "url names a database for engine='sql', not for engine={engine!r}"
 
 
 def audit(
@@ -122,7 +123,7 @@ def audit(
     from responsible_ai.engines.choose import choose_engine
 
     if url is not None and engine not in (None, "sql"):
-        raise InputError(f"url names a database for engine='sql', not for engine={engine!r}")
+        raise InputError(URL_NOT_FOR_ENGINE.format(engine=engine))
     engine = "sql" if url is not None else engine
     chosen = choose_engine(data, active, model, [prediction, target, score], engine)
     if chosen is not None:

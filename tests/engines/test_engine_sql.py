@@ -228,6 +228,7 @@ def test_cli_errors_are_one_line_with_the_password_masked(postgres, tmp_path, ca
             _check("decisions", "--url-file", _url_file(tmp_path, f"nosuchdb://rai:{secret}@h/d"))
         ),
         "--url holds a password": _check("decisions", "--url", url),
+        sql_database.BOTH_URLS: _check("decisions", "--url", "sqlite://", "--url-file", "f"),
         "is readable by group or others (mode 644); run: chmod 600": (
             _check("decisions", "--url-file", _url_file(tmp_path, url, 0o644))
         ),
@@ -370,3 +371,22 @@ def test_any_small_table_audits_as_in_memory(rows, drop: bool) -> None:
         engine.dispose()
         ours = audit("decisions", policy, prediction="approved", url=url)
     same_findings(ours, audit(frame, policy, prediction="approved"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(order=st.permutations(range(6)))
+def test_the_counts_hash_does_not_depend_on_the_order_of_rows(order) -> None:
+    cube = pd.DataFrame(
+        {
+            "sex": ["f", "f", "m", "m", None, "m"],
+            "approved": ["yes", "no", "yes", "no", "yes", "yes"],
+            "rai_rows": [3, 4, 5, 6, 1, 2],
+            "rai_weight": [3.5, 4.0, 5.25, 6.0, 1.0, 2.0],
+        }
+    )
+    expected = sql_engine.counts_sha256("t", cube, ["sex", "approved"])
+    shuffled = cube.iloc[list(order)].reset_index(drop=True)
+    assert sql_engine.counts_sha256("t", shuffled, ["sex", "approved"]) == expected
+    assert sql_engine.counts_sha256("u", shuffled, ["sex", "approved"]) != expected
+    heavier = shuffled.assign(rai_weight=shuffled["rai_weight"] + 1e-6)
+    assert sql_engine.counts_sha256("t", heavier, ["sex", "approved"]) != expected
