@@ -90,11 +90,11 @@ def url_from_command_line(url: str | None, url_file: str | None) -> str | None:
         Both given, a password in ``--url``, or a URL file that is not one line in a regular
         file readable by its owner only.
     """
-    from sqlalchemy.engine import make_url
-
     if url and url_file:
         raise InputError(BOTH_URLS)
     if url:
+        from sqlalchemy.engine import make_url
+
         try:
             has_password = bool(make_url(url).password)
         except Exception:
