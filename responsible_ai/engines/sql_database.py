@@ -18,6 +18,7 @@ import difflib
 import os
 import shlex
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,14 +64,18 @@ CANNOT_CONNECT = "cannot connect to the database at {url}: {reason}"
 NO_TABLE = "there is no table or view {table!r} in the database at {url}{hint}"
 
 
+@dataclass
 class Database:
-    """An open SQLAlchemy engine, the URL to show (password masked) and the secret to hide."""
+    """An open SQLAlchemy engine, the URL to show (password masked) and the secret to hide.
 
-    def __init__(self, engine: Engine, masked: str, secret: str, owned: bool) -> None:
-        self.engine = engine
-        self.masked = masked
-        self.secret = secret
-        self.owned = owned
+    ``owned``: the engine was made here (from a URL) and is disposed of by :meth:`close`; an
+    ``Engine`` the caller passed stays open.
+    """
+
+    engine: Engine
+    masked: str
+    secret: str = field(repr=False)
+    owned: bool
 
     @property
     def dialect(self) -> str:

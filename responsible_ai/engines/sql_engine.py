@@ -54,6 +54,13 @@ NO_PERMISSION = (
     "the database at {url} refused to read {table!r}: {reason}; grant SELECT on it to the "
     "URL's user"
 )
+#: Most combinations of (sensitive values, prediction, target) fetched: more means a "group"
+#: column is an identifier, and its counts table would be as large as the rows.
+MAX_COMBINATIONS = 1_000_000
+TOO_MANY = (
+    "table {table!r} has more than {limit:,} combinations of {keys}: a sensitive column with "
+    "that many values identifies rows rather than groups; group it (a view with CASE) first"
+)
 EMPTY = "table {table!r} at {url} has no rows to audit"
 QUERY_FAILED = "the database at {url} could not count {table!r}: {reason}"
 
@@ -170,13 +177,16 @@ def _count_table(
     query = select(*columns).select_from(reflected).group_by(*grouped)
     try:
         result = connection.execute(query)
-        rows = result.fetchall()
+        rows = result.fetchmany(MAX_COMBINATIONS + 1)
         names = list(result.keys())
+        result.close()
     except Exception as error:
         reason = reason_of(error, database.secret, shown)
         permission = "permission denied" in reason.lower() or "privilege" in reason.lower()
         message = NO_PERMISSION if permission else QUERY_FAILED
         raise InputError(message.format(url=shown, table=qualified, reason=reason)) from None
+    if len(rows) > MAX_COMBINATIONS:
+        raise InputError(TOO_MANY.format(table=qualified, limit=MAX_COMBINATIONS, keys=keys))
     cube = pd.DataFrame([tuple(row) for row in rows], columns=names, dtype=object)
     cube = cube.rename(columns={f"rai_key_{i}": column for i, column in enumerate(keys)})
     for column in keys:

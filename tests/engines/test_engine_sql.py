@@ -390,3 +390,11 @@ def test_the_counts_hash_does_not_depend_on_the_order_of_rows(order) -> None:
     assert sql_engine.counts_sha256("u", shuffled, ["sex", "approved"]) != expected
     heavier = shuffled.assign(rai_weight=shuffled["rai_weight"] + 1e-6)
     assert sql_engine.counts_sha256("t", heavier, ["sex", "approved"]) != expected
+
+
+def test_an_identifier_as_a_group_is_refused(tmp_path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'd.sqlite'}"
+    german().to_sql("decisions", sa.create_engine(url), index=False)
+    monkeypatch.setattr(sql_engine, "MAX_COMBINATIONS", 10)
+    with pytest.raises(InputError, match="has more than 10 combinations of"):
+        audit("decisions", WEIGHTED, prediction="approved", url=url)
