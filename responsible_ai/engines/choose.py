@@ -51,6 +51,24 @@ def _counts_only_problem(policy: Policy, engine: str = "duckdb") -> str | None:
     return None
 
 
+def _refuse_rows(
+    policy: Policy,
+    roles_given: list[Any],
+    engine: str,
+    model: Any = None,
+    model_refused: str = "",
+) -> None:
+    """Refuse what an engine that brings back only counts cannot do: a model, role arrays, a
+    check that needs each row."""
+    if model is not None:
+        raise InputError(model_refused)
+    if any(role is not None and not isinstance(role, str) for role in roles_given):
+        raise InputError(f"the {engine} engine takes roles as column names, not arrays")
+    problem = _counts_only_problem(policy, engine)
+    if problem is not None:
+        raise InputError(problem)
+
+
 def _total_bytes(data: Any) -> int:
     from responsible_ai.engines.sources import data_sources
 
@@ -70,7 +88,7 @@ def choose_engine(
     Raises
     ------
     InputError
-        An unknown engine, or DuckDB asked for what it cannot do (with the alternative).
+        An unknown engine, or an engine asked for what it cannot do (with the alternative).
     """
     from responsible_ai.fairness.parquet import streams
 
@@ -84,33 +102,17 @@ def choose_engine(
             raise InputError(f"a Spark DataFrame is counted by Spark, not by {requested}")
         if not (is_path or is_spark_frame(data)):
             raise InputError("the spark engine reads files or a Spark DataFrame")
-        if any(role is not None and not isinstance(role, str) for role in roles_given):
-            raise InputError("the spark engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy, "spark")
-        if problem is not None:
-            raise InputError(problem)
+        _refuse_rows(policy, roles_given, "spark")
         return "spark"
     if requested == "sql":
         if not isinstance(data, str):
             raise InputError(NEEDS_TABLE)
-        if model is not None:
-            raise InputError(SQL_NEEDS_COLUMN_PREDICTIONS)
-        if any(role is not None and not isinstance(role, str) for role in roles_given):
-            raise InputError("the sql engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy, "sql")
-        if problem is not None:
-            raise InputError(problem)
+        _refuse_rows(policy, roles_given, "sql", model, SQL_NEEDS_COLUMN_PREDICTIONS)
         return "sql"
     if requested == "duckdb":
         if not is_path:
             raise InputError(NEEDS_FILES)
-        if model is not None:
-            raise InputError(NEEDS_COLUMN_PREDICTIONS)
-        if any(role is not None and not isinstance(role, str) for role in roles_given):
-            raise InputError("the duckdb engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy)
-        if problem is not None:
-            raise InputError(problem)
+        _refuse_rows(policy, roles_given, "duckdb", model, NEEDS_COLUMN_PREDICTIONS)
         return "duckdb"
     streamed = streams(data, policy, model, roles_given)
     if (
