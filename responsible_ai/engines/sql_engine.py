@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Hashable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -148,7 +149,7 @@ def _count_table(
     database: Any,
 ) -> pd.DataFrame:
     """One query: rows and summed weight per (sensitive values, prediction, target)."""
-    from sqlalchemy import Boolean, Float, Integer, Numeric, case, cast, func, select
+    from sqlalchemy import Boolean, Float, Integer, Numeric, case, func, select
 
     shown = database.masked
     reflected = _reflect(connection, schema, name, shown)
@@ -165,14 +166,15 @@ def _count_table(
         sqlite = database.dialect == "sqlite"  # SQLite stores any value in any column
         if isinstance(raw.type, Boolean) or not (numeric or sqlite):
             raise InputError(NOT_NUMERIC.format(column=roles.weight))
-        weight = cast(raw, Float)
+        # No cast: a numeric column sums as it is (exactly, for integers and decimals); SQLite's
+        # total() is a float that never overflows.
         columns += [
-            func.sum(weight).label("rai_weight"),
+            (func.total(raw) if sqlite else func.sum(raw)).label("rai_weight"),
             func.count(case((raw.is_(None), 1))).label("rai_gaps"),
-            func.count(case((weight < 0, 1))).label("rai_negative"),
+            func.count(case((raw < 0, 1))).label("rai_negative"),
         ]
         if sqlite:  # elsewhere the column's numeric type is the check
-            text = func.typeof(raw).not_in(["integer", "real"]) & raw.is_not(None)
+            text = func.typeof(raw).in_(["text", "blob"])
             columns.append(func.count(case((text, 1))).label("rai_bad"))
     query = select(*columns).select_from(reflected).group_by(*grouped)
     try:
@@ -195,7 +197,7 @@ def _count_table(
     if roles.weight is None:
         cube["rai_weight"] = cube["rai_rows"].astype(float)
     else:
-        cube["rai_weight"] = pd.to_numeric(cube["rai_weight"], errors="coerce").astype(float)
+        cube["rai_weight"] = cube["rai_weight"].map(lambda v: math.nan if v is None else float(v))
         if "rai_bad" not in cube:
             cube["rai_bad"] = 0
         # PostgreSQL keeps NaN in a double column (NaN = NaN there): a NaN sum is a missing weight.

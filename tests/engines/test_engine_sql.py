@@ -398,3 +398,14 @@ def test_an_identifier_as_a_group_is_refused(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(sql_engine, "MAX_COMBINATIONS", 10)
     with pytest.raises(InputError, match="has more than 10 combinations of"):
         audit("decisions", WEIGHTED, prediction="approved", url=url)
+
+
+def test_integer_weights_sum_as_the_pandas_engine(database, tmp_path) -> None:
+    data = german().assign(weight=(german().index % 5).astype("int64") + 1)
+    data.to_sql("integer_weights", sa.create_engine(database), index=False)
+    path = tmp_path / "integer.parquet"
+    data.to_parquet(path)
+    reference = audit(path, WEIGHTED, prediction="approved", engine="pandas")
+    same_findings(
+        audit("integer_weights", WEIGHTED, prediction="approved", url=database), reference
+    )
