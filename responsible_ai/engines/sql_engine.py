@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection
 
+    from responsible_ai.engines.sql_database import Database
     from responsible_ai.fairness.groups import GroupCounts
     from responsible_ai.inputs import AuditData
     from responsible_ai.policy.schema import DataRoles
@@ -97,7 +98,15 @@ def count_with_sql(
     database = open_database(url)
     try:
         with connect(database) as connection:
-            schema, name = find_table(connection, table, database.masked)
+            try:
+                schema, name = find_table(connection, table, database.masked)
+            except InputError:
+                raise
+            except Exception as error:  # the catalogue could not be read
+                reason = reason_of(error, database.secret, database.masked)
+                raise InputError(
+                    QUERY_FAILED.format(url=database.masked, table=table, reason=reason)
+                ) from None
             cube = _count_table(connection, schema, name, roles, sensitive, keys, database)
     finally:
         database.close()
@@ -127,16 +136,16 @@ def count_with_sql(
     return finish_pass(counted, roles)
 
 
-def _reflect(connection: Connection, schema: str | None, name: str, shown: str) -> Table:
+def _reflect(connection: Connection, schema: str | None, name: str, database: Database) -> Table:
     from sqlalchemy import MetaData, Table
 
     try:
         return Table(name, MetaData(), schema=schema, autoload_with=connection)
-    except InputError:
-        raise
     except Exception as error:
-        reason = reason_of(error, "", shown)
-        raise InputError(QUERY_FAILED.format(url=shown, table=name, reason=reason)) from None
+        reason = reason_of(error, database.secret, database.masked)
+        raise InputError(
+            QUERY_FAILED.format(url=database.masked, table=name, reason=reason)
+        ) from None
 
 
 def _count_table(
@@ -146,13 +155,13 @@ def _count_table(
     roles: DataRoles,
     sensitive: list[str],
     keys: list[str],
-    database: Any,
+    database: Database,
 ) -> pd.DataFrame:
     """One query: rows and summed weight per (sensitive values, prediction, target)."""
     from sqlalchemy import Boolean, Float, Integer, Numeric, case, func, select
 
     shown = database.masked
-    reflected = _reflect(connection, schema, name, shown)
+    reflected = _reflect(connection, schema, name, database)
     present = [str(column.name) for column in reflected.columns]
     qualified = name if schema is None else f"{schema}.{name}"
     require_columns(present, roles, sensitive, where=f"table {qualified!r}")
