@@ -19,6 +19,7 @@ from responsible_ai.auditing import audit
 from responsible_ai.cli import main
 from responsible_ai.engines import choose, sql_database, sql_engine
 from responsible_ai.errors import InputError
+from responsible_ai.report import report_json_schema
 
 HOSTILE_TABLE = 'decisions"; DROP TABLE decisions; --'
 HOSTILE_COLUMN = "sex'); DROP TABLE decisions; --\"x"
@@ -108,6 +109,8 @@ def test_the_report_records_the_table_a_masked_url_and_a_counts_hash(postgres, p
     assert report.input_rows()[0][1] == f"table decisions at {data['database']}"
     for text in (report.to_json(), report.render("md"), report.render("html"), report.to_text()):
         assert postgres.password not in text
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(report.to_dict(), report_json_schema())
     # The hash is of the counts: the same counts in SQLite hash alike, other counts do not.
     same = audit("decisions", WEIGHTED, prediction="approved", url=f"sqlite:///{sqlite}")
     other = audit("fewer", WEIGHTED, prediction="approved", url=url)
