@@ -41,13 +41,21 @@ NEEDS_ROWS = (
     "use --engine pandas, or a policy of decision-count fairness metrics"
 )
 
+# A table cannot be read by the pandas engine: the alternative is reading it into a DataFrame.
+SQL_NEEDS_ROWS = (
+    "check {check!r} ({metric}) needs each row, which the sql engine does not bring back; "
+    "audit the rows in memory (audit(pandas.read_sql_table(...), ...)), or use a policy of "
+    "decision-count fairness metrics"
+)
+
 
 def _counts_only_problem(policy: Policy, engine: str = "duckdb") -> str | None:
     from responsible_ai.fairness.parquet import _from_prediction_counts
 
+    message = SQL_NEEDS_ROWS if engine == "sql" else NEEDS_ROWS
     for check in policy.checks:
         if check.enabled and not _from_prediction_counts(check.metric):
-            return NEEDS_ROWS.format(check=check.id, metric=check.metric, engine=engine)
+            return message.format(check=check.id, metric=check.metric, engine=engine)
     return None
 
 
