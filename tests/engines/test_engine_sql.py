@@ -310,7 +310,7 @@ def test_what_the_sql_engine_cannot_do_is_refused(tmp_path) -> None:
     model, data = german_model_and_decisions()
     url = f"sqlite:///{tmp_path / 'd.sqlite'}"
     data.to_sql("decisions", sa.create_engine(url), index=False)
-    with pytest.raises(InputError, match=r"needs each row, which the sql engine .* read_sql_table"):
+    with pytest.raises(InputError, match=r"needs each row, which the sql engine .*read_sql_table"):
         audit("decisions", LENDING, prediction="approved", url=url)
     with pytest.raises(InputError, match=choose.SQL_NEEDS_COLUMN_PREDICTIONS.split(";")[0]):
         audit("decisions", WEIGHTED, model=model, url=url)
