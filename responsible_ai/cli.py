@@ -77,6 +77,10 @@ def _check_inputs(args: argparse.Namespace, report: Any = None) -> list[tuple[st
             inputs += [("input data file", path) for path in data_sources(args.data)[0]]
     if args.model:
         inputs.append(("model file", args.model))
+    if args.url or args.url_file:
+        from responsible_ai.engines.sql_database import files_read
+
+        inputs += files_read(args.url, args.url_file)
     if report is not None:
         files = report.policy.get("files") or []
         inputs += [("policy file it extends", item.get("path")) for item in files]

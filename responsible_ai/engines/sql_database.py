@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = [
     "URL_ENV",
     "Database",
+    "connect",
+    "files_read",
     "find_table",
     "open_database",
     "reason_of",
@@ -110,6 +112,22 @@ def url_from_command_line(url: str | None, url_file: str | None) -> str | None:
     if url_file:
         return _read_url_file(Path(url_file))
     return None
+
+
+def files_read(url: str | None, url_file: str | None) -> list[tuple[str, str]]:
+    """``(role, path)`` of the files behind ``--url`` / ``--url-file``, which ``--output`` must
+    never replace: the URL file, and a SQLite database file."""
+    found = [("database URL file", url_file)] if url_file else []
+    if url and url.strip().lower().startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        try:
+            database = make_url(url.strip()).database
+        except Exception:
+            database = None
+        if database and database != ":memory:":
+            found.append(("SQLite database file", str(Path(database).expanduser())))
+    return found
 
 
 def _read_url_file(path: Path) -> str:

@@ -412,3 +412,18 @@ def test_integer_weights_sum_as_the_pandas_engine(database, tmp_path) -> None:
     same_findings(
         audit("integer_weights", WEIGHTED, prediction="approved", url=database), reference
     )
+
+
+def test_the_output_never_replaces_the_database_or_the_url_file(tmp_path, capsys) -> None:
+    database = tmp_path / "d.sqlite"
+    german().to_sql("decisions", sa.create_engine(f"sqlite:///{database}"), index=False)
+    url_file = _url_file(tmp_path, f"sqlite:///{database}")
+    before = database.read_bytes()
+    for argv in (
+        _check("decisions", "--url", f"sqlite:///{database}", "--output", str(database)),
+        _check("decisions", "--url-file", url_file, "--output", url_file),
+    ):
+        assert main(argv) == 2
+        assert "--output" in capsys.readouterr().err
+    assert database.read_bytes() == before
+    assert Path(url_file).read_text() == f"sqlite:///{database}\n"
