@@ -209,14 +209,14 @@ def _audit_streamed(
     if engine == "duckdb":
         from responsible_ai.engines.duckdb_engine import count_with_duckdb
 
-        prepared, counts = count_with_duckdb(data, roles, bys)
+        prepared, counts = count_with_duckdb(data, roles, bys, active)
     elif engine == "spark":
         from responsible_ai.engines.spark_engine import count_with_spark
 
         model = given.get("model")
         if model is not None:
             roles = roles.model_copy(update={"prediction": None})
-        prepared, counts = count_with_spark(data, roles, bys, model=model)
+        prepared, counts = count_with_spark(data, roles, bys, model=model, policy=active)
         if model is not None:
             from responsible_ai.hashing import sha256_file, sha256_object
 

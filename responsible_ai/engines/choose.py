@@ -30,15 +30,17 @@ NEEDS_COLUMN_PREDICTIONS = (
 )
 NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the {engine} engine does not bring back; "
-    "use --engine pandas, or a policy of decision-count fairness metrics"
+    "use --engine pandas, or a policy of fairness metrics from counts and score sums (not ROC "
+    "AUC, the scoring rate, explanations or privacy)"
 )
 
 
 def _counts_only_problem(policy: Policy, engine: str = "duckdb") -> str | None:
-    from responsible_ai.fairness.parquet import _from_prediction_counts
+    """The first check the engine cannot compute from its counts and score sums, or None."""
+    from responsible_ai.fairness.score_sums import from_sums
 
     for check in policy.checks:
-        if check.enabled and not _from_prediction_counts(check.metric):
+        if check.enabled and not from_sums(check.metric):
             return NEEDS_ROWS.format(check=check.id, metric=check.metric, engine=engine)
     return None
 

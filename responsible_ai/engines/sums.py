@@ -1,0 +1,137 @@
+"""The score sums of :class:`~responsible_ai.fairness.score_sums.SumsNeeded`, as SQL and as Spark.
+
+Both forms compute the same columns of the count table, beside ``rai_rows`` and ``rai_weight``:
+the sums of :meth:`SumsNeeded.raw_sums`, per numeric column the rows where it is missing
+(``rai_missing<i>``) or not a number (``rai_text<i>``), the score's ``rai_min`` / ``rai_max``
+and, per number of bins ``b``, the bin key ``rai_bin<b>`` (a ``GROUP BY`` key, computed as NumPy
+bins it: ``min(floor(score * b), b - 1)``).
+
+The SQL is portable on purpose (``SUM``, ``CASE``, ``ABS``, ``FLOOR``, ``MIN``, ``MAX`` and
+arithmetic): an engine passes its own quoting, its cast to a number (NULL where the text is not
+one) and its NaN test (:class:`SqlDialect`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from responsible_ai.fairness.score_sums import RawSum, SumsNeeded
+
+__all__ = ["SqlDialect", "spark_bin_keys", "spark_sums", "sql_bin_keys", "sql_sums"]
+
+
+@dataclass(frozen=True)
+class SqlDialect:
+    """How one database spells what the portable SQL cannot.
+
+    ``quote`` a column name as an identifier; ``number`` a quoted column as a double (NULL where
+    its value is not a number); ``is_nan`` a double expression's NaN test.
+    """
+
+    quote: Callable[[str], str]
+    number: Callable[[str], str]
+    is_nan: Callable[[str], str]
+
+
+def _term(raw: RawSum, value: Callable[[str], str]) -> str:
+    if raw.column is None:
+        return "1.0"
+    base = value(raw.column)
+    if raw.minus is not None:
+        base = f"({base} - {value(raw.minus)})"
+    if raw.power == 1 and raw.minus is not None:
+        return f"ABS{base}"
+    return " * ".join([base] * raw.power)
+
+
+def sql_sums(needed: SumsNeeded, dialect: SqlDialect, weight: str) -> list[str]:
+    """``SELECT`` items (``expression AS alias``) of the sums, the checks and the score's range.
+
+    ``weight`` is the SQL of each row's weight (``1.0`` without a weight column).
+    """
+
+    def value(column: str) -> str:
+        return dialect.number(dialect.quote(column))
+
+    items = [
+        f"SUM({' * '.join([weight] * raw.weight_power)} * {_term(raw, value)}) AS {raw.alias}"
+        for raw in needed.raw_sums()
+    ]
+    for column in needed.columns:
+        raw, number = dialect.quote(column), value(column)
+        items += [
+            f"SUM(CASE WHEN {number} IS NULL OR {dialect.is_nan(number)} THEN 1 ELSE 0 END) "
+            f"AS {needed.missing_alias(column)}",
+            f"SUM(CASE WHEN {raw} IS NOT NULL AND {number} IS NULL THEN 1 ELSE 0 END) "
+            f"AS {needed.text_alias(column)}",
+        ]
+    if needed.score is not None:
+        items += [f"MIN({value(needed.score)}) AS rai_min", f"MAX({value(needed.score)}) AS rai_max"]
+    return items
+
+
+def sql_bin_keys(needed: SumsNeeded, dialect: SqlDialect) -> list[str]:
+    """``SELECT`` items of the bin keys; group by them too (their aliases)."""
+    if needed.score is None:
+        return []
+    score = dialect.number(dialect.quote(needed.score))
+    return [
+        f"CASE WHEN {score} * {b} >= {b - 1} THEN {b - 1} ELSE FLOOR({score} * {b}) END "
+        f"AS {needed.bin_alias(b)}"
+        for b in needed.bins
+    ]
+
+
+def spark_sums(needed: SumsNeeded, column: Callable[[str], Any], weight: Any) -> list[Any]:
+    """The same aggregates as :func:`sql_sums`, as PySpark columns."""
+    from pyspark.sql import functions as F
+
+    def value(name: str) -> Any:
+        return column(name).cast("double")
+
+    def term(raw: RawSum) -> Any:
+        if raw.column is None:
+            return F.lit(1.0)
+        base = value(raw.column)
+        if raw.minus is not None:
+            base = base - value(raw.minus)
+            if raw.power == 1:
+                return F.abs(base)
+        product = base
+        for _ in range(raw.power - 1):
+            product = product * base
+        return product
+
+    aggregates = []
+    for raw in needed.raw_sums():
+        weighted = weight if raw.weight_power == 1 else weight * weight
+        aggregates.append(F.sum(weighted * term(raw)).alias(raw.alias))
+    for name in needed.columns:
+        number = value(name)
+        aggregates += [
+            F.count(F.when(number.isNull() | F.isnan(number), 1)).alias(needed.missing_alias(name)),
+            F.count(F.when(column(name).isNotNull() & number.isNull(), 1)).alias(
+                needed.text_alias(name)
+            ),
+        ]
+    if needed.score is not None:
+        score = value(needed.score)
+        aggregates += [F.min(score).alias("rai_min"), F.max(score).alias("rai_max")]
+    return aggregates
+
+
+def spark_bin_keys(needed: SumsNeeded, column: Callable[[str], Any]) -> list[Any]:
+    """The bin keys as PySpark columns, to group by."""
+    from pyspark.sql import functions as F
+
+    if needed.score is None:
+        return []
+    score = column(needed.score).cast("double")
+    return [
+        F.when(score * b >= b - 1, F.lit(b - 1))
+        .otherwise(F.floor(score * b))
+        .alias(needed.bin_alias(b))
+        for b in needed.bins
+    ]
