@@ -227,7 +227,7 @@ def _audit_streamed(
                 "type": f"{type(model).__module__}.{type(model).__qualname__}",
             }
     else:
-        prepared, counts = prepare_streamed(Path(str(data)), roles, bys)
+        prepared, counts = prepare_streamed(Path(str(data)), roles, bys, policy=active)
     context = AuditContext(prepared, active)
     for key, value in counts.items():
         context.cached(key, _constant(value))

@@ -17,9 +17,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from responsible_ai.fairness.score_sums import RawSum, SumsNeeded
 
-__all__ = ["SqlDialect", "spark_bin_keys", "spark_sums", "sql_bin_keys", "sql_sums"]
+__all__ = [
+    "SqlDialect",
+    "frame_count_table",
+    "merge_count_tables",
+    "spark_bin_keys",
+    "spark_sums",
+    "sql_bin_keys",
+    "sql_sums",
+]
 
 
 @dataclass(frozen=True)
@@ -135,3 +146,58 @@ def spark_bin_keys(needed: SumsNeeded, column: Callable[[str], Any]) -> list[Any
         .alias(needed.bin_alias(b))
         for b in needed.bins
     ]
+
+
+def frame_count_table(
+    frame: pd.DataFrame, keys: list[str], weight: str | None, needed: SumsNeeded
+) -> pd.DataFrame:
+    """The count table of one in-memory batch, with the columns DuckDB's query computes.
+
+    The pandas form of :func:`sql_sums` (the streamed Parquet path): missing keys stay groups,
+    partial tables of several batches add up with :func:`merge_count_tables`.
+    """
+    columns: dict[str, Any] = {key: frame[key] for key in keys}
+    columns["rai_rows"] = np.ones(len(frame), dtype=np.int64)
+    if weight is None:
+        w = pd.Series(1.0, index=frame.index)
+    else:
+        raw = frame[weight]
+        w = pd.to_numeric(raw, errors="coerce").astype(float)
+        columns["rai_bad"] = (raw.notna() & w.isna()).astype(np.int64)
+        columns["rai_gaps"] = raw.isna().astype(np.int64)
+        columns["rai_negative"] = (w < 0).astype(np.int64)
+    columns["rai_weight"] = w
+    numbers = {c: pd.to_numeric(frame[c], errors="coerce").astype(float) for c in needed.columns}
+    for raw_sum in needed.raw_sums():
+        term = pd.Series(1.0, index=frame.index)
+        if raw_sum.column is not None and raw_sum.minus is not None:
+            difference = numbers[raw_sum.column] - numbers[raw_sum.minus]
+            term = difference.abs() if raw_sum.power == 1 else difference**raw_sum.power
+        elif raw_sum.column is not None:
+            term = numbers[raw_sum.column] ** raw_sum.power
+        columns[raw_sum.alias] = w**raw_sum.weight_power * term
+    for column in needed.columns:
+        columns[needed.missing_alias(column)] = numbers[column].isna().astype(np.int64)
+        text = frame[column].notna() & numbers[column].isna()
+        columns[needed.text_alias(column)] = text.astype(np.int64)
+    bins: list[str] = []
+    if needed.score is not None:
+        score = numbers[needed.score]
+        columns["rai_min"], columns["rai_max"] = score, score
+        for b in needed.bins:
+            binned = np.where(score * b >= b - 1, b - 1, np.floor(score * b))
+            columns[needed.bin_alias(b)] = binned
+            bins.append(needed.bin_alias(b))
+    return merge_count_tables([pd.DataFrame(columns)], [*keys, *bins])
+
+
+def merge_count_tables(tables: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    """Partial count tables added up per key (minimum and maximum for the score's range)."""
+    table = pd.concat(tables, ignore_index=True)
+    how = {
+        c: ("min" if c == "rai_min" else "max" if c == "rai_max" else "sum")
+        for c in table.columns
+        if c not in keys
+    }
+    grouped = table.groupby(keys, dropna=False, sort=False, observed=True)
+    return grouped.agg(how).reset_index()
