@@ -25,7 +25,7 @@ from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
 from responsible_ai.engines.sources import data_sources, files_sha256
 from responsible_ai.errors import InputError
-from responsible_ai.engines.sums import SqlDialect, sql_bin_keys, sql_sums
+from responsible_ai.engines.sums import CSV_MISSING_TEXTS, SqlDialect, sql_bin_keys, sql_sums
 from responsible_ai.fairness.groups import GroupCounts
 from responsible_ai.fairness.score_sums import SumsNeeded, summed_only, sums_needed
 
@@ -190,7 +190,8 @@ def _count_table(
         needed = None if policy is None else sums_needed(policy, roles, present)
         select = ", ".join(_quote(c) for c in keys)
         if needed is not None:
-            dialect = SqlDialect(_quote, lambda c: f"TRY_CAST({c} AS DOUBLE)", _is_nan)
+            texts = CSV_MISSING_TEXTS if kind != "parquet" else ()
+            dialect = SqlDialect(_quote, lambda c: f"TRY_CAST({c} AS DOUBLE)", _is_nan, texts)
             summed = [*sql_bin_keys(needed, dialect), *sql_sums(needed, dialect, weight)]
             checks += "".join(f", {item}" for item in summed)
         query = (

@@ -21,7 +21,7 @@ import pandas as pd
 
 from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
-from responsible_ai.engines.sums import spark_bin_keys, spark_sums
+from responsible_ai.engines.sums import CSV_MISSING_TEXTS, spark_bin_keys, spark_sums
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.score_sums import SumsNeeded, summed_only, sums_needed
 
@@ -174,7 +174,8 @@ def count_with_spark(
                 "the spark engine needs a prediction column (--prediction) or a model (--model)"
             )
         needed = None if policy is None else sums_needed(policy, roles, list(frame.columns))
-        table = _count_table(frame, roles, bys, needed)
+        texts = CSV_MISSING_TEXTS if kind in ("csv", "tsv") else ()
+        table = _count_table(frame, roles, bys, needed, texts)
     finally:
         if started:
             spark.stop()
@@ -198,7 +199,11 @@ def count_with_spark(
 
 
 def _count_table(
-    frame: Any, roles: DataRoles, bys: list[list[str]], needed: SumsNeeded | None = None
+    frame: Any,
+    roles: DataRoles,
+    bys: list[list[str]],
+    needed: SumsNeeded | None = None,
+    missing_texts: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     from pyspark.sql import functions as F
 
@@ -224,7 +229,7 @@ def _count_table(
         ]
     groups = [_column(c) for c in keys]
     if needed is not None:
-        aggregates += spark_sums(needed, _column, weight)
+        aggregates += spark_sums(needed, _column, weight, missing_texts)
         groups += spark_bin_keys(needed, _column)
     try:
         with warnings.catch_warnings():  # PySpark's notice about pandas 3: not the user's

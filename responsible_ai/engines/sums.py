@@ -23,6 +23,7 @@ import pandas as pd
 from responsible_ai.fairness.score_sums import RawSum, SumsNeeded
 
 __all__ = [
+    "CSV_MISSING_TEXTS",
     "SqlDialect",
     "frame_count_table",
     "merge_count_tables",
@@ -44,6 +45,32 @@ class SqlDialect:
     quote: Callable[[str], str]
     number: Callable[[str], str]
     is_nan: Callable[[str], str]
+    #: Texts that are missing values rather than text (CSV read as text: pandas' NA strings).
+    missing_texts: tuple[str, ...] = ()
+
+
+#: What ``pandas.read_csv`` reads as missing by default: in CSV, such a value is missing, not text.
+CSV_MISSING_TEXTS: tuple[str, ...] = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
 
 
 def _term(raw: RawSum, value: Callable[[str], str]) -> str:
@@ -72,11 +99,14 @@ def sql_sums(needed: SumsNeeded, dialect: SqlDialect, weight: str) -> list[str]:
     ]
     for column in needed.columns:
         raw, number = dialect.quote(column), value(column)
+        text = f"{raw} IS NOT NULL AND {number} IS NULL"
+        if dialect.missing_texts:
+            listed = ", ".join("'" + t.replace("'", "''") + "'" for t in dialect.missing_texts)
+            text += f" AND CAST({raw} AS VARCHAR) NOT IN ({listed})"
         items += [
             f"SUM(CASE WHEN {number} IS NULL OR {dialect.is_nan(number)} THEN 1 ELSE 0 END) "
             f"AS {needed.missing_alias(column)}",
-            f"SUM(CASE WHEN {raw} IS NOT NULL AND {number} IS NULL THEN 1 ELSE 0 END) "
-            f"AS {needed.text_alias(column)}",
+            f"SUM(CASE WHEN {text} THEN 1 ELSE 0 END) AS {needed.text_alias(column)}",
         ]
     if needed.score is not None:
         items += [f"MIN({value(needed.score)}) AS rai_min", f"MAX({value(needed.score)}) AS rai_max"]
@@ -95,7 +125,12 @@ def sql_bin_keys(needed: SumsNeeded, dialect: SqlDialect) -> list[str]:
     ]
 
 
-def spark_sums(needed: SumsNeeded, column: Callable[[str], Any], weight: Any) -> list[Any]:
+def spark_sums(
+    needed: SumsNeeded,
+    column: Callable[[str], Any],
+    weight: Any,
+    missing_texts: tuple[str, ...] = (),
+) -> list[Any]:
     """The same aggregates as :func:`sql_sums`, as PySpark columns."""
     from pyspark.sql import functions as F
 
@@ -121,11 +156,12 @@ def spark_sums(needed: SumsNeeded, column: Callable[[str], Any], weight: Any) ->
         aggregates.append(F.sum(weighted * term(raw)).alias(raw.alias))
     for name in needed.columns:
         number = value(name)
+        text = column(name).isNotNull() & number.isNull()
+        if missing_texts:
+            text = text & ~column(name).cast("string").isin(list(missing_texts))
         aggregates += [
             F.count(F.when(number.isNull() | F.isnan(number), 1)).alias(needed.missing_alias(name)),
-            F.count(F.when(column(name).isNotNull() & number.isNull(), 1)).alias(
-                needed.text_alias(name)
-            ),
+            F.count(F.when(text, 1)).alias(needed.text_alias(name)),
         ]
     if needed.score is not None:
         score = value(needed.score)
