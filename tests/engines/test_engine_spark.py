@@ -98,3 +98,21 @@ def test_rai_check_engine_spark_and_what_it_refuses(spark, policy_file, tmp_path
     }
     with pytest.raises(InputError, match="prediction column 'approved' has missing value"):
         audit(frame, policy, prediction="approved")
+
+
+def test_score_and_regression_sums_on_the_executors(spark, tmp_path) -> None:
+    from test_engine_scores import policy, same_values, scored
+
+    data = scored()
+    path = tmp_path / "scored.parquet"
+    data.to_parquet(path)
+    in_memory = audit(data, policy(True))
+    streamed = audit(path, policy(True))  # the same sums, batch by batch
+    frame = spark.createDataFrame(data.astype({"sex": object}).where(data.notna(), None))
+    on_spark = audit(frame, policy(True))
+    same_values(on_spark, in_memory)
+    same_findings(on_spark, streamed)
+    assert on_spark.data_notes[0].endswith("per-group counts only and score sums")
+    with pytest.raises(InputError, match="'auc' .* needs each row, which the spark engine"):
+        auc = {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.1"}
+        audit(frame, policy(True) | {"checks": [auc]})
