@@ -119,10 +119,12 @@ def markdown(rows: list[dict[str, Any]]) -> str:
         "|---|---|---:|---:|---|---:|---:|---:|",
     ]
     for r in rows:
-        low = " **low**" if r["sums_coverage"] < NOMINAL - 3 * math.sqrt(0.0475 / r["samples"]) else ""
+        floor = NOMINAL - 3 * math.sqrt(NOMINAL * (1 - NOMINAL) / r["samples"])
+        low = " **low**" if r["sums_coverage"] < floor else ""
         lines.append(
             f"| {r['statistic']} | {'weighted' if r['weighted'] else 'none'} | {r['rows']:,} "
-            f"| {r['groups']} | {r['imbalance']} | {r['rows_coverage']:.3f} ({r['rows_width']:.4f}) "
+            f"| {r['groups']} | {r['imbalance']} "
+            f"| {r['rows_coverage']:.3f} ({r['rows_width']:.4f}) "
             f"| {r['sums_coverage']:.3f}{low} ({r['sums_width']:.4f}) | {r['samples']} |"
         )
     return "\n".join(lines)

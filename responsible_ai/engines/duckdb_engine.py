@@ -24,8 +24,8 @@ from responsible_ai.data_files import check_parquet
 from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
 from responsible_ai.engines.sources import data_sources, files_sha256
-from responsible_ai.errors import InputError
 from responsible_ai.engines.sums import CSV_MISSING_TEXTS, SqlDialect, sql_bin_keys, sql_sums
+from responsible_ai.errors import InputError
 from responsible_ai.fairness.groups import GroupCounts
 from responsible_ai.fairness.score_sums import SumsNeeded, summed_only, sums_needed
 
@@ -139,8 +139,7 @@ def count_with_duckdb(
         typed=kind == "parquet",
         notes=[
             f"counted by DuckDB over {len(files)} {kind} file(s) (memory limit {memory}): "
-            "per-group counts only"
-            + (" and score sums" if needed is not None else "")
+            "per-group counts only" + (" and score sums" if needed is not None else "")
         ],
         source={
             "path": pattern,

@@ -109,7 +109,8 @@ def sql_sums(needed: SumsNeeded, dialect: SqlDialect, weight: str) -> list[str]:
             f"SUM(CASE WHEN {text} THEN 1 ELSE 0 END) AS {needed.text_alias(column)}",
         ]
     if needed.score is not None:
-        items += [f"MIN({value(needed.score)}) AS rai_min", f"MAX({value(needed.score)}) AS rai_max"]
+        score = value(needed.score)
+        items += [f"MIN({score}) AS rai_min", f"MAX({score}) AS rai_max"]
     return items
 
 

@@ -250,9 +250,9 @@ def group_sums(
     size = n_groups * n_bins * 2
     names = ["rai_rows", "rai_weight", *(raw.alias for raw in needed.raw_sums())]
     arrays = {
-        name: np.bincount(
-            key, weights=table[name].to_numpy(dtype=float), minlength=size
-        ).reshape(n_groups, n_bins, 2)
+        name: np.bincount(key, weights=table[name].to_numpy(dtype=float), minlength=size).reshape(
+            n_groups, n_bins, 2
+        )
         for name in names
     }
     problems: dict[str, str] = {}
@@ -366,10 +366,11 @@ def metric_sums(
         problem = found.problems.get(name)
         if problem is None:
             continue
+        message = NOT_NUMERIC_COLUMN if problem == "not numeric" else MISSING_VALUES
         if not regression:
-            raise ValueError(f"score column {name!r} has {problem} values")
-        template = NOT_NUMERIC_COLUMN if problem == "not numeric" else MISSING_VALUES
-        raise ValueError(template.format(role=role, column=name))
+            message = message.replace("params.{role}", "{role}")
+            role = "score"
+        raise ValueError(message.format(role=role, column=name))
     needed = found.needed
     if metric == "expected_calibration_error" and found.score_range is not None:
         low, high = found.score_range
@@ -389,7 +390,8 @@ def metric_sums(
     if metric in PAIR_METRICS:
         assert target is not None
         j = needed.pairs.index((column, target))
-        first, second = ("rai_ad", "rai_d2") if metric == "mean_absolute_error" else ("rai_d2", "rai_d4")
+        absolute = metric == "mean_absolute_error"
+        first, second = ("rai_ad", "rai_d2") if absolute else ("rai_d2", "rai_d4")
         sums = {
             "n": weight.sum(axis=-1),
             "e": found.array(f"{first}{j}").sum(axis=-1),

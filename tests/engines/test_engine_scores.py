@@ -181,8 +181,7 @@ def test_what_still_needs_the_rows_is_refused_with_the_check_named(parquet, caps
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert err == [
-        "rai: error: "
-        + NEEDS_ROWS.format(check="ll144", metric=scoring["metric"], engine="duckdb")
+        "rai: error: " + NEEDS_ROWS.format(check="ll144", metric=scoring["metric"], engine="duckdb")
     ]
 
 

@@ -113,6 +113,6 @@ def test_score_and_regression_sums_on_the_executors(spark, tmp_path) -> None:
     same_values(on_spark, in_memory)
     same_findings(on_spark, streamed)
     assert on_spark.data_notes[0].endswith("per-group counts only and score sums")
-    with pytest.raises(InputError, match="'auc' .* needs each row, which the spark engine"):
+    with pytest.raises(InputError, match=r"'auc' .* needs each row, which the spark engine"):
         auc = {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.1"}
         audit(frame, policy(True) | {"checks": [auc]})
