@@ -67,7 +67,7 @@ def _replicators(codes, score, y, weight, k) -> tuple[Any, Any]:
     return (lambda n, r: rows.replicates(weight, n, r)), summed.replicates
 
 
-def cases(samples: int, seed: int) -> list[dict[str, Any]]:
+def side_by_side(samples: int, seed: int) -> list[dict[str, Any]]:
     out = []
     for weighted in (False, True):
         for rows, k, imbalance in GRID:
@@ -136,7 +136,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261202)
     args = parser.parse_args()
     started = time.perf_counter()
-    print(markdown(cases(args.samples, args.seed)))
+    print(markdown(side_by_side(args.samples, args.seed)))
     print(f"\n{time.perf_counter() - started:.0f} s, seed {args.seed}, nominal {NOMINAL}")
 
 

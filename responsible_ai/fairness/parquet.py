@@ -1,12 +1,15 @@
 """Fairness audits of Parquet files larger than memory: read in batches, count, merge the counts.
 
 ``audit()`` and ``rai check`` take this path on their own when the data is a ``.parquet`` file,
-every enabled check of the policy is a fairness metric computed from decision counts, no model is
-given (the predictions are a column of the file) and the roles are column names. Only the columns
-the audit uses are read, one batch at a time; each batch is counted per group and the counts
-merged, so memory grows with the number of groups, not with the number of rows. The numbers equal
-those of an in-memory audit of the same file. A policy with metrics that need each row (scores,
-regression, the LL144 scoring rate) or with other families is read into memory as a whole.
+every enabled check of the policy is a fairness metric computed from decision counts or score
+sums, no model is given (the predictions are a column of the file) and the roles are column
+names. Only the columns the audit uses are read, one batch at a time; each batch is counted per
+group and the counts merged, so memory grows with the number of groups, not with the number of
+rows. The numbers equal those of an in-memory audit of the same file. With score or regression
+checks, each batch becomes the engines' count table with score sums
+(:func:`responsible_ai.engines.sums.frame_count_table`) and the tables add up. A policy with
+metrics that need each row (ROC AUC, the LL144 scoring rate) or with other families is read into
+memory as a whole.
 """
 
 from __future__ import annotations
