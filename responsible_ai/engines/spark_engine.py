@@ -21,7 +21,12 @@ import pandas as pd
 
 from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
-from responsible_ai.engines.sums import CSV_MISSING_TEXTS, spark_bin_keys, spark_sums
+from responsible_ai.engines.sums import (
+    CSV_MISSING_TEXTS,
+    spark_bin_keys,
+    spark_number,
+    spark_sums,
+)
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.score_sums import SumsNeeded, summed_only, sums_needed
 
@@ -220,7 +225,7 @@ def _count_table(
         if dict(frame.dtypes)[roles.weight] == "boolean":
             raise InputError(NOT_NUMERIC.format(column=roles.weight))
         raw = _column(roles.weight)
-        weight = raw.cast("double")
+        weight = spark_number(raw)
         aggregates += [
             F.sum(weight).alias("rai_weight"),
             F.count(F.when(raw.isNotNull() & weight.isNull(), 1)).alias("rai_bad"),

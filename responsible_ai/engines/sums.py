@@ -28,6 +28,7 @@ __all__ = [
     "frame_count_table",
     "merge_count_tables",
     "spark_bin_keys",
+    "spark_number",
     "spark_sums",
     "sql_bin_keys",
     "sql_sums",
@@ -126,6 +127,15 @@ def sql_bin_keys(needed: SumsNeeded, dialect: SqlDialect) -> list[str]:
     ]
 
 
+def spark_number(value: Any) -> Any:
+    """A PySpark column as a double, NULL where it is not a number.
+
+    ``try_cast`` (PySpark 4): under ANSI mode, Spark 4's default, ``cast`` fails the whole job
+    on one bad value instead.
+    """
+    return value.try_cast("double") if hasattr(value, "try_cast") else value.cast("double")
+
+
 def spark_sums(
     needed: SumsNeeded,
     column: Callable[[str], Any],
@@ -136,7 +146,7 @@ def spark_sums(
     from pyspark.sql import functions as F
 
     def value(name: str) -> Any:
-        return column(name).cast("double")
+        return spark_number(column(name))
 
     def term(raw: RawSum) -> Any:
         if raw.column is None:
@@ -176,7 +186,7 @@ def spark_bin_keys(needed: SumsNeeded, column: Callable[[str], Any]) -> list[Any
 
     if needed.score is None:
         return []
-    score = column(needed.score).cast("double")
+    score = spark_number(column(needed.score))
     return [
         F.when(score * b >= b - 1, F.lit(b - 1))
         .otherwise(F.floor(score * b))
