@@ -289,3 +289,45 @@ def test_count_tables_of_batches_add_up_to_the_whole(rows, cut) -> None:
     whole = whole.sort_values(order, na_position="first").reset_index(drop=True)
     merged = merged.sort_values(order, na_position="first").reset_index(drop=True)
     pd.testing.assert_frame_equal(merged, whole, check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c"]),
+            st.booleans(),
+            st.floats(0, 1),
+            st.floats(0.01, 5),
+            st.floats(-3, 3),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    metric=st.sampled_from(
+        [
+            "mean_score",
+            "calibration_gap",
+            "expected_calibration_error",
+            "mean_prediction",
+            "mean_absolute_error",
+            "root_mean_squared_error",
+        ]
+    ),
+)
+def test_values_from_sums_equal_values_from_rows(rows, metric) -> None:
+    frame = pd.DataFrame(rows, columns=["g", "y", "p", "w", "z"])
+    regression = metric in ("mean_prediction", "mean_absolute_error", "root_mean_squared_error")
+    n_bins = 10 if metric == "expected_calibration_error" else 1
+    needed = SumsNeeded(("p",), (("p", "z"),), "p", (10,))
+    found = _table_sums(frame, needed, n_bins)
+    summed = metric_sums(metric, found, "p", "z" if regression else None)
+    index = group_index(frame, ["g"])
+    truth = frame["z"] if regression else frame["y"]
+    rows_form = row_sums(metric, index, frame["p"].to_numpy(), truth.to_numpy(), n_bins)
+    assert rows_form is not None
+    ours, overall = summed.values()
+    theirs, theirs_overall = rows_form.values(frame["w"].to_numpy())
+    assert [g[0] for g in found.groups] == [g[0] for g in index.groups]
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)  # values of a few units at most
+    assert overall == pytest.approx(theirs_overall, rel=0, abs=1e-12)
