@@ -92,6 +92,7 @@ CHILD = {
     'FROM read_parquet(\'" + sys.argv[1] + "/*.parquet\') GROUP BY ALL").fetchall()))',
     "duckdb GROUP BY, cells + score sums and bins": "import duckdb,sys; "
     "con = duckdb.connect(config={'memory_limit': '2GB'}); "
+    "con.execute('SET enable_progress_bar = false'); "
     'print(len(con.execute("SELECT sex, age_band, region, label, count(*), sum(weight), '
     + _SUMS
     + ' FROM read_parquet(\'" + sys.argv[1] + "/*.parquet\') GROUP BY ALL").fetchall()))',
@@ -102,6 +103,19 @@ CHILD = {
     "import json,sys; r = audit(sys.argv[1] + '/../whole.parquet', json.loads(sys.argv[2])); "
     "print(r.checks[0].value)",
 }
+
+
+def _generate_all(cache: Path, rows: int) -> None:
+    folder = generate(cache / "parts", rows)
+    whole = cache / "whole.parquet"
+    if not (cache / f"whole-{rows}.done").exists():
+        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
+
+        pq.write_table(
+            ds.dataset(sorted(folder.glob("*.parquet"))).to_table(), whole, row_group_size=1 << 20
+        )
+        (cache / f"whole-{rows}.done").write_text("ok")
 
 
 def run_child(name: str, folder: Path) -> tuple[float, float, str]:
@@ -127,17 +141,15 @@ def main() -> None:
     parser.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=10_000_000)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/rai-scale-scores"))
     parser.add_argument("--fairlearn-rows", type=int, default=1_000_000)
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    folder = generate(args.cache / "parts", args.rows)
-    whole = args.cache / "whole.parquet"
-    if not (args.cache / f"whole-{args.rows}.done").exists():
-        import pyarrow.dataset as ds
-        import pyarrow.parquet as pq
-
-        pq.write_table(
-            ds.dataset(sorted(folder.glob("*.parquet"))).to_table(), whole, row_group_size=1 << 20
-        )
-        (args.cache / f"whole-{args.rows}.done").write_text("ok")
+    folder = args.cache / "parts"
+    if not args.generate_only:
+        # Generated in a child: a process started by this one would inherit its peak RSS.
+        subprocess.run([sys.executable, *sys.argv, "--generate-only"], check=True)
+    else:
+        _generate_all(args.cache, args.rows)
+        return
     print(f"{args.rows:,} rows, 60 intersectional groups, 10 files; mean score, gap, ECE")
     print("| engine | wall s | peak RSS MiB | first value / rows |")
     print("|---|---:|---:|---|")

@@ -77,7 +77,7 @@ def _connect(spill: Path) -> Any:
         import duckdb
     except ImportError:
         raise InputError(NOT_INSTALLED) from None
-    return duckdb.connect(
+    con = duckdb.connect(
         ":memory:",
         config={
             "memory_limit": _memory_limit(),
@@ -87,6 +87,10 @@ def _connect(spill: Path) -> Any:
             "autoload_known_extensions": False,
         },
     )
+    # DuckDB draws a progress bar on stdout for scans over 2 s: it would corrupt a report
+    # written to stdout (rai check --format json).
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _relation(con: Any, files: list[Path], kind: str) -> Any:

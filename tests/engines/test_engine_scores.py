@@ -331,3 +331,15 @@ def test_values_from_sums_equal_values_from_rows(rows, metric) -> None:
     assert [g[0] for g in found.groups] == [g[0] for g in index.groups]
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)  # values of a few units at most
     assert overall == pytest.approx(theirs_overall, rel=0, abs=1e-12)
+
+
+def test_duckdb_draws_no_progress_bar_on_stdout(tmp_path) -> None:
+    """A scan over 2 s would draw one on stdout, into a report written there."""
+    from responsible_ai.engines.duckdb_engine import _connect
+
+    con = _connect(tmp_path)
+    try:
+        setting = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    finally:
+        con.close()
+    assert setting == (False,)
