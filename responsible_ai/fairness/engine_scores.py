@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from responsible_ai.fairness.options import Options
     from responsible_ai.fairness.score_intervals import GroupBounds
 
-__all__ = ["NOT_SUMMED", "summed_ece_intervals", "summed_method", "summed_values"]
+__all__ = [
+    "NOT_SUMMED",
+    "ece_bin_sums",
+    "summed_ece_intervals",
+    "summed_method",
+    "summed_values",
+]
 
 NOT_SUMMED = (
     "{metric} needs each row's score, but this audit holds only per-group counts and sums "
@@ -97,7 +103,6 @@ def summed_ece_intervals(
 ) -> tuple[GroupBounds, list[float] | None, str, list[str]]:
     """The closed-form ECE intervals from the engine's per-bin sums, and the group labels."""
     from responsible_ai.fairness.score_intervals import ece_intervals_from_sums
-    from responsible_ai.fairness.score_sums import ece_bin_sums
 
     found = _sums(context, by, "expected_calibration_error", options.n_bins)
     metric_sums("expected_calibration_error", found, column)  # the same refusals as the value's
@@ -106,3 +111,20 @@ def summed_ece_intervals(
     )
     labels = [" / ".join(str(value) for value in group) for group in found.groups]
     return groups, bounds, method, labels
+
+
+def ece_bin_sums(found: GroupSums, column: str) -> dict[str, np.ndarray]:
+    """Per (group, bin) rows, summed gap, summed squared gap and positives, unweighted.
+
+    The closed-form ECE interval applies to unweighted rows only, where ``sum w x = sum x``.
+    """
+    i = found.needed.values.index(column)
+    rows = found.array("rai_rows")
+    x, xx = found.array(f"rai_x{i}"), found.array(f"rai_xx{i}")
+    y = np.array([0.0, 1.0])
+    return {
+        "n": rows.sum(axis=-1),
+        "total": (x - y * rows).sum(axis=-1),
+        "squares": (xx - 2 * y * x + y * rows).sum(axis=-1),
+        "positives": rows[..., 1],
+    }

@@ -116,7 +116,7 @@ def ece_bounds_from_sums(sums: dict[str, np.ndarray], confidence: float) -> Grou
     """Each group's ECE interval from per (group, bin) unweighted sums: ``n`` (rows), ``total``
     and ``squares`` (summed gap and squared gap, score minus outcome) and ``positives``.
 
-    The form every engine computes (:func:`responsible_ai.fairness.score_sums.ece_bin_sums`).
+    The form every engine computes (:func:`responsible_ai.fairness.engine_scores.ece_bin_sums`).
     """
     n, total, squares, positives = (sums[k] for k in ("n", "total", "squares", "positives"))
     rows = n.sum(axis=1)

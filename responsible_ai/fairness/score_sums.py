@@ -44,7 +44,6 @@ __all__ = [
     "MetricSums",
     "RawSum",
     "SumsNeeded",
-    "ece_bin_sums",
     "from_sums",
     "group_sums",
     "metric_sums",
@@ -404,20 +403,3 @@ def metric_sums(
     with np.errstate(divide="ignore", invalid="ignore"):
         effective = np.where(squares > 0, total**2 / squares, 0.0)
     return MetricSums(template, sums, found.array("rai_rows"), weight, cell_x, cov, effective)
-
-
-def ece_bin_sums(found: GroupSums, column: str) -> dict[str, np.ndarray]:
-    """Per (group, bin) rows, summed gap, summed squared gap and positives, unweighted.
-
-    The closed-form ECE interval applies to unweighted rows only, where ``sum w x = sum x``.
-    """
-    i = found.needed.values.index(column)
-    rows = found.array("rai_rows")
-    x, xx = found.array(f"rai_x{i}"), found.array(f"rai_xx{i}")
-    y = np.array([0.0, 1.0])
-    return {
-        "n": rows.sum(axis=-1),
-        "total": (x - y * rows).sum(axis=-1),
-        "squares": (xx - 2 * y * x + y * rows).sum(axis=-1),
-        "positives": rows[..., 1],
-    }
