@@ -261,7 +261,7 @@ def test_the_sums_bootstrap_matches_the_row_bootstrap(metric, weighted) -> None:
             assert (np.abs(tail) <= 0.3 * sd).all(), (q, tail, sd)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     rows=st.lists(
         st.tuples(
