@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["AUTO_DUCKDB_BYTES", "choose_engine"]
 
 #: Files (summed) at least this large are counted by DuckDB when it is installed and the policy
-#: needs only decision counts: pandas would need several times their size in memory.
+#: needs only counts and score sums: pandas would need several times their size in memory.
 AUTO_DUCKDB_BYTES = 1 << 30
 
 UNKNOWN_ENGINE = "unknown engine {name!r}; choose one of {choices}"
