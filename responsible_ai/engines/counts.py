@@ -73,7 +73,8 @@ def finish_pass(counted: CountsPass, roles: DataRoles) -> tuple[AuditData, dict[
     data : AuditData
         With an empty ``frame`` (the columns read, no rows) and zero-length role arrays.
     counts : dict
-        Per-run cache entries ``("fairness.counts", by, "prediction") -> GroupCounts``.
+        Per-run cache entries ``("fairness.counts", by, "prediction") -> GroupCounts`` (``"rows"``
+        without a prediction column) and ``("fairness.score_sums", by, n_bins) -> GroupSums``.
     """
     if counted.rows == 0:
         raise InputError(f"{counted.source.get('path')} has no rows to audit")
