@@ -99,7 +99,7 @@ def _threshold(
                     "alert_window": at["window"],
                     "first_failing_window": windows[start]["window"],
                     "runs": [[windows[a]["window"], windows[b]["window"]] for a, b in runs],
-                    "groups": alert["groups"],
+                    "group_rates": alert["groups"],
                 }
             )
             message = (
