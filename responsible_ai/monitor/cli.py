@@ -15,9 +15,14 @@ from responsible_ai.cliutils import EXIT_FAIL, EXIT_PASS
 __all__ = ["FOLLOW_NEEDS_STATE", "add_commands"]
 
 FOLLOW_NEEDS_STATE = (
-    "--follow continues a monitor: give --state FILE of an earlier run (run once without "
-    "--follow to create it)"
+    "--follow continues a monitor: give --store (or --state FILE) of an earlier run (run once "
+    "without --follow to create it)"
 )
+MONITOR_EXISTS = (
+    "monitor {name!r} already has runs in the store; --follow appends new files to it, or "
+    "--name starts another monitor"
+)
+STATE_AND_STORE = "give --store or --state, not both: the monitor's counts live in one place"
 _FORMATS = ("text", "json", "md", "junit")
 _SUFFIX = {".json": "json", ".md": "md", ".xml": "junit", ".txt": "text"}
 
@@ -35,6 +40,15 @@ def add_commands(subparsers: Any) -> None:
     parser.add_argument("logs", help="prediction logs: a CSV/Parquet file, a folder, or a glob")
     parser.add_argument("--policy", required=True, help="policy file with a monitoring: section")
     parser.add_argument("--reference", help="reference data (default: monitoring.reference)")
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        nargs="?",
+        const="",
+        help="record windows and alerts in the review store (default URL: $RAI_STORE_URL or "
+        "~/.responsible-ai/store.sqlite); --follow continues the monitor stored there",
+    )
+    parser.add_argument("--name", help="the monitor's name (default: the policy's name)")
     parser.add_argument(
         "--state",
         metavar="FILE.json",
@@ -76,10 +90,26 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     from responsible_ai.monitor.persist import read_state, state_json, windows_json
     from responsible_ai.monitor.run import monitor
 
-    if args.follow and not args.state:
+    if args.state and args.store is not None:
+        raise InputError(STATE_AND_STORE)
+    if args.follow and not args.state and args.store is None:
         raise InputError(FOLLOW_NEEDS_STATE)
     previous = None
-    if args.follow:
+    store = None
+    name = args.name
+    if args.store is not None:
+        from responsible_ai.monitor.run import monitor_name
+        from responsible_ai.store.monitors import monitor_state
+        from responsible_ai.store.store import ReviewStore
+
+        store = ReviewStore(args.store or None)
+        name = name or monitor_name(args.policy)
+        previous = monitor_state(store, name)
+        if previous is not None and not args.follow:
+            raise InputError(MONITOR_EXISTS.format(name=name))
+        if previous is None and args.follow:
+            raise InputError(FOLLOW_NEEDS_STATE)
+    elif args.follow:
         if not Path(args.state).is_file():
             raise InputError(FOLLOW_NEEDS_STATE)
         previous = read_state(args.state)
@@ -88,7 +118,12 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         if target and not is_stdout(target):
             guard_output(target, _inputs(args, []))
     result = monitor(
-        args.logs, args.policy, reference=args.reference, previous=previous, engine=args.engine
+        args.logs,
+        args.policy,
+        reference=args.reference,
+        previous=previous,
+        engine=args.engine,
+        name=name,
     )
     report = result.report
     inputs = _inputs(args, sorted(result.state.counts.files))
@@ -105,6 +140,11 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         write_output(args.state, state_json(result.state), inputs=inputs)
         new = len(result.new_files)
         print(f"counted {new} new file(s); state in {args.state}")
+    if store is not None:
+        from responsible_ai.store.monitors import save_monitor_run
+
+        run_id = save_monitor_run(store, result, result.fresh_counts)
+        print(f"recorded monitor run {run_id} of {result.name!r} in {store.display_url}")
     _post(args, result)
     return EXIT_PASS if report.passed else EXIT_FAIL
 

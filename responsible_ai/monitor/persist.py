@@ -10,7 +10,7 @@ from responsible_ai.errors import InputError
 from responsible_ai.monitor.profile import ReferenceProfile
 from responsible_ai.monitor.windows import WindowCounts
 
-__all__ = ["BAD_STATE", "read_state", "state_json", "windows_json"]
+__all__ = ["BAD_STATE", "plain_json", "read_state", "state_json", "windows_json"]
 
 STATE_FORMAT = "rai-monitor-state/1"
 BAD_STATE = "{path} is not a monitor state written by rai monitor --state ({reason})"
@@ -28,6 +28,11 @@ def state_json(state: Any) -> str:
         allow_nan=False,
         default=_plain,
     )
+
+
+def plain_json(value: Any) -> str:
+    """``value`` as compact JSON (NumPy scalars as numbers)."""
+    return json.dumps(value, allow_nan=False, default=_plain, separators=(",", ":"))
 
 
 def _plain(value: Any) -> Any:

@@ -19,7 +19,7 @@ from responsible_ai.errors import InputError
 from responsible_ai.monitor.profile import ReferenceProfile
 from responsible_ai.monitor.windows import WindowCounts
 
-__all__ = ["MonitorResult", "MonitorState", "monitor"]
+__all__ = ["MonitorResult", "MonitorState", "monitor", "monitor_name"]
 
 NO_MONITORING = (
     "{policy} has no monitoring: section; add one (see policies/monitoring.yaml and "
@@ -68,6 +68,7 @@ class MonitorResult:
     sequential: dict[str, Any]
     state: MonitorState
     new_files: list[str] = field(default_factory=list)
+    fresh_counts: WindowCounts | None = None
 
 
 def _reference_path(reference: str | os.PathLike[str] | None, loaded: Any) -> Path | None:
@@ -126,6 +127,13 @@ def _label_text(label: Any) -> str:
     import pandas as pd
 
     return str(_text(pd.Series([label], dtype=object)).iloc[0])
+
+
+def monitor_name(policy: str | os.PathLike[str]) -> str:
+    """A monitor's default name: its policy's name."""
+    from responsible_ai.policy.loader import load_policy
+
+    return load_policy(policy).policy.name
 
 
 def monitor(
@@ -221,6 +229,7 @@ def monitor(
         sequential,
         MonitorState(counts, profile, windows),
         [str(p) for p in files],
+        fresh,
     )
 
 

@@ -116,6 +116,22 @@ class WindowCounts:
         )
         return merged.normalised()
 
+    @classmethod
+    def merge_all(cls, parts: list[WindowCounts]) -> WindowCounts:
+        """The counts of every part, added up in one pass."""
+        first = parts[0]
+        merged = cls(
+            first.sensitive,
+            *(
+                pd.concat([getattr(p, name) for p in parts if len(getattr(p, name))] or
+                          [getattr(first, name)], ignore_index=True)
+                for name in _SUMS
+            ),
+            sum(p.rows_total for p in parts),
+            {k: v for p in parts for k, v in p.files.items()},
+        )
+        return merged.normalised()
+
     @property
     def windows(self) -> list[str]:
         """Every window with rows, in order."""
