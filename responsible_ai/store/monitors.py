@@ -217,6 +217,7 @@ def monitor_alerts(store: ReviewStore, name: str) -> list[dict[str, Any]]:
     """The alerts of the monitor's newest run, each with its evidence and acknowledgements."""
     from responsible_ai.report.model import Report
 
+    acks = monitor_acks(store, name)
     with Session(store.engine) as session:
         runs = _runs(session, name)
         if not runs:
@@ -229,7 +230,6 @@ def monitor_alerts(store: ReviewStore, name: str) -> list[dict[str, Any]]:
             .order_by(MonitorAlertRow.seq)
         ).all()
         out = []
-        acks = monitor_acks(store, name)
         for alert in alerts:
             finding = findings.get(alert.rule_id)
             out.append(
