@@ -218,7 +218,9 @@ def _sequential(
         "alpha": rule.alpha,
         "pair": [shown.high, shown.low],
         "log_wealth_boundary": result.threshold,
-        "log_wealth": dict(list(zip(shown.windows, shown.log_wealth, strict=True))[-_SHOWN:]),
+        # The whole path: the dashboard draws it against its boundary.
+        "log_wealth": dict(zip(shown.windows, shown.log_wealth, strict=True)),
+        "gaps": dict(zip(shown.windows, shown.gaps, strict=True)),
     }
     if alarm is not None:
         at = alarm.windows.index(str(alarm.alarm_window))
