@@ -89,35 +89,51 @@ def run_sequential(
     groups = sorted({g for window in trials for g in window})
     ordered = [(a, b) for a in groups for b in groups if a != b]
     threshold = math.log(max(len(ordered), 1) / alpha)
+    if not ordered:
+        return SequentialResult(tolerance, alpha, threshold, [])
+    column = {g: i for i, g in enumerate(groups)}
+    hits = np.zeros((len(windows), len(groups)))
+    sizes = np.zeros((len(windows), len(groups)))
+    for t, (h, n) in enumerate(zip(successes, trials, strict=True)):
+        for group, value in n.items():
+            sizes[t, column[group]] = value
+            hits[t, column[group]] = h.get(group, 0.0)
+    high = np.array([column[a] for a, _ in ordered])
+    low = np.array([column[b] for _, b in ordered])
+    # Windows x pairs: who is compared, the observed gap, its sub-Gaussian variance factor.
+    na, nb = sizes[:, high], sizes[:, low]
+    xa, xb = hits[:, high], hits[:, low]
+    valid = (na >= min_rows) & (nb >= min_rows) & (na > 0) & (nb > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(valid, xa / na - xb / nb, np.nan)
+        spread = np.where(valid, 0.25 / na + 0.25 / nb, np.nan)
+    # The bet of window t from the previous `lookback` windows only (predictable).
+    pooled = [np.where(valid, part, 0.0) for part in (xa, na, xb, nb)]
+    sums = []
+    for part in pooled:
+        total = np.vstack([np.zeros((1, part.shape[1])), np.cumsum(part, axis=0)])
+        begin = np.maximum(np.arange(len(windows)) - lookback, 0)
+        sums.append(total[np.arange(len(windows))] - total[begin])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        past_gap = sums[0] / sums[1] - sums[2] / sums[3]
+        bet = np.clip((past_gap - tolerance) / spread, 0.0, MAX_BET)
+    bet = np.where(valid & (sums[1] > 0) & (sums[3] > 0), bet, 0.0)
+    step = np.where(valid, bet * (gap - tolerance) - bet * bet * spread / 2, 0.0)
+    wealth = np.cumsum(step, axis=0)
+    crossed = wealth >= threshold
     pairs = []
-    for high, low in ordered:
-        test = PairTest(high, low)
-        past: list[tuple[float, float, float, float]] = []
-        wealth = 0.0
-        for name, hits, sizes in zip(windows, successes, trials, strict=True):
-            na, nb = sizes.get(high, 0.0), sizes.get(low, 0.0)
-            test.windows.append(name)
-            if na < min_rows or nb < min_rows:
-                test.gaps.append(None)
-                test.log_wealth.append(wealth)
-                continue
-            xa, xb = hits.get(high, 0.0), hits.get(low, 0.0)
-            gap = xa / na - xb / nb
-            spread = 0.25 / na + 0.25 / nb
-            recent = past[-lookback:]
-            bet = 0.0
-            if recent:
-                pooled = sum(r[0] for r in recent) / sum(r[1] for r in recent) - sum(
-                    r[2] for r in recent
-                ) / sum(r[3] for r in recent)
-                bet = min(max((pooled - tolerance) / spread, 0.0), MAX_BET)
-            wealth += bet * (gap - tolerance) - bet * bet * spread / 2
-            past.append((xa, na, xb, nb))
-            test.gaps.append(gap)
-            test.log_wealth.append(wealth)
-            if test.alarm_window is None and wealth >= threshold:
-                test.alarm_window = name
-        pairs.append(test)
+    for p, (a, b) in enumerate(ordered):
+        first = int(np.argmax(crossed[:, p])) if crossed[:, p].any() else None
+        pairs.append(
+            PairTest(
+                a,
+                b,
+                list(windows),
+                [None if np.isnan(g) else float(g) for g in gap[:, p]],
+                wealth[:, p].tolist(),
+                None if first is None else windows[first],
+            )
+        )
     return SequentialResult(tolerance, alpha, threshold, pairs)
 
 
