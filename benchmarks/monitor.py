@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "monitoring"
 FEATURES = ["duration", "age", "credit_amount", "installment_rate", "purpose", "savings", "job"]
 
-_EVIDENTLY = r'''
+_EVIDENTLY = r"""
 import json, sys, time
 import pandas as pd
 from evidently.calculations.stattests import get_stattest
@@ -45,7 +45,7 @@ for day, rows in logs.groupby("day"):
         result = test(ref[f], rows[f], kinds[f], None)
         out[f"{day}|{f}"] = [test.name, float(result.drift_score)]
 print(json.dumps({"seconds": time.perf_counter() - start, "values": out}))
-'''
+"""
 
 
 def drift_comparison(python: str | None) -> dict[str, object]:
@@ -86,19 +86,42 @@ def drift_comparison(python: str | None) -> dict[str, object]:
         logs_path = Path(folder) / "logs.parquet"
         logs.to_parquet(logs_path)
         done = subprocess.run(
-            [python, "-c", _EVIDENTLY, str(SAMPLE / "german_credit_reference.parquet"),
-             str(logs_path), json.dumps(FEATURES), json.dumps(kinds)],
-            capture_output=True, text=True, check=True,
+            [
+                python,
+                "-c",
+                _EVIDENTLY,
+                str(SAMPLE / "german_credit_reference.parquet"),
+                str(logs_path),
+                json.dumps(FEATURES),
+                json.dumps(kinds),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
     theirs = json.loads(done.stdout.strip().splitlines()[-1])
-    names = {"chisquare": "chi_square", "jensenshannon": "jensen_shannon", "wasserstein": "wasserstein", "ks": "ks", "z": "z", "psi": "psi"}
-    same_method = sum(names.get(theirs["values"][k][0], theirs["values"][k][0]) == ours[k][0] for k in ours)
-    differences = [abs(ours[k][1] - theirs["values"][k][1]) for k in ours]
+    names = {
+        "chisquare": "chi_square",
+        "jensenshannon": "jensen_shannon",
+        "wasserstein": "wasserstein",
+        "ks": "ks",
+        "z": "z",
+        "psi": "psi",
+    }
+    same_method = sum(
+        names.get(theirs["values"][k][0], theirs["values"][k][0]) == ours[k][0] for k in ours
+    )
+    by_feature: dict[str, float] = {}
+    for key in ours:
+        feature = key.split("|")[1]
+        difference = abs(ours[key][1] - theirs["values"][key][1])
+        by_feature[feature] = max(by_feature.get(feature, 0.0), difference)
     report.update(
         {
             "evidently_seconds": theirs["seconds"],
             "same_test_chosen": f"{same_method}/{len(ours)}",
-            "largest_difference": max(differences),
+            "largest_difference_by_feature": by_feature,
+            "methods": sorted({f"{k.split('|')[1]}:{v[0]}" for k, v in ours.items()}),
         }
     )
     return report
@@ -116,7 +139,12 @@ def _generate(rows: int, folder: Path, seed: int = 0) -> tuple[Path, Path]:
     for month in range(12):
         block = _block(rng, per_file, drift=month / 11)
         day = rng.integers(month * days // 12, (month + 1) * days // 12, per_file)
-        block.insert(0, "timestamp", pd.Timestamp("2025-01-01") + pd.to_timedelta(day * 86_400 + rng.integers(0, 86_400, per_file), unit="s"))
+        block.insert(
+            0,
+            "timestamp",
+            pd.Timestamp("2025-01-01")
+            + pd.to_timedelta(day * 86_400 + rng.integers(0, 86_400, per_file), unit="s"),
+        )
         block.to_parquet(logs / f"2025-{month + 1:02d}.parquet", index=False)
     return logs, reference_path
 
@@ -146,7 +174,8 @@ def _block(rng: np.random.Generator, n: int, drift: float) -> pd.DataFrame:
 
 POLICY = """
 name: scale-monitor
-data: {prediction: prediction, target: label, score: score, positive_label: "yes", sensitive: [segment]}
+data:
+  {prediction: prediction, target: label, score: score, positive_label: "yes", sensitive: [segment]}
 fairness: {min_group_size: 10}
 checks:
   - {id: gap, metric: fairness.selection_rate_difference, by: segment, must: "<= 0.5"}
@@ -185,8 +214,21 @@ def scale_and_follow(rows: int) -> dict[str, object]:
         state.write_text(state_json(result.state))
         last_day.to_parquet(logs / "2025-12-31.parquet", index=False)
         start = time.perf_counter()
-        code = main(["monitor", str(logs), "--policy", str(policy), "--reference", str(reference),
-                     "--state", str(state), "--follow", "--output", str(folder / "r.json")])
+        code = main(
+            [
+                "monitor",
+                str(logs),
+                "--policy",
+                str(policy),
+                "--reference",
+                str(reference),
+                "--state",
+                str(state),
+                "--follow",
+                "--output",
+                str(folder / "r.json"),
+            ]
+        )
         follow = time.perf_counter() - start
         return {
             "rows": result.state.counts.rows_total,

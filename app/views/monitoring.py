@@ -51,13 +51,14 @@ for alert in alerts:
     label = badge.get(alert["status"], ":green[ok]")
     window = f" · since window {md(alert['alert_window'])}" if alert.get("alert_window") else ""
     st.markdown(
-        f"{label} **{md(alert['rule'])}** ({md(alert['severity'])}){window}  \n{md(alert['message'])}"
+        f"{label} **{md(alert['rule'])}** ({md(alert['severity'])}){window}  \n"
+        f"{md(alert['message'])}"
     )
     acks = alert["acknowledgements"]
     for ack in acks:
         st.caption(
-            f"Acknowledged by {md(ack['reviewer'])} ({md(ack['role'])}) at {md(ack['created_at'])}: "
-            f"{md(ack['comment'])}"
+            f"Acknowledged by {md(ack['reviewer'])} ({md(ack['role'])}) at "
+            f"{md(ack['created_at'])}: {md(ack['comment'])}"
         )
     with st.expander("Evidence"):
         st.json(alert["evidence"], expanded=False)
@@ -65,8 +66,9 @@ for alert in alerts:
         with st.form(key=f"ack_{alert['id']}", clear_on_submit=True):
             comment = st.text_input("What is being done", key=f"ack_comment_{alert['id']}")
             if st.form_submit_button("Acknowledge"):
+                alert_id = int(alert["id"])
                 done = attempt(
-                    lambda: acknowledge_alert(the_store, name, alert["id"], comment, signer)
+                    lambda: acknowledge_alert(the_store, name, alert_id, comment, signer)  # noqa: B023
                 )
                 if done is not None:
                     st.rerun()

@@ -4,7 +4,6 @@ Same authentication as every other endpoint (a bearer token); reading needs any 
 acknowledging needs reviewer or admin.
 """
 
-
 from typing import Any
 
 from fastapi import FastAPI, Request

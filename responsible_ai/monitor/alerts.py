@@ -7,9 +7,11 @@ evidence names the window the alert fired in, and the values behind it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from responsible_ai.checker.findings import Finding
+import numpy as np
+
+from responsible_ai.checker.findings import Finding, Status
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.catalog import GROUP_METRICS
 
@@ -28,12 +30,14 @@ UNKNOWN_CHECK = (
 _SHOWN = 30
 
 
-def _status(fired: bool, severity: str, policy: Policy) -> str:
+def _status(fired: bool, severity: str, policy: Policy) -> Status:
     from responsible_ai.policy.schema import severity_rank
 
     if not fired:
         return "pass"
-    return "fail" if severity_rank(severity) >= severity_rank(policy.fail_on) else "warn"
+    return cast(
+        "Status", "fail" if severity_rank(severity) >= severity_rank(policy.fail_on) else "warn"
+    )
 
 
 def _runs(flags: list[bool | None]) -> list[tuple[int, int]]:
@@ -62,7 +66,7 @@ def _threshold(
         results = [w["checks"][item.id] for w in windows]
         statuses = [r["status"] for r in results]
         name = rule.id if len(matched) == 1 else f"{rule.id}[{','.join(item.by)}]"
-        base = {
+        base: dict[str, Any] = {
             "id": name,
             "metric": check.metric,
             "severity": severity,
@@ -77,7 +81,9 @@ def _threshold(
             message = f"{item.id} could not be computed in any window: {'; '.join(reasons)}"
             findings.append(Finding(status="error", message=message, **base))
             continue
-        runs = [r for r in _runs([s == "fail" for s in statuses]) if r[1] - r[0] + 1 >= rule.consecutive]
+        runs = [
+            r for r in _runs([s == "fail" for s in statuses]) if r[1] - r[0] + 1 >= rule.consecutive
+        ]
         fired = bool(runs)
         last = next(r for r in reversed(results) if r["value"] is not None)
         value = last["value"]
@@ -86,11 +92,12 @@ def _threshold(
             "windows_failed": statuses.count("fail"),
             "windows_computed": sum(s in ("pass", "fail") for s in statuses),
             "values": {
-                w["window"]: r["value"] for w, r in list(zip(windows, results, strict=True))[-_SHOWN:]
+                w["window"]: r["value"]
+                for w, r in list(zip(windows, results, strict=True))[-_SHOWN:]
             },
         }
         if fired:
-            start, end = runs[0]
+            start = runs[0][0]
             at = windows[start + rule.consecutive - 1]
             alert = at["checks"][item.id]
             value = alert["value"]
@@ -110,10 +117,13 @@ def _threshold(
         else:
             message = (
                 f"{item.id} never failed {check.must} in {rule.consecutive} consecutive windows "
-                f"({evidence['windows_failed']} failing window(s) of {evidence['windows_computed']})"
+                f"({evidence['windows_failed']} failing window(s) of "
+                f"{evidence['windows_computed']})"
             )
         status = _status(fired, severity, policy)
-        findings.append(Finding(status=status, value=value, message=message, evidence=evidence, **base))  # type: ignore[arg-type]
+        findings.append(
+            Finding(status=status, value=value, message=message, evidence=evidence, **base)
+        )
     return findings
 
 
@@ -141,32 +151,42 @@ def _drift(rule: DriftRule, windows: list[dict[str, Any]], policy: Policy) -> Fi
                 {
                     "alert_window": windows[at]["window"],
                     "first_drifted_window": windows[runs[0][0]]["window"],
-                    "score": results[at]["score"],  # type: ignore[index]
-                    "threshold": results[at]["threshold"],  # type: ignore[index]
+                    "score": results[at]["score"],
+                    "threshold": results[at]["threshold"],
                 }
             )
             alerted.append(feature)
         per_feature[feature] = entry
-    base = {"id": rule.id, "metric": "monitor.drift", "severity": rule.severity, "by": None}
+    base: dict[str, Any] = {
+        "id": rule.id,
+        "metric": "monitor.drift",
+        "severity": rule.severity,
+        "by": None,
+    }
     if not computed:
-        message = f"drift of {', '.join(features)} could not be computed in any window (no reference?)"
-        return Finding(status="error", message=message, **base)  # type: ignore[arg-type]
+        message = (
+            f"drift of {', '.join(features)} could not be computed in any window (no reference?)"
+        )
+        return Finding(status="error", message=message, **base)
     if alerted:
         first = min(alerted, key=lambda f: per_feature[f]["alert_window"])
         message = (
             f"drift in {', '.join(alerted)} for {rule.consecutive} consecutive window(s); first "
-            f"{first} ({per_feature[first]['method']}) in window {per_feature[first]['alert_window']}"
+            f"{first} ({per_feature[first]['method']}) in window "
+            f"{per_feature[first]['alert_window']}"
         )
     else:
-        message = f"no drift in {len(features)} column(s) for {rule.consecutive} consecutive window(s)"
+        message = (
+            f"no drift in {len(features)} column(s) for {rule.consecutive} consecutive window(s)"
+        )
     return Finding(
-        status=_status(bool(alerted), rule.severity, policy),  # type: ignore[arg-type]
+        status=_status(bool(alerted), rule.severity, policy),
         value=float(len(alerted)),
         operator="==",
         threshold=0.0,
         message=message,
         evidence={"consecutive": rule.consecutive, "alerted": alerted, "features": per_feature},
-        **base,  # type: ignore[arg-type]
+        **base,
     )
 
 
@@ -179,7 +199,8 @@ def sequential_inputs(
     spec = GROUP_METRICS[rule.metric]
     labelled = "target" in spec.needs
     by_window = dict(tuple(counts.groups.groupby("window", sort=False)))
-    hits, sizes = [], []
+    hits: list[dict[str, float]] = []
+    sizes: list[dict[str, float]] = []
     for window in windows:
         table = by_window.get(window["window"])
         grouped = None if table is None else window_counts(table, [rule.by], labelled=labelled)
@@ -188,18 +209,16 @@ def sequential_inputs(
             sizes.append({})
             continue
         cells = grouped.row_cells
-        numerator = sum(cells[c] for c in spec.numerator)
-        denominator = sum(cells[c] for c in spec.denominator)
+        numerator = np.sum([cells[c] for c in spec.numerator], axis=0)
+        denominator = np.sum([cells[c] for c in spec.denominator], axis=0)
         hits.append({g: float(v) for g, v in zip(grouped.labels, numerator, strict=True)})
         sizes.append({g: float(v) for g, v in zip(grouped.labels, denominator, strict=True)})
     return hits, sizes
 
 
-def _sequential(
-    rule: SequentialRule, result: SequentialResult, policy: Policy
-) -> Finding:
+def _sequential(rule: SequentialRule, result: SequentialResult, policy: Policy) -> Finding:
     alarm = result.alarm
-    base = {
+    base: dict[str, Any] = {
         "id": rule.id,
         "metric": f"monitor.sequential.{rule.metric}",
         "severity": rule.severity,
@@ -209,7 +228,7 @@ def _sequential(
     }
     if not result.pairs or all(all(g is None for g in p.gaps) for p in result.pairs):
         message = f"no window has two groups of {rule.by!r} to compare"
-        return Finding(status="error", message=message, **base)  # type: ignore[arg-type]
+        return Finding(status="error", message=message, **base)
     best = max(result.pairs, key=lambda p: max(p.log_wealth, default=0.0))
     shown = alarm or best
     evidence: dict[str, Any] = {
@@ -238,11 +257,11 @@ def _sequential(
             f"(largest log wealth {value:.3g} < {result.threshold:.3g})"
         )
     return Finding(
-        status=_status(alarm is not None, rule.severity, policy),  # type: ignore[arg-type]
+        status=_status(alarm is not None, rule.severity, policy),
         value=float(value),
         message=message,
         evidence=evidence,
-        **base,  # type: ignore[arg-type]
+        **base,
     )
 
 

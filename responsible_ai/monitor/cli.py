@@ -113,7 +113,9 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         if not Path(args.state).is_file():
             raise InputError(FOLLOW_NEEDS_STATE)
         previous = read_state(args.state)
-    fmt = args.format or (_SUFFIX.get(Path(args.output).suffix.lower(), "json") if args.output else "text")
+    fmt = args.format or (
+        _SUFFIX.get(Path(args.output).suffix.lower(), "json") if args.output else "text"
+    )
     for target in (args.output, args.windows):
         if target and not is_stdout(target):
             guard_output(target, _inputs(args, []))

@@ -130,7 +130,8 @@ def _query(spec: LogSpec) -> str:
     ]
     return (
         f"SELECT {', '.join([*grouped, 'rai_no_prediction', *aggregates])} FROM "
-        f"(SELECT {', '.join(select)} FROM (SELECT {', '.join(typed)} FROM rai_logs)) GROUP BY GROUPING SETS ({', '.join(sets)})"
+        f"(SELECT {', '.join(select)} FROM (SELECT {', '.join(typed)} FROM rai_logs)) "
+        f"GROUP BY GROUPING SETS ({', '.join(sets)})"
     )
 
 

@@ -26,7 +26,9 @@ __all__ = ["WindowCheck", "evaluate_windows", "window_checks"]
 
 NO_GROUPS = "fewer than 2 groups with at least {size} row(s)"
 NO_LABELS = "no labels yet"
-UNSUPPORTED_METHOD = "method {method!r} is not monitored per window (use between_groups or to_overall)"
+UNSUPPORTED_METHOD = (
+    "method {method!r} is not monitored per window (use between_groups or to_overall)"
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ def window_checks(policy: Policy) -> tuple[list[WindowCheck], list[str]]:
         if disparity is None or not all(
             GROUP_METRICS[m].kind in ("rate", "mean_of") for m in disparity.group_metrics
         ):
-            notes.append(f"check {check.id!r} ({check.metric}) is not computed from counts: not monitored")
+            notes.append(
+                f"check {check.id!r} ({check.metric}) is not computed from counts: not monitored"
+            )
             continue
         bys = [check.by_columns] if check.by_columns else [[c] for c in policy.data.sensitive]
         for by in bys:
@@ -106,7 +110,12 @@ def _check_value(
     worst = _worst(values, disparity.comparison)
     if worst is None:
         reason = NO_GROUPS.format(size=min_size)
-        return {"value": None, "status": "insufficient_evidence", "reason": reason, "groups": groups}
+        return {
+            "value": None,
+            "status": "insufficient_evidence",
+            "reason": reason,
+            "groups": groups,
+        }
     status = "pass" if item.check.must.holds(worst) else "fail"
     return {"value": worst, "status": status, "groups": groups}
 
@@ -251,9 +260,7 @@ def _performance(
             groups: dict[str, Any] = {}
             if realised is not None:
                 rates = group_rate(realised.cells, metric)
-                for label, rate, n in zip(
-                    realised.labels, rates, realised.group_rows, strict=True
-                ):
+                for label, rate, n in zip(realised.labels, rates, realised.group_rows, strict=True):
                     groups[label] = {"realised": _num(rate), "labelled": int(n)}
             estimate = (
                 None

@@ -5,10 +5,11 @@ calibrated scores ``p`` (the chance that a row's outcome is positive), a row pre
 a true positive with chance ``p``, so the expected confusion counts of a group are sums of ``p``
 and ``1 - p`` over its predicted-positive and predicted-negative rows. NannyML does this for the
 whole data; here it is per group, from the window's score-bin counts (so it merges), with the
-scores calibrated on the reference by histogram binning. Its interval is the normal interval of the
-realised metric around the estimate: each row's outcome is Bernoulli(``p``), so the counts' variances
-are sums of ``p (1 - p)`` (delta method for ratios). It assumes the calibration still holds: when
-the relation between features and outcome changes (concept drift), only realised labels show it.
+scores calibrated on the reference by histogram binning. Its interval is the normal interval of
+the realised metric around the estimate: each row's outcome is Bernoulli(``p``), so the counts'
+variances are sums of ``p (1 - p)`` (delta method for ratios). It assumes the calibration still
+holds: when the relation between features and outcome changes (concept drift), only realised
+labels show it.
 """
 
 from __future__ import annotations

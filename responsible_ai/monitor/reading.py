@@ -216,13 +216,15 @@ def _batches(files: list[Path], kind: str, spec: LogSpec) -> Iterator[pd.DataFra
     roles = DataRoles(prediction=spec.prediction, target=spec.target, score=spec.score)
     for path in files:
         if kind == "parquet":
-            from responsible_ai.data_files import check_parquet
-
             import pyarrow.parquet as pq
+
+            from responsible_ai.data_files import check_parquet
 
             present = list(check_parquet(path).names)
             _require(present, spec, roles, str(path), require_columns)
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=spec.columns):
+            for batch in pq.ParquetFile(path).iter_batches(
+                batch_size=BATCH_ROWS, columns=spec.columns
+            ):
                 yield batch.to_pandas()
         else:
             sep = "\t" if kind == "tsv" else ","

@@ -123,8 +123,9 @@ def _spec(loaded: Any, profile: ReferenceProfile | None) -> Any:
 
 
 def _label_text(label: Any) -> str:
-    from responsible_ai.monitor.reading import _text
     import pandas as pd
+
+    from responsible_ai.monitor.reading import _text
 
     return str(_text(pd.Series([label], dtype=object)).iloc[0])
 
@@ -196,8 +197,8 @@ def monitor(
         if not files:
             raise InputError(NOTHING_NEW.format(logs=logs))
     else:
-        path = _reference_path(reference, loaded)
-        profile = _profile(path, loaded) if path is not None else None
+        where = _reference_path(reference, loaded)
+        profile = _profile(where, loaded) if where is not None else None
     if profile is None:
         notes.append(NO_REFERENCE_NOTE)
     spec = _spec(loaded, profile)
@@ -207,7 +208,9 @@ def monitor(
     items, skipped = window_checks(active)
     notes += skipped
     touched = set(fresh.windows)
-    kept = {w["window"]: w for w in (previous.windows if previous else []) if w["window"] not in touched}
+    kept = {
+        w["window"]: w for w in (previous.windows if previous else []) if w["window"] not in touched
+    }
     redo = WindowCounts(
         counts.sensitive,
         counts.groups[counts.groups["window"].isin(touched)],

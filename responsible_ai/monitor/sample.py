@@ -76,7 +76,9 @@ def make_german_credit_logs(
     logs = base.iloc[picks].reset_index(drop=True)
     day = np.repeat(np.arange(days), sizes)
     seconds = rng.integers(0, 86_400, size=len(logs))
-    logs.insert(0, "timestamp", first + pd.to_timedelta(day, unit="D") + pd.to_timedelta(seconds, unit="s"))
+    logs.insert(
+        0, "timestamp", first + pd.to_timedelta(day, unit="D") + pd.to_timedelta(seconds, unit="s")
+    )
     if drift_from is not None:
         drifted = (logs["timestamp"] >= pd.Timestamp(drift_from)).to_numpy()
         amount = logs["credit_amount"].to_numpy(dtype=float)

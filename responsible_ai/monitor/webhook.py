@@ -101,7 +101,7 @@ def post_alerts(
             url, data=body, method="POST", headers={"Content-Type": "application/json"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=settings.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=settings.timeout) as response:
                 if response.status < 400:
                     return attempt + 1
                 reason = f"HTTP {response.status}"

@@ -120,13 +120,19 @@ class WindowCounts:
     def merge_all(cls, parts: list[WindowCounts]) -> WindowCounts:
         """The counts of every part, added up in one pass."""
         first = parts[0]
+        tables = {
+            name: pd.concat(
+                [getattr(p, name) for p in parts if len(getattr(p, name))]
+                or [getattr(first, name)],
+                ignore_index=True,
+            )
+            for name in _SUMS
+        }
         merged = cls(
             first.sensitive,
-            *(
-                pd.concat([getattr(p, name) for p in parts if len(getattr(p, name))] or
-                          [getattr(first, name)], ignore_index=True)
-                for name in _SUMS
-            ),
+            tables["groups"],
+            tables["scores"],
+            tables["features"],
             sum(p.rows_total for p in parts),
             {k: v for p in parts for k, v in p.files.items()},
         )

@@ -333,11 +333,17 @@ def monitor_problems(connection: Any) -> str | None:
         MonitorRunRow.profile_sha256,
     )
     for row in connection.execute(select(*columns)).all():
-        for text, digest, what in ((row[1], row[2], "report"), (row[3], row[4], "counts"), (row[5], row[6], "profile")):
+        for text, digest, what in (
+            (row[1], row[2], "report"),
+            (row[3], row[4], "counts"),
+            (row[5], row[6], "profile"),
+        ):
             if sha256_text(text or "") != digest:
                 return f"monitor run {row[0]}: its stored {what} was changed after it was written"
-    query = select(MonitorWindowRow.id, MonitorWindowRow.payload_json, MonitorWindowRow.payload_sha256)
+    query = select(
+        MonitorWindowRow.id, MonitorWindowRow.payload_json, MonitorWindowRow.payload_sha256
+    )
     for window_id, text, digest in connection.execute(query).all():
         if sha256_text(text or "") != digest:
-            return f"monitor window {window_id}: its stored numbers were changed after they were written"
+            return f"monitor window {window_id}: its stored numbers were changed after writing"
     return None

@@ -226,7 +226,12 @@ class MonitorAckRow(Base):
 
 
 HEAD = head_table("rai_store_head", Base.metadata)
-MONITOR_TABLES = ["rai_monitor_runs", "rai_monitor_windows", "rai_monitor_alerts", "rai_monitor_acks"]
+MONITOR_TABLES = [
+    "rai_monitor_runs",
+    "rai_monitor_windows",
+    "rai_monitor_alerts",
+    "rai_monitor_acks",
+]
 CHAINED_TABLES = [
     "rai_runs",
     "rai_findings",

@@ -71,7 +71,9 @@ def test_the_chain_covers_monitor_records(team, monitored) -> None:
         assert store.verify().ok
         with store.engine.begin() as connection:
             connection.execute(
-                sa.text("UPDATE rai_monitor_alerts SET status = 'pass' WHERE rule_id = 'input-drift'")
+                sa.text(
+                    "UPDATE rai_monitor_alerts SET status = 'pass' WHERE rule_id = 'input-drift'"
+                )
             )
         check = store.verify()
         assert not check.ok

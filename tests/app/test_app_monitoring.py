@@ -23,8 +23,8 @@ def test_without_a_monitor_the_page_says_how_to_record_one(app) -> None:
 def monitored_app(app_env, tmp_path) -> AppTest:
     from responsible_ai.monitor.run import monitor
     from responsible_ai.store import ReviewStore
-    from responsible_ai.store.store import default_store_url
     from responsible_ai.store.monitors import save_monitor_run
+    from responsible_ai.store.store import default_store_url
 
     folder = tmp_path / "logs"
     folder.mkdir()

@@ -18,18 +18,30 @@ def _histograms(reference: pd.Series, current: pd.Series, kind: str):
     """The monitor's path: a reference profile, one window's counts, then the statistic."""
     frame = pd.DataFrame({"f": reference})
     profile = build_profile(
-        frame, ["f"], [] if kind == "numeric" else ["f"], score=None, target=None,
-        positive_label="1", where="ref",
+        frame,
+        ["f"],
+        [] if kind == "numeric" else ["f"],
+        score=None,
+        target=None,
+        positive_label="1",
+        where="ref",
     ).features["f"]
     spec = LogSpec(
-        "ts", ("rows", 10**9), [], "p", "1",
+        "ts",
+        ("rows", 10**9),
+        [],
+        "p",
+        "1",
         numeric={"f": profile.edges} if kind == "numeric" else {},
         categorical=[] if kind == "numeric" else ["f"],
     )
     counts = count_frame(pd.DataFrame({"ts": 0, "p": "1", "f": current}), spec)
     table = counts.features
-    return profile, (table["bin"].astype(str).to_numpy(dtype=object),
-                     table["rows"].to_numpy(dtype=float), table["value_sum"].to_numpy(dtype=float))
+    return profile, (
+        table["bin"].astype(str).to_numpy(dtype=object),
+        table["rows"].to_numpy(dtype=float),
+        table["value_sum"].to_numpy(dtype=float),
+    )
 
 
 def _evidently_percents(reference: pd.Series, current: pd.Series):
@@ -73,7 +85,9 @@ def test_chi_square_equals_evidently_on_the_rows() -> None:
     with np.errstate(divide="ignore", invalid="ignore"):
         expected = stats.chisquare(f_obs, f_exp).pvalue
     expected = 0.0 if np.isnan(expected) else expected
-    assert _ours("chi_square", "categorical", CAT_REF, CAT_CUR) == pytest.approx(expected, abs=1e-12)
+    assert _ours("chi_square", "categorical", CAT_REF, CAT_CUR) == pytest.approx(
+        expected, abs=1e-12
+    )
     same = CAT_REF.sample(400, random_state=1, replace=True)
     keys = sorted(set(CAT_REF))
     f_exp = [CAT_REF.value_counts().get(k, 0) * 400 / 900 for k in keys]

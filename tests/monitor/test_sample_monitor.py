@@ -52,7 +52,9 @@ def test_labels_that_have_not_arrived_are_estimated_per_group(shipped_run) -> No
     assert young["realised"] is None
     assert young["low"] <= young["estimated"] <= young["high"]
     # Where labels exist, the estimate's interval holds the realised accuracy most of the time.
-    early = [w["performance"]["age_group"]["accuracy"]["25 and over"] for w in shipped_run.windows[:150]]
+    early = [
+        w["performance"]["age_group"]["accuracy"]["25 and over"] for w in shipped_run.windows[:150]
+    ]
     covered = sum(g["low"] <= g["realised"] <= g["high"] for g in early)
     assert covered / len(early) >= 0.85
 

@@ -30,8 +30,13 @@ def test_a_gap_above_tolerance_alarms_soon_after_it_starts() -> None:
 
 def test_groups_too_small_sit_the_window_out() -> None:
     result = run_sequential(
-        ["a"], [{"x": 1.0, "y": 0.0}], [{"x": 1.0, "y": 1.0}],
-        tolerance=0.0, alpha=0.05, lookback=3, min_rows=5,
+        ["a"],
+        [{"x": 1.0, "y": 0.0}],
+        [{"x": 1.0, "y": 1.0}],
+        tolerance=0.0,
+        alpha=0.05,
+        lookback=3,
+        min_rows=5,
     )
     assert all(gap is None for pair in result.pairs for gap in pair.gaps)
     assert result.alarm is None

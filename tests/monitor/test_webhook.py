@@ -29,7 +29,7 @@ class _Server:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
                 outer.bodies.append(json.loads(self.rfile.read(length)))
                 if delay:
@@ -58,7 +58,11 @@ class _Server:
 
 def _report() -> Report:
     finding = Finding(
-        id="gap", metric="m", status="fail", severity="high", message="gap <too> big",
+        id="gap",
+        metric="m",
+        status="fail",
+        severity="high",
+        message="gap <too> big",
         evidence={"alert_window": "2025-07-07"},
     )
     ok = Finding(id="fine", metric="m", status="pass", severity="high")
@@ -76,8 +80,13 @@ def test_a_failed_attempt_is_retried_and_the_body_is_slack_compatible() -> None:
     assert body["text"].startswith("rai monitor credit: 1 alert(s)")
     assert "gap <too> big" in body["text"]
     assert body["alerts"] == [
-        {"id": "gap", "status": "fail", "severity": "high", "message": "gap <too> big",
-         "alert_window": "2025-07-07"}
+        {
+            "id": "gap",
+            "status": "fail",
+            "severity": "high",
+            "message": "gap <too> big",
+            "alert_window": "2025-07-07",
+        }
     ]
 
 

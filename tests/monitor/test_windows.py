@@ -30,7 +30,8 @@ def _logs(rows: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
         {
-            "ts": pd.Timestamp("2025-03-01") + pd.to_timedelta(rng.integers(0, 5 * 86400, rows), "s"),
+            "ts": pd.Timestamp("2025-03-01")
+            + pd.to_timedelta(rng.integers(0, 5 * 86400, rows), "s"),
             "group": rng.choice(["a", "b", None], rows),
             "pred": rng.choice(["yes", "no"], rows),
             "label": rng.choice(["yes", "no", None], rows),
@@ -84,7 +85,10 @@ def test_state_round_trips_through_json() -> None:
 def test_seven_day_windows_start_on_mondays() -> None:
     spec = LogSpec("ts", parse_window("7d"), [], "pred", "yes")
     frame = pd.DataFrame(
-        {"ts": pd.to_datetime(["2025-03-02", "2025-03-03", "2025-03-09", "2025-03-10"]), "pred": "yes"}
+        {
+            "ts": pd.to_datetime(["2025-03-02", "2025-03-03", "2025-03-09", "2025-03-10"]),
+            "pred": "yes",
+        }
     )
     counts = count_frame(frame, spec)
     assert counts.windows == ["2025-02-24", "2025-03-03", "2025-03-10"]

@@ -105,9 +105,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("seq"),
     )
     with op.batch_alter_table("rai_monitor_acks", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_rai_monitor_acks_alert_id"), ["alert_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_rai_monitor_acks_alert_id"), ["alert_id"], unique=False
+        )
 
 
 def downgrade() -> None:
-    for table in ("rai_monitor_acks", "rai_monitor_alerts", "rai_monitor_windows", "rai_monitor_runs"):
+    for table in (
+        "rai_monitor_acks",
+        "rai_monitor_alerts",
+        "rai_monitor_windows",
+        "rai_monitor_runs",
+    ):
         op.drop_table(table)
