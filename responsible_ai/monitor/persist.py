@@ -49,6 +49,8 @@ def read_state(path: str | os.PathLike[str]) -> Any:
     InputError
         Not such a file.
     """
+    from pyarrow import ArrowException as ArrowError
+
     from responsible_ai.monitor.run import MonitorState
 
     try:
@@ -58,7 +60,7 @@ def read_state(path: str | os.PathLike[str]) -> Any:
             raise ValueError("no format marker")
         profile = None if data["profile"] is None else ReferenceProfile.from_json(data["profile"])
         return MonitorState(WindowCounts.from_json(data["counts"]), profile, list(data["windows"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ArrowError) as exc:
         raise InputError(BAD_STATE.format(path=path, reason=type(exc).__name__)) from None
 
 

@@ -17,6 +17,7 @@ again:
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from dataclasses import dataclass, field
@@ -151,17 +152,14 @@ class WindowCounts:
                 "sensitive": self.sensitive,
                 "rows_total": self.rows_total,
                 "files": self.files,
-                **{name: getattr(self, name).to_json(orient="split") for name in _SUMS},
+                **{name: _table_text(getattr(self, name)) for name in _SUMS},
             }
         )
 
     @classmethod
     def from_json(cls, text: str) -> WindowCounts:
         data: dict[str, Any] = json.loads(text)
-        tables = {
-            name: pd.read_json(io.StringIO(data[name]), orient="split", dtype=False)
-            for name in _SUMS
-        }
+        tables = {name: _table_of(data[name]) for name in _SUMS}
         for frame in tables.values():
             if "window" in frame:
                 frame["window"] = frame["window"].astype(str)
@@ -173,6 +171,17 @@ class WindowCounts:
             int(data["rows_total"]),
             dict(data["files"]),
         )
+
+
+def _table_text(frame: pd.DataFrame) -> str:
+    """A table as base64 Parquet: compact, typed and fast to read back (counts can be large)."""
+    buffer = io.BytesIO()
+    frame.reset_index(drop=True).to_parquet(buffer, index=False, compression="zstd")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _table_of(text: str) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(base64.b64decode(text.encode("ascii"), validate=True)))
 
 
 def _concat(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
