@@ -4,6 +4,8 @@ acknowledge alerts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import streamlit as st
 from common import attempt, code, identity, md, store
@@ -45,35 +47,40 @@ top[3].metric("Predictions in it", f"{last['rows']:,}" if last else "-")
 
 st.subheader("Alerts")
 signer = identity()
+
+
+def _acknowledge(alert: dict[str, Any], firing: bool) -> None:
+    if not firing:
+        return
+    if signer.role not in ("reviewer", "admin"):
+        st.caption(f"{code(signer.username)} ({md(signer.role)}) cannot acknowledge: reviewers do.")
+        return
+    with st.form(key=f"ack_{alert['id']}", clear_on_submit=True):
+        comment = st.text_input("What is being done", key=f"ack_comment_{alert['id']}")
+        if st.form_submit_button("Acknowledge"):
+            alert_id = int(alert["id"])
+            done = attempt(lambda: acknowledge_alert(the_store, name, alert_id, comment, signer))
+            if done is not None:
+                st.rerun()
+
+
+badge = {"fail": ":red[**FIRING**]", "warn": ":orange[**WARN**]", "error": ":red[**ERROR**]"}
 for alert in alerts:
     firing = alert in fired
-    badge = {"fail": ":red[**FIRING**]", "warn": ":orange[**WARN**]", "error": ":red[**ERROR**]"}
     label = badge.get(alert["status"], ":green[ok]")
     window = f" · since window {md(alert['alert_window'])}" if alert.get("alert_window") else ""
     st.markdown(
         f"{label} **{md(alert['rule'])}** ({md(alert['severity'])}){window}  \n"
         f"{md(alert['message'])}"
     )
-    acks = alert["acknowledgements"]
-    for ack in acks:
+    for ack in alert["acknowledgements"]:
         st.caption(
             f"Acknowledged by {md(ack['reviewer'])} ({md(ack['role'])}) at "
             f"{md(ack['created_at'])}: {md(ack['comment'])}"
         )
-    with st.expander("Evidence"):
+    with st.expander("Evidence" + (" and acknowledgement" if firing else "")):
         st.json(alert["evidence"], expanded=False)
-    if firing and signer.role in ("reviewer", "admin"):
-        with st.form(key=f"ack_{alert['id']}", clear_on_submit=True):
-            comment = st.text_input("What is being done", key=f"ack_comment_{alert['id']}")
-            if st.form_submit_button("Acknowledge"):
-                alert_id = int(alert["id"])
-                done = attempt(
-                    lambda: acknowledge_alert(the_store, name, alert_id, comment, signer)  # noqa: B023
-                )
-                if done is not None:
-                    st.rerun()
-    elif firing:
-        st.caption(f"{code(signer.username)} ({md(signer.role)}) cannot acknowledge: reviewers do.")
+        _acknowledge(alert, firing)
 
 checks = check_ids(windows)
 if checks:

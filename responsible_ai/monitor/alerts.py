@@ -168,8 +168,8 @@ def _drift(rule: DriftRule, windows: list[dict[str, Any]], policy: Policy) -> Fi
             f"drift of {', '.join(features)} could not be computed in any window (no reference?)"
         )
         return Finding(status="error", message=message, **base)
+    first = min(alerted, key=lambda f: per_feature[f]["alert_window"]) if alerted else ""
     if alerted:
-        first = min(alerted, key=lambda f: per_feature[f]["alert_window"])
         message = (
             f"drift in {', '.join(alerted)} for {rule.consecutive} consecutive window(s); first "
             f"{first} ({per_feature[first]['method']}) in window "
@@ -185,7 +185,12 @@ def _drift(rule: DriftRule, windows: list[dict[str, Any]], policy: Policy) -> Fi
         operator="==",
         threshold=0.0,
         message=message,
-        evidence={"consecutive": rule.consecutive, "alerted": alerted, "features": per_feature},
+        evidence={
+            "consecutive": rule.consecutive,
+            "alerted": alerted,
+            "features": per_feature,
+            **({"alert_window": per_feature[first]["alert_window"]} if alerted else {}),
+        },
         **base,
     )
 
