@@ -122,6 +122,7 @@ if not drift.empty:
         .mark_rect()
         .encode(
             x=alt.X("window:T", title="window"),
+            x2="end:T",
             y=alt.Y("feature:N", title=None),
             color=alt.Color("strength:Q", scale=alt.Scale(scheme="orangered", domain=[0, 5])),
             tooltip=["window:T", "feature", "method", "score", "threshold", "drifted"],

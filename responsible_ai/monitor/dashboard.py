@@ -91,6 +91,13 @@ def drift_frame(windows: list[dict[str, Any]]) -> pd.DataFrame:
     columns = ["window", "feature", "method", "score", "threshold", "drifted", "strength"]
     frame = pd.DataFrame(records, columns=columns)
     frame["window"] = pd.to_datetime(frame["window"], errors="coerce")
+    # Where each window's cell ends: the next window's start (the last: as long as the one before).
+    starts = pd.Series(sorted(frame["window"].dropna().unique()))
+    following = dict(zip(starts, starts.shift(-1), strict=True))
+    step = starts.diff().median() if len(starts) > 1 else pd.Timedelta(days=1)
+    frame["end"] = [
+        following.get(w) if pd.notna(following.get(w)) else w + step for w in frame["window"]
+    ]
     return frame
 
 
