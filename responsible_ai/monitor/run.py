@@ -255,6 +255,19 @@ def _sequential(policy: Any, windows: list[dict[str, Any]], counts: WindowCounts
     return results
 
 
+def _recorded_sha256(hashes: dict[str, str]) -> str:
+    """:func:`~responsible_ai.engines.sources.files_sha256` of the files, from their recorded
+    hashes (every file was hashed when it was counted: not read again)."""
+    import hashlib
+
+    if len(hashes) == 1:
+        return next(iter(hashes.values()))
+    digest = hashlib.sha256()
+    for path in sorted(hashes, key=Path):
+        digest.update(f"{Path(path)}\0{hashes[path]}\n".encode())
+    return digest.hexdigest()
+
+
 def _report(
     loaded: Any,
     findings: list[Any],
@@ -266,7 +279,6 @@ def _report(
 ) -> Any:
     from responsible_ai.auditing import package_versions
     from responsible_ai.checker.evaluate import verdict_of
-    from responsible_ai.engines.sources import files_sha256
     from responsible_ai.report.model import Report
 
     active = loaded.policy
@@ -275,7 +287,7 @@ def _report(
     inputs: dict[str, Any] = {
         "data": {
             "path": os.fspath(logs),
-            "sha256": files_sha256(files) if files else None,
+            "sha256": _recorded_sha256(counts.files) if files else None,
             "rows": counts.rows_total,
             "files": len(files),
             "windows": len(windows),

@@ -107,6 +107,9 @@ class WindowCounts:
         files already in :attr:`files`)."""
         if other.sensitive != self.sensitive:
             raise ValueError("cannot merge window counts of different sensitive columns")
+        touched = set(other.groups["window"]) | set(other.features["window"])
+        if len(self.groups) and touched and len(touched) * 4 < len(set(self.groups["window"])):
+            return self._merge_few(other, touched)
         merged = WindowCounts(
             self.sensitive,
             _concat(self.groups, other.groups),
@@ -116,6 +119,28 @@ class WindowCounts:
             {**self.files, **other.files},
         )
         return merged.normalised()
+
+    def _merge_few(self, other: WindowCounts, touched: set[str]) -> WindowCounts:
+        """:meth:`merge` when ``other`` touches few windows (``--follow``): only those windows
+        are summed again; the others are kept as they are (already summed and sorted)."""
+        tables = {}
+        for name in _SUMS:
+            mine: pd.DataFrame = getattr(self, name)
+            theirs: pd.DataFrame = getattr(other, name)
+            hit = mine["window"].isin(touched).to_numpy()
+            empty = WindowCounts.empty(self.sensitive)
+            setattr(empty, name, _concat(mine[hit], theirs))
+            summed = getattr(empty.normalised(), name)
+            combined = _concat(mine[~hit], summed)
+            tables[name] = combined.sort_values("window", kind="stable").reset_index(drop=True)
+        return WindowCounts(
+            self.sensitive,
+            tables["groups"],
+            tables["scores"],
+            tables["features"],
+            self.rows_total + other.rows_total,
+            {**self.files, **other.files},
+        )
 
     @classmethod
     def merge_all(cls, parts: list[WindowCounts]) -> WindowCounts:

@@ -77,6 +77,15 @@ def test_counts_of_two_batches_merge_to_the_counts_of_both(split, seed) -> None:
     assert int(whole.groups["rows"].sum()) == 401
 
 
+def test_a_new_day_merges_into_many_days_like_a_recount() -> None:
+    frame = _logs(2000, seed=5)
+    late = frame["ts"] >= pd.Timestamp("2025-03-05 12:00")
+    before = count_frame(frame[~late], SPEC)  # five days, the last one half counted
+    merged = before.merge(count_frame(frame[late], SPEC))  # one window of five: the fast path
+    assert len(before.windows) == 5
+    _same(merged, count_frame(frame, SPEC))
+
+
 def test_state_round_trips_through_json() -> None:
     counts = count_frame(_logs(500), SPEC)
     _same(WindowCounts.from_json(counts.to_json()), counts)
