@@ -119,3 +119,30 @@ def test_a_missing_environment_variable_is_named(monkeypatch) -> None:
 def test_urls_are_masked_to_their_host() -> None:
     assert mask_url("https://hooks.slack.com/services/T0/B0/xyz") == "https://hooks.slack.com/…"
     assert "xyz" not in mask_url("http://127.0.0.1:8080/xyz?token=xyz")
+
+
+def test_rai_monitor_posts_its_alerts_to_the_policy_webhook(tmp_path, monkeypatch, capsys) -> None:
+    import shutil
+
+    import yaml
+
+    from responsible_ai.cli import main
+
+    from .conftest import LOGS, POLICY, REFERENCE
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    shutil.copy(LOGS / "2025-07.parquet", folder)
+    data = yaml.safe_load(POLICY.read_text())
+    data["monitoring"]["reference"] = str(REFERENCE)
+    data["monitoring"]["webhook"] = {"url_env": "RAI_TEST_HOOK", "retries": 1}
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump(data))
+    with _Server([200]) as server:
+        monkeypatch.setenv("RAI_TEST_HOOK", server.url)
+        assert main(["monitor", str(folder), "--policy", str(policy)]) == 1
+    out = capsys.readouterr().out
+    assert "posted the alerts to http://127.0.0.1:" in out
+    assert "SECRET-TOKEN" not in out
+    assert server.bodies[0]["text"].startswith("rai monitor german-credit-monitoring:")
+    assert {a["id"] for a in server.bodies[0]["alerts"]} >= {"input-drift"}
