@@ -32,6 +32,7 @@ PAGES = {
     "Sign-off": [
         st.Page("views/review.py", title="Review", icon=":material/gavel:"),
         st.Page("views/history.py", title="History", icon=":material/history:"),
+        st.Page("views/monitoring.py", title="Monitoring", icon=":material/monitor_heart:"),
         st.Page("views/download.py", title="Download", icon=":material/download:"),
     ],
 }

@@ -43,6 +43,7 @@ from responsible_ai.store.head import (
 )
 from responsible_ai.store.identity import Identity, local_identity
 from responsible_ai.store.migrate import STORE, check_revision, stamp_new
+from responsible_ai.store.monitors import MONITOR_ROWS, MONITOR_SPECS, monitor_problems
 from responsible_ai.store.secrets import load_store_key, mask_url, scrub
 from responsible_ai.store.tables import (
     CHAINED_TABLES,
@@ -125,6 +126,7 @@ SPECS = {
         [c.name for c in TokenRow.__table__.columns],
     ),
 }
+SPECS.update(MONITOR_SPECS)
 SUBMITTER_CANNOT_REVIEW = (
     "{user} has the submitter role and cannot review; ask a reviewer (four eyes)"
 )
@@ -582,13 +584,14 @@ class ReviewStore:
         with self.engine.connect() as connection:
             head = read_head(connection, HEAD)
             tables = []
-            for row_class in (RunRow, FindingRow, ReviewRow, UserRow, TokenRow):
+            for row_class in (RunRow, FindingRow, ReviewRow, UserRow, TokenRow, *MONITOR_ROWS):
                 spec = SPECS[row_class.__tablename__]
                 table = row_class.__table__
                 query = select(*[table.c[name] for name in spec.columns]).order_by(table.c.seq)
                 rows = [dict(row) for row in connection.execute(query).mappings()]
                 tables.append((spec, rows))
             reports = dict(connection.execute(select(RunRow.id, RunRow.report_json)).all())
+            monitors = monitor_problems(connection)
         runs = {row["id"]: row for row in tables[0][1]}
 
         def cross_check() -> str | None:
@@ -608,6 +611,6 @@ class ReviewStore:
                         f"{SPECS['rai_reviews'].name(review)}: the report it signed is missing "
                         "or was replaced"
                     )
-            return None
+            return monitors
 
         return verify_chains(self._key, head, tables, WHAT, expect_head, cross_check)

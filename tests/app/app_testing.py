@@ -18,6 +18,7 @@ PAGES = [
     "views/review.py",
     "views/history.py",
     "views/download.py",
+    "views/monitoring.py",
 ]
 
 
