@@ -61,8 +61,7 @@ def _figure(figure: Any) -> None:
     plt.close(figure)
 
 
-st.markdown(md(shap_sentence(explanation.output_space, explanation.positive_label)))
-st.caption(f"Values in {md(explanation.output_space)}.")
+st.markdown(md(shap_sentence(explanation.output_space, explanation.positive_label)))  # the units
 with st.expander("Explainer details"):
     for detail in explainer_details(explanation):
         st.markdown(f"- {md(detail)}")

@@ -6,13 +6,14 @@ import sys
 import threading
 
 import streamlit as st
-from common import code, current_run, md, run_id, store
+from common import code, current_run, md, run_id, sample_loading, store
 from presentation import banner, show_checks, status_badge
 
 from responsible_ai.report.plain import check_card, when
 from responsible_ai.report.tables import checks_frame
 from responsible_ai.report.text import ordered_findings
 from responsible_ai.review import effective_findings, run_review_state
+from responsible_ai.sample_start import SAMPLE_LOADING_NOTE, server_audit_finished
 
 run = current_run()
 report = run.report
@@ -22,6 +23,16 @@ effective = {item.finding.id: item for item in effective_findings(report, review
 policy = report.policy
 
 st.title("Overview")
+if sample_loading():
+    st.info(SAMPLE_LOADING_NOTE, icon=":material/hourglass_top:")
+
+    @st.fragment(run_every=0.5)
+    def _switch_when_loaded() -> None:
+        """Rerun the page once the server holds the sample's data and model."""
+        if server_audit_finished():
+            st.rerun(scope="app")
+
+    _switch_when_loaded()
 st.caption(
     f"Run {run_id()} · {md(run.label)} · policy {md(policy.get('name'))} "
     f"{md(policy.get('version', ''))} (fails on {md(policy.get('fail_on'))} and above) · "

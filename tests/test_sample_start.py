@@ -1,0 +1,82 @@
+"""The helper process of ``rai app``: the sample's report, the same as the server's own audit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from responsible_ai import sample_start
+from responsible_ai.audit_run import sample_run
+from responsible_ai.sample_start import SAMPLE_LABEL, SAMPLE_REPORT_ENV, helper_report
+from responsible_ai.store.store import _fingerprint
+
+
+def test_no_helper_no_report(monkeypatch):
+    monkeypatch.delenv(SAMPLE_REPORT_ENV, raising=False)
+    assert helper_report(wait=0.1) is None
+
+
+def test_a_helper_that_failed_gives_no_report(tmp_path, monkeypatch):
+    monkeypatch.setenv(SAMPLE_REPORT_ENV, str(tmp_path / "never-written.json"))
+    monkeypatch.setattr(sample_start, "_HELPER", {})
+    started = time.monotonic()
+    assert helper_report(wait=30) is None
+    assert time.monotonic() - started < 5  # no helper runs: nothing to wait for
+
+
+def test_the_label_is_the_samples():
+    assert sample_run().label == SAMPLE_LABEL
+
+
+@pytest.mark.e2e
+def test_the_helpers_report_is_the_servers(tmp_path, monkeypatch):
+    monkeypatch.setattr(sample_start, "_HELPER", {})
+    monkeypatch.delenv(SAMPLE_REPORT_ENV, raising=False)
+    target = sample_start.start_helper()  # a real process, as rai app starts it
+    assert target.parent.stat().st_mode & 0o077 == 0  # a private directory
+    report = helper_report(wait=120)
+    assert report is not None
+    assert _fingerprint(report) == _fingerprint(sample_run().report)  # one run in the store
+
+
+def test_the_server_audits_after_the_first_page(monkeypatch, tmp_path):
+    calls: list[float] = []
+    monkeypatch.setattr(sample_start, "_FIRST_PAGE", threading.Event())
+    monkeypatch.setattr(sample_start, "_SERVER_AUDIT_DONE", threading.Event())
+    monkeypatch.setattr("responsible_ai.audit_run.sample_run", lambda: calls.append(1))
+    monkeypatch.setattr("responsible_ai.audit_run._SAMPLE", {})  # not audited in this process
+
+    class Running:  # a helper still at work, its report not written yet
+        def poll(self):
+            return None
+
+    monkeypatch.setattr(sample_start, "_HELPER", {"process": Running()})
+    monkeypatch.setenv(SAMPLE_REPORT_ENV, str(tmp_path / "r.json"))
+    worker = threading.Thread(target=sample_start.audit_after_first_page, args=(30,))
+    worker.start()
+    time.sleep(0.3)
+    assert calls == [] and not sample_start.server_audit_finished()
+    sample_start.first_page_drawn()
+    worker.join(10)
+    assert calls == [1]
+    assert sample_start._SERVER_AUDIT_DONE.is_set()
+
+
+def test_without_a_live_helper_the_server_audits_at_once(monkeypatch, tmp_path):
+    calls: list[int] = []
+    monkeypatch.setattr(sample_start, "_FIRST_PAGE", threading.Event())
+    monkeypatch.setattr(sample_start, "_SERVER_AUDIT_DONE", threading.Event())
+    monkeypatch.setattr("responsible_ai.audit_run.sample_run", lambda: calls.append(1))
+    monkeypatch.setattr("responsible_ai.audit_run._SAMPLE", {})  # not audited in this process
+
+    class Failed:
+        def poll(self):
+            return 1
+
+    monkeypatch.setattr(sample_start, "_HELPER", {"process": Failed()})
+    monkeypatch.setenv(SAMPLE_REPORT_ENV, str(tmp_path / "never-written.json"))
+    started = time.monotonic()
+    sample_start.audit_after_first_page(30)
+    assert calls == [1] and time.monotonic() - started < 5
