@@ -16,7 +16,7 @@ from common import (
 )
 
 from responsible_ai.audit_run import run_source
-from responsible_ai.sample_start import SAMPLE_LOADING_NOTE, first_page_drawn
+from responsible_ai.sample_start import SAMPLE_LOADING_CAPTION, first_page_drawn
 
 st.set_page_config(page_title="responsible-ai review", page_icon="⚖️", layout="wide")
 
@@ -58,7 +58,7 @@ with st.sidebar:
     for what, value in run_source(record or {}):
         st.caption(f"{what[:1].upper() + what[1:]}: {md(value)}")
     if sample_loading():
-        st.caption(SAMPLE_LOADING_NOTE)
+        st.caption(SAMPLE_LOADING_CAPTION)
     elif run.stored:
         st.caption("Opened from the store: its report only (no data or model).")
     st.caption(f"Store: {md(store().display_url)}")

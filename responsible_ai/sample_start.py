@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SAMPLE_LABEL",
+    "SAMPLE_LOADING_CAPTION",
     "SAMPLE_LOADING_NOTE",
     "SAMPLE_REPORT_ENV",
     "audit_after_first_page",
@@ -47,12 +48,15 @@ __all__ = [
 SAMPLE_REPORT_ENV = "RAI_SAMPLE_REPORT"
 #: What the app calls the sample run (the label :func:`responsible_ai.audit_run.sample_run` gives).
 SAMPLE_LABEL = "German credit sample (reference model)"
-#: What the app says while it shows the helper's report (sidebar and Overview).
+#: What the Overview says while it shows the helper's report.
 SAMPLE_LOADING_NOTE = (
-    "The sample's report, audited while the app started; its data and model are still "
-    "loading in this server (Explanations, Privacy and Policy wait for them). The pages switch "
-    "to the loaded run by themselves: the same run, the same findings."
+    "This is the sample's report, audited by a helper process while the app started. Its data "
+    "and model are still loading in this server: Explanations, Privacy and Policy wait for "
+    "them. The page switches to the loaded run by itself (the same run and findings: same "
+    "inputs, same seed)."
 )
+#: What the sidebar says meanwhile, under the run's name.
+SAMPLE_LOADING_CAPTION = "Its report only, for now: its data and model are loading."
 #: How long a page waits for the helper's report before auditing the sample itself (seconds).
 HELPER_WAIT_SECONDS = 60.0
 #: How long the server waits for its first page before auditing the sample anyway (seconds).

@@ -11,7 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 from responsible_ai import audit_run, sample_start
 from responsible_ai.audit_run import DATA_NOT_STORED, sample_run
-from responsible_ai.sample_start import SAMPLE_LOADING_NOTE, SAMPLE_REPORT_ENV
+from responsible_ai.sample_start import (
+    SAMPLE_LOADING_CAPTION,
+    SAMPLE_LOADING_NOTE,
+    SAMPLE_REPORT_ENV,
+)
 from responsible_ai.store import ReviewStore
 
 
@@ -43,7 +47,7 @@ def _sidebar(at: AppTest) -> str:
 def test_overview_shows_the_helpers_report_and_says_so(starting):
     at, _ = starting
     assert SAMPLE_LOADING_NOTE in [i.value for i in at.info]
-    assert SAMPLE_LOADING_NOTE in _sidebar(at)
+    assert SAMPLE_LOADING_CAPTION in _sidebar(at)
     assert "Opened from the store" not in _sidebar(at)  # it is not a run opened from History
     assert "**Run 1**" in _sidebar(at)
     attention = [f for f in sample_run().report.checks if f.status not in ("pass", "skipped")]
@@ -57,7 +61,8 @@ def test_overview_switches_to_the_loaded_run_the_same_run(starting):
     finish()
     at.run()
     assert not at.exception, at.exception
-    assert SAMPLE_LOADING_NOTE not in texts(at) + _sidebar(at)
+    assert SAMPLE_LOADING_NOTE not in texts(at)
+    assert SAMPLE_LOADING_CAPTION not in _sidebar(at)
     assert [str(m.value) for m in at.markdown] == shown  # the same checks, words and numbers
     assert "**Run 1**" in _sidebar(at)
     assert not at.session_state["run"].stored
@@ -70,7 +75,7 @@ def test_a_page_that_needs_the_data_waits_for_them(starting):
     at = open_page(at, "views/explanations.py")
     assert DATA_NOT_STORED.format(run=1, what="the explanations") not in texts(at)
     assert "Explainer details" in [e.label for e in at.expander]
-    assert SAMPLE_LOADING_NOTE not in _sidebar(at)
+    assert SAMPLE_LOADING_CAPTION not in _sidebar(at)
 
 
 def test_a_page_that_needs_the_data_audits_the_sample_when_the_server_has_not(starting):
@@ -78,7 +83,7 @@ def test_a_page_that_needs_the_data_audits_the_sample_when_the_server_has_not(st
     at = open_page(at, "views/privacy.py")
     assert "the privacy scan" not in texts(at)  # no "came from the review store" notice
     assert not at.session_state["run"].stored
-    assert SAMPLE_LOADING_NOTE not in _sidebar(at)
+    assert SAMPLE_LOADING_CAPTION not in _sidebar(at)
 
 
 def test_opening_another_run_while_loading_keeps_it(starting, ci_report):
@@ -93,3 +98,26 @@ def test_opening_another_run_while_loading_keeps_it(starting, ci_report):
     assert not at.exception, at.exception
     assert f"**Run {number}**" in _sidebar(at)
     assert at.session_state["run"].stored
+
+
+def test_explanations_figures_are_drawn_once_per_run_ahead_of_the_visit(app, monkeypatch):
+    import sys
+    import threading
+
+    from responsible_ai.explain.explanation import Explanation
+
+    figures = sys.modules["figures"]  # the app's module, as the pages imported it
+    for thread in threading.enumerate():  # the Overview's draw ahead, started on opening
+        if thread.name == "rai-draw-explanations":
+            thread.join(120)
+    drawn = []
+    original = Explanation.plot_bar
+    monkeypatch.setattr(
+        Explanation, "plot_bar", lambda self, *a, **k: drawn.append(1) or original(self, *a, **k)
+    )
+    assert any(key[-1] == "bar" for key in figures._DRAWN)  # drawn while the Overview was read
+    at = open_page(app, "views/explanations.py")
+    assert len(at.get("image")) == 3
+    open_page(at, "views/overview.py")
+    open_page(at, "views/explanations.py")
+    assert drawn == []  # neither visit drew the importance figure again
