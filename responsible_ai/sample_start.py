@@ -1,4 +1,4 @@
-"""The sample's report for the app's first page, audited in a helper process while ``rai app`` starts.
+"""The app's first page: the sample's report, audited in a helper process while ``rai app`` starts.
 
 The review app opens on the German credit sample audited with the lending policy. Audited in
 the server's own process, that audit (importing scikit-learn, training the reference model,
@@ -31,12 +31,14 @@ if TYPE_CHECKING:
     from responsible_ai.report.model import Report
 
 __all__ = [
+    "HELPER_ENV",
     "SAMPLE_LABEL",
     "SAMPLE_LOADING_CAPTION",
     "SAMPLE_LOADING_NOTE",
     "SAMPLE_REPORT_ENV",
     "audit_after_first_page",
     "first_page_drawn",
+    "helper_pays_off",
     "helper_report",
     "loaded_sample",
     "sample_policy_texts",
@@ -46,6 +48,9 @@ __all__ = [
 
 #: Where the helper writes the sample's report (set by :func:`start_helper`, read by the app).
 SAMPLE_REPORT_ENV = "RAI_SAMPLE_REPORT"
+#: ``1``: always audit the sample in a helper process at start; ``0``: never (see
+#: :func:`helper_pays_off`).
+HELPER_ENV = "RAI_APP_SAMPLE_HELPER"
 #: What the app calls the sample run (the label :func:`responsible_ai.audit_run.sample_run` gives).
 SAMPLE_LABEL = "German credit sample (reference model)"
 #: What the Overview says while it shows the helper's report.
@@ -65,6 +70,21 @@ FIRST_PAGE_WAIT_SECONDS = 10.0
 _HELPER: dict[str, subprocess.Popen[bytes]] = {}
 _FIRST_PAGE = threading.Event()
 _SERVER_AUDIT_DONE = threading.Event()
+
+
+def helper_pays_off() -> bool:
+    """Whether a helper process would have a core of its own: ``$RAI_APP_SAMPLE_HELPER`` (``1``
+    or ``0``) decides when set, else the machine must have a core idle (one-minute load average
+    at least one below the number of cores).
+
+    On a machine whose cores are all busy, a second process only adds the sample's audit a
+    second time to the work that waits for a core: the server then audits it itself, as before.
+    """
+    given = os.environ.get(HELPER_ENV, "").strip()
+    if given in ("0", "1"):
+        return given == "1"
+    cores = os.cpu_count() or 1
+    return cores >= 2 and os.getloadavg()[0] <= cores - 1
 
 
 def start_helper() -> Path:
@@ -169,6 +189,7 @@ def audit_after_first_page(first_page_wait: float = FIRST_PAGE_WAIT_SECONDS) -> 
         while "process" in _HELPER and not _FIRST_PAGE.wait(0.05):
             if time.monotonic() > deadline or not (_helper_running() or _report_written()):
                 break  # no page asked in time, or the helper failed: audit now
+        _helper_running()  # reaps the helper once it has ended
         from responsible_ai.audit_run import sample_run
 
         sample_run()

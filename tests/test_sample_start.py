@@ -80,3 +80,20 @@ def test_without_a_live_helper_the_server_audits_at_once(monkeypatch, tmp_path):
     started = time.monotonic()
     sample_start.audit_after_first_page(30)
     assert calls == [1] and time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("given", "cores", "load", "expected"),
+    [
+        ("1", 1, 9.0, True),  # asked for: whatever the machine
+        ("0", 8, 0.0, False),
+        ("", 2, 0.3, True),  # a core idle
+        ("", 2, 1.7, False),  # both cores busy: the helper would only add work
+        ("", 1, 0.0, False),  # one core: nothing to run beside the server
+    ],
+)
+def test_a_helper_only_where_a_core_is_idle(monkeypatch, given, cores, load, expected):
+    monkeypatch.setenv(sample_start.HELPER_ENV, given)
+    monkeypatch.setattr(sample_start.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(sample_start.os, "getloadavg", lambda: (load, load, load))
+    assert sample_start.helper_pays_off() is expected

@@ -131,12 +131,11 @@ def _warm_sample() -> None:
     import contextlib
     import importlib
 
-    from responsible_ai.sample_start import audit_after_first_page, start_helper
+    from responsible_ai.sample_start import audit_after_first_page, helper_pays_off, start_helper
 
-    try:
-        start_helper()
-    except OSError:  # no helper: this process audits the sample at once
-        pass
+    if helper_pays_off():
+        with contextlib.suppress(OSError):  # no helper: this process audits the sample at once
+            start_helper()
     for name in FIRST_PAGE_MODULES:
         with contextlib.suppress(ImportError):  # the page says what is missing
             importlib.import_module(name)
