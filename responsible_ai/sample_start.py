@@ -41,6 +41,7 @@ __all__ = [
     "helper_pays_off",
     "helper_report",
     "loaded_sample",
+    "same_audit",
     "sample_policy_texts",
     "server_audit_finished",
     "start_helper",
@@ -159,6 +160,18 @@ def sample_policy_texts(report: Report) -> dict[str, str]:
 
     text = (policies_dir() / SAMPLE_POLICY).read_text(encoding="utf-8")
     return recorded_policy_text(_Ran(report, text))  # type: ignore[arg-type]
+
+
+def same_audit(first: Report, second: Report) -> bool:
+    """Whether two reports audited the same inputs and found the same (when they ran aside)."""
+
+    def _content(report: Report) -> dict[str, object]:
+        content = report.to_dict()
+        for key in ("created_at", "duration_seconds"):
+            content.pop(key, None)
+        return content
+
+    return _content(first) == _content(second)
 
 
 def loaded_sample() -> AuditRun | None:

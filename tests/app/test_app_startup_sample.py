@@ -4,6 +4,7 @@ as such while the server still audits the sample, then the loaded run (the same 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 from app_testing import APP, open_page, texts
@@ -25,7 +26,9 @@ def starting(app_env, tmp_path, monkeypatch):
     audited the sample yet (its own audit is held until the test lets it finish)."""
     audited = sample_run()
     written = tmp_path / "sample-report.json"
-    written.write_text(audited.report.to_json(), encoding="utf-8")
+    # The helper's audit ran a little earlier than the server's: its own time.
+    helpers = replace(audited.report, created_at="2026-01-05T09:30:00+00:00")
+    written.write_text(helpers.to_json(), encoding="utf-8")
     monkeypatch.setenv(SAMPLE_REPORT_ENV, str(written))
     monkeypatch.setattr(audit_run, "_SAMPLE", {})
     monkeypatch.setattr(sample_start, "_SERVER_AUDIT_DONE", threading.Event())
@@ -64,6 +67,7 @@ def test_overview_switches_to_the_loaded_run_the_same_run(starting):
     assert SAMPLE_LOADING_NOTE not in texts(at)
     assert SAMPLE_LOADING_CAPTION not in _sidebar(at)
     assert [str(m.value) for m in at.markdown] == shown  # the same checks, words and numbers
+    assert "audited 2026-01-05 09:30 UTC" in texts(at)  # the stored run's time, kept
     assert "**Run 1**" in _sidebar(at)
     assert not at.session_state["run"].stored
     assert len(ReviewStore().runs()) == 1  # one run for the report and the loaded audit
