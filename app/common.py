@@ -92,7 +92,10 @@ def store() -> ReviewStore:
     return _store(default_store_url())
 
 
-@st.cache_resource(show_spinner="Auditing the German credit sample with the lending policy…")
+SAMPLE_SPINNER = "Auditing the German credit sample with the lending policy…"
+
+
+@st.cache_resource(show_spinner=SAMPLE_SPINNER)
 def _sample() -> AuditRun:
     return sample_run()
 
@@ -167,7 +170,8 @@ def _run_from_address() -> None:
 def _early_sample() -> StoredRun | None:
     """The sample's report from the helper ``rai app`` started, made the session's run while
     this process still audits the sample (see :mod:`responsible_ai.sample_start`)."""
-    report = helper_report()
+    with st.spinner(SAMPLE_SPINNER):
+        report = helper_report()
     if report is None:
         return None
     texts = sample_policy_texts(report)

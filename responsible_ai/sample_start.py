@@ -134,6 +134,8 @@ def helper_report(wait: float = HELPER_WAIT_SECONDS) -> Report | None:
     target = Path(given)
     deadline = time.monotonic() + wait
     while not target.is_file():
+        if loaded_sample() is not None:  # this process was quicker: no need for the report
+            return None
         if not _helper_running() or time.monotonic() > deadline:
             if not target.is_file():  # it may have finished between the two looks
                 return None

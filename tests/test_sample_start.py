@@ -33,6 +33,7 @@ def test_the_label_is_the_samples():
 @pytest.mark.e2e
 def test_the_helpers_report_is_the_servers(tmp_path, monkeypatch):
     monkeypatch.setattr(sample_start, "_HELPER", {})
+    monkeypatch.setattr("responsible_ai.audit_run._SAMPLE", {})  # as in a server just started
     monkeypatch.delenv(SAMPLE_REPORT_ENV, raising=False)
     target = sample_start.start_helper()  # a real process, as rai app starts it
     assert target.parent.stat().st_mode & 0o077 == 0  # a private directory
@@ -97,3 +98,16 @@ def test_a_helper_only_where_a_core_is_idle(monkeypatch, given, cores, load, exp
     monkeypatch.setattr(sample_start.os, "cpu_count", lambda: cores)
     monkeypatch.setattr(sample_start.os, "getloadavg", lambda: (load, load, load))
     assert sample_start.helper_pays_off() is expected
+
+
+def test_no_wait_for_the_helper_once_this_process_has_the_sample(tmp_path, monkeypatch):
+    class Running:
+        def poll(self):
+            return None
+
+    monkeypatch.setattr(sample_start, "_HELPER", {"process": Running()})
+    monkeypatch.setenv(SAMPLE_REPORT_ENV, str(tmp_path / "not-yet.json"))
+    sample_run()  # this process has audited the sample
+    started = time.monotonic()
+    assert helper_report(wait=30) is None
+    assert time.monotonic() - started < 5
