@@ -34,7 +34,7 @@ def test_the_label_is_the_samples():
 def test_the_helpers_report_is_the_servers(tmp_path, monkeypatch):
     monkeypatch.setattr(sample_start, "_HELPER", {})
     monkeypatch.setattr("responsible_ai.audit_run._SAMPLE", {})  # as in a server just started
-    monkeypatch.delenv(SAMPLE_REPORT_ENV, raising=False)
+    monkeypatch.setenv(SAMPLE_REPORT_ENV, "")  # start_helper sets it: unset again afterwards
     target = sample_start.start_helper()  # a real process, as rai app starts it
     assert target.parent.stat().st_mode & 0o077 == 0  # a private directory
     report = helper_report(wait=120)
