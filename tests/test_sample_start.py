@@ -42,45 +42,45 @@ def test_the_helpers_report_is_the_servers(tmp_path, monkeypatch):
     assert _fingerprint(report) == _fingerprint(sample_run().report)  # one run in the store
 
 
-def test_the_server_audits_after_the_first_page(monkeypatch, tmp_path):
-    calls: list[float] = []
-    monkeypatch.setattr(sample_start, "_FIRST_PAGE", threading.Event())
-    monkeypatch.setattr(sample_start, "_SERVER_AUDIT_DONE", threading.Event())
-    monkeypatch.setattr("responsible_ai.audit_run.sample_run", lambda: calls.append(1))
-    monkeypatch.setattr("responsible_ai.audit_run._SAMPLE", {})  # not audited in this process
+class _Helper:
+    """A helper process as ``subprocess.Popen`` answers ``poll()``: None while it runs."""
 
-    class Running:  # a helper still at work, its report not written yet
-        def poll(self):
-            return None
+    def __init__(self, exit_code: int | None) -> None:
+        self.exit_code = exit_code
 
-    monkeypatch.setattr(sample_start, "_HELPER", {"process": Running()})
-    monkeypatch.setenv(SAMPLE_REPORT_ENV, str(tmp_path / "r.json"))
-    worker = threading.Thread(target=sample_start.audit_after_first_page, args=(30,))
-    worker.start()
-    time.sleep(0.3)
-    assert calls == [] and not sample_start.server_audit_finished()
-    sample_start.first_page_drawn()
-    worker.join(10)
-    assert calls == [1]
-    assert sample_start._SERVER_AUDIT_DONE.is_set()
+    def poll(self) -> int | None:
+        return self.exit_code
 
 
-def test_without_a_live_helper_the_server_audits_at_once(monkeypatch, tmp_path):
+@pytest.fixture
+def server_audits(monkeypatch, tmp_path) -> list[int]:
+    """The server's own audit of the sample, counted (not run); nothing audited yet."""
     calls: list[int] = []
     monkeypatch.setattr(sample_start, "_FIRST_PAGE", threading.Event())
     monkeypatch.setattr(sample_start, "_SERVER_AUDIT_DONE", threading.Event())
     monkeypatch.setattr("responsible_ai.audit_run.sample_run", lambda: calls.append(1))
-    monkeypatch.setattr("responsible_ai.audit_run._SAMPLE", {})  # not audited in this process
+    monkeypatch.setattr("responsible_ai.audit_run._SAMPLE", {})
+    monkeypatch.setenv(SAMPLE_REPORT_ENV, str(tmp_path / "not-written.json"))
+    return calls
 
-    class Failed:
-        def poll(self):
-            return 1
 
-    monkeypatch.setattr(sample_start, "_HELPER", {"process": Failed()})
-    monkeypatch.setenv(SAMPLE_REPORT_ENV, str(tmp_path / "never-written.json"))
+def test_the_server_audits_after_the_first_page(server_audits, monkeypatch):
+    monkeypatch.setattr(sample_start, "_HELPER", {"process": _Helper(None)})  # still at work
+    worker = threading.Thread(target=sample_start.audit_after_first_page, args=(30,))
+    worker.start()
+    time.sleep(0.3)
+    assert server_audits == [] and not sample_start.server_audit_finished()
+    sample_start.first_page_drawn()
+    worker.join(10)
+    assert server_audits == [1]
+    assert sample_start._SERVER_AUDIT_DONE.is_set()
+
+
+def test_without_a_live_helper_the_server_audits_at_once(server_audits, monkeypatch):
+    monkeypatch.setattr(sample_start, "_HELPER", {"process": _Helper(1)})  # failed
     started = time.monotonic()
     sample_start.audit_after_first_page(30)
-    assert calls == [1] and time.monotonic() - started < 5
+    assert server_audits == [1] and time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize(
@@ -101,11 +101,7 @@ def test_a_helper_only_where_a_core_is_idle(monkeypatch, given, cores, load, exp
 
 
 def test_no_wait_for_the_helper_once_this_process_has_the_sample(tmp_path, monkeypatch):
-    class Running:
-        def poll(self):
-            return None
-
-    monkeypatch.setattr(sample_start, "_HELPER", {"process": Running()})
+    monkeypatch.setattr(sample_start, "_HELPER", {"process": _Helper(None)})
     monkeypatch.setenv(SAMPLE_REPORT_ENV, str(tmp_path / "not-yet.json"))
     sample_run()  # this process has audited the sample
     started = time.monotonic()
