@@ -125,3 +125,18 @@ def test_explanations_figures_are_drawn_once_per_run_ahead_of_the_visit(app, mon
     open_page(at, "views/overview.py")
     open_page(at, "views/explanations.py")
     assert drawn == []  # neither visit drew the importance figure again
+
+
+def test_history_reads_no_report_but_the_two_it_compares(app, ci_report, monkeypatch):
+    from app_testing import submit_ci_run
+
+    for build in range(3):
+        submit_ci_run(ci_report, label=f"CI build {build}")
+    read: list[int] = []
+    original = ReviewStore.report
+    monkeypatch.setattr(
+        ReviewStore, "report", lambda self, run_id: read.append(run_id) or original(self, run_id)
+    )
+    at = open_page(app, "views/history.py")
+    assert "Runs to review (4)" in texts(at)
+    assert sorted(read) == [3, 4]  # the two runs of "Compare two runs", not all four
