@@ -402,10 +402,18 @@ class ReviewStore:
         """Every run, newest first: id, created_at, label, policy, verdict, failing checks."""
         import pandas as pd
 
-        columns = (RunRow.id, RunRow.created_at, RunRow.label, RunRow.policy_name)
-        columns += (RunRow.policy_version, RunRow.verdict, RunRow.data_sha256)
         with Session(self.engine) as session:  # the run columns, not the reports
-            rows = session.execute(select(*columns).order_by(RunRow.id.desc())).all()
+            rows = session.execute(
+                select(
+                    RunRow.id,
+                    RunRow.created_at,
+                    RunRow.label,
+                    RunRow.policy_name,
+                    RunRow.policy_version,
+                    RunRow.verdict,
+                    RunRow.data_sha256,
+                ).order_by(RunRow.id.desc())
+            ).all()
             failing = dict(
                 session.execute(
                     select(FindingRow.run_id, func.count())
