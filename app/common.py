@@ -11,6 +11,7 @@ section, else a store user's password once the store has users, else unauthentic
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -49,6 +50,7 @@ __all__ = [
     "md",
     "open_run",
     "run_id",
+    "sample_loaded",
     "sample_loading",
     "set_current_run",
     "show_announcement",
@@ -59,7 +61,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-SAMPLE_LOADING = "sample_loading"  # session key: the sample shown is its report only, for now
+SAMPLE_LOADING = "sample_loading"  # session key: since when the sample shown is its report only
+LOADING_PATIENCE_SECONDS = 60.0
 
 STATUS_ICONS = {
     "pass": ":green[**PASS**]",
@@ -178,13 +181,20 @@ def _early_sample() -> StoredRun | None:
     number = store().save_run(report, label=SAMPLE_LABEL, reuse=True, policy_text=texts)
     early = StoredRun(report=report, run_id=number, label=SAMPLE_LABEL, policy_texts=texts)
     _show(early, number)
-    st.session_state[SAMPLE_LOADING] = True
+    st.session_state[SAMPLE_LOADING] = time.monotonic()
     return early
 
 
 def sample_loading() -> bool:
     """Whether the session shows the sample's report while its data and model still load."""
-    return bool(st.session_state.get(SAMPLE_LOADING))
+    return SAMPLE_LOADING in st.session_state
+
+
+def sample_loaded() -> bool:
+    """Whether the session can switch to the loaded sample: the server's audit has ended, or
+    has taken so long that the session audits it itself (waiting for the server's, if it runs)."""
+    since = float(st.session_state.get(SAMPLE_LOADING) or 0.0)
+    return server_audit_finished() or time.monotonic() - since > LOADING_PATIENCE_SECONDS
 
 
 def _audited_sample() -> AuditRun:
@@ -216,7 +226,7 @@ def current_run(*, with_data: bool = False) -> AuditRun | StoredRun:
         run = None if loaded_sample() is not None else attempt(_early_sample)
         if run is None:
             run = _audited_sample()
-    elif sample_loading() and (with_data or server_audit_finished()):
+    elif sample_loading() and (with_data or sample_loaded()):
         run = _audited_sample()
         if with_data:
             st.rerun()  # the sidebar, drawn before the page, named the report-only run

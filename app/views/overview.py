@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from common import code, current_run, md, run_id, sample_loading, store
+from common import code, current_run, md, run_id, sample_loaded, sample_loading, store
 from figures import draw_ahead
 from presentation import banner, show_checks, status_badge
 
@@ -11,7 +11,7 @@ from responsible_ai.report.plain import check_card, when
 from responsible_ai.report.tables import checks_frame
 from responsible_ai.report.text import ordered_findings
 from responsible_ai.review import effective_findings, run_review_state
-from responsible_ai.sample_start import SAMPLE_LOADING_NOTE, server_audit_finished
+from responsible_ai.sample_start import SAMPLE_LOADING_NOTE
 
 run = current_run()
 report = run.report
@@ -29,7 +29,7 @@ if sample_loading():
     @st.fragment(run_every=1.5)
     def _switch_when_loaded() -> None:
         """Rerun the page once the server holds the sample's data and model."""
-        if server_audit_finished():
+        if sample_loaded():
             st.rerun(scope="app")
 
     _switch_when_loaded()

@@ -136,10 +136,13 @@ def _warm_sample() -> None:
     if helper_pays_off():
         with contextlib.suppress(OSError):  # no helper: this process audits the sample at once
             start_helper()
-    for name in FIRST_PAGE_MODULES:
-        with contextlib.suppress(ImportError):  # the page says what is missing
-            importlib.import_module(name)
-    audit_after_first_page()  # never raises: the app shows a failure on its first page
+    try:
+        for name in FIRST_PAGE_MODULES:
+            # Anything (a missing module, an import racing the page's own) is the page's to say.
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+    finally:
+        audit_after_first_page()  # never raises: the app shows a failure on its first page
 
 
 def _open_store(target: str | None, create: bool = True) -> Any:

@@ -73,6 +73,17 @@ def test_overview_switches_to_the_loaded_run_the_same_run(starting):
     assert len(ReviewStore().runs()) == 1  # one run for the report and the loaded audit
 
 
+def test_a_server_audit_that_never_ends_does_not_leave_the_report_only(starting):
+    import time
+
+    at, _ = starting  # the server's audit never finishes (its thread died, say)
+    at.session_state["sample_loading"] = time.monotonic() - 3600  # shown an hour ago
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.session_state["run"].stored
+    assert SAMPLE_LOADING_NOTE not in texts(at)
+
+
 def test_a_page_that_needs_the_data_waits_for_them(starting):
     at, finish = starting
     finish()  # what the page waits for (the lock of sample_run) is done at once here
