@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,8 @@ __all__ = ["default_row", "draw_ahead", "png"]
 #: Pixels per inch: the 8-inch figures come out 1,440 pixels wide, under Streamlit's widest
 #: image (1,460), so they are not scaled and encoded again; sharp on a high-density screen.
 DPI = 180
+#: The Overview's own run, and a page the reviewer opens at once, go first.
+DRAW_AHEAD_AFTER_SECONDS = 1.5
 _KEPT = 48  # figures kept (three per run, plus the waterfalls of the rows looked at)
 _LOCK = threading.Lock()
 _DRAWN: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
@@ -74,6 +77,7 @@ def draw_ahead(run_key: tuple[Any, ...], explanation: Any) -> None:
         _AHEAD.add(run_key)
 
     def _draw() -> None:
+        time.sleep(DRAW_AHEAD_AFTER_SECONDS)  # a page asked for at once is not slowed by it
         try:
             figures(run_key, explanation, default_row(explanation))
         except Exception:  # the page draws again, and shows any failure where it happens
