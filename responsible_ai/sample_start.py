@@ -16,6 +16,7 @@ Run as ``python -m responsible_ai.sample_start REPORT.json`` (what :func:`start_
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import subprocess
@@ -204,7 +205,6 @@ def audit_after_first_page(first_page_wait: float = FIRST_PAGE_WAIT_SECONDS) -> 
         while "process" in _HELPER and not _FIRST_PAGE.wait(0.05):
             if time.monotonic() > deadline or not (_helper_running() or _report_written()):
                 break  # no page asked in time, or the helper failed: audit now
-        _helper_running()  # reaps the helper once it has ended
         from responsible_ai.audit_run import sample_run
 
         sample_run()
@@ -212,6 +212,16 @@ def audit_after_first_page(first_page_wait: float = FIRST_PAGE_WAIT_SECONDS) -> 
         pass
     finally:
         _SERVER_AUDIT_DONE.set()
+        _reap_helper()
+
+
+def _reap_helper() -> None:
+    """Wait for the helper's end (it has written its report by now), so that it leaves no
+    zombie process and its CPU time counts as this process's children's."""
+    process = _HELPER.get("process")
+    if process is not None and hasattr(process, "wait"):
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=HELPER_WAIT_SECONDS)
 
 
 def main(argv: list[str]) -> int:
