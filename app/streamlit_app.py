@@ -8,6 +8,7 @@ from common import (
     current_run,
     md,
     run_id,
+    sample_loading,
     show_announcement,
     sign_in,
     sign_out,
@@ -15,6 +16,7 @@ from common import (
 )
 
 from responsible_ai.audit_run import run_source
+from responsible_ai.sample_start import SAMPLE_LOADING_CAPTION, first_page_drawn
 
 st.set_page_config(page_title="responsible-ai review", page_icon="⚖️", layout="wide")
 
@@ -56,8 +58,13 @@ with st.sidebar:
     record = attempt(lambda: store().run_record(run_id()))
     for what, value in run_source(record or {}):
         st.caption(f"{what[:1].upper() + what[1:]}: {md(value)}")
-    if run.stored:
+    if sample_loading():
+        st.caption(SAMPLE_LOADING_CAPTION)
+    elif run.stored:
         st.caption("Opened from the store: its report only (no data or model).")
     st.caption(f"Store: {md(store().display_url)}")
 show_announcement()  # after the sidebar, which already names the new run
-navigation.run()
+try:
+    navigation.run()
+finally:
+    first_page_drawn()  # the server audits the sample for its data and model after this page

@@ -404,8 +404,18 @@ class ReviewStore:
         """Every run, newest first: id, created_at, label, policy, verdict, failing checks."""
         import pandas as pd
 
-        with Session(self.engine) as session:
-            rows = session.scalars(select(RunRow).order_by(RunRow.id.desc())).all()
+        with Session(self.engine) as session:  # the run columns, not the reports
+            rows = session.execute(
+                select(
+                    RunRow.id,
+                    RunRow.created_at,
+                    RunRow.label,
+                    RunRow.policy_name,
+                    RunRow.policy_version,
+                    RunRow.verdict,
+                    RunRow.data_sha256,
+                ).order_by(RunRow.id.desc())
+            ).all()
             failing = dict(
                 session.execute(
                     select(FindingRow.run_id, func.count())
@@ -436,18 +446,21 @@ class ReviewStore:
         ``policy_change`` (``policy changed: 1.0 -> 1.0+edit.3f2a91c0`` when the run's policy
         text differs from the previous run of that policy, else empty).
         """
-        from responsible_ai.review import run_review_state
+        from responsible_ai.store.run_list import run_summaries
 
         table = self.runs().head(limit).copy()
         reviews = self.reviews()
+        # The review states from the findings table, as GET /v1/runs has them: no report read.
+        summaries = {s["id"]: s for s in run_summaries(self, limit=limit, today=today)}
         states, after, counts, deciders = [], [], [], []
         for run_id in table["run"]:
             own = [r for r in reviews if r.run_id == run_id]
-            state = run_review_state(self.report(int(run_id)), own, today)
-            states.append(state.state)
-            after.append(state.effective_verdict)
+            summary = summaries[int(run_id)]
+            states.append(summary["review_state"])
+            after.append(summary["verdict_after_waivers"])
             counts.append(len(own))
-            deciders.append(state.decided_by or "")
+            decisions = [r for r in sorted(own, key=lambda r: r.seq) if r.check_id is None]
+            deciders.append(decisions[-1].reviewer if decisions else "")
         table.insert(5, "review", states)
         table.insert(6, "verdict_after_waivers", after)
         table["reviews"] = counts
