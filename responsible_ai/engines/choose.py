@@ -26,7 +26,8 @@ NEEDS_FILES = (
 )
 NEEDS_COLUMN_PREDICTIONS = (
     "the duckdb engine counts predictions stored with the data; a model's predictions need the "
-    "rows in memory: add a prediction column (--prediction) or drop --engine duckdb"
+    "rows in memory: add a prediction column (--prediction) or drop --engine duckdb (a model is "
+    "taken with the predictions when the policy has explain.* checks, to explain a sample)"
 )
 NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the {engine} engine does not bring back; "
@@ -34,12 +35,28 @@ NEEDS_ROWS = (
 )
 
 
-def _counts_only_problem(policy: Policy, engine: str = "duckdb") -> str | None:
+NEEDS_MODEL = (
+    "check {check!r} ({metric}) explains a model: give it (--model) and the {engine} engine "
+    "explains a stratified sample of explain.engine_sample_size rows, or use --engine pandas"
+)
+
+
+def _explains(policy: Policy) -> bool:
+    return any(c.enabled and c.metric.startswith("explain.") for c in policy.checks)
+
+
+def _counts_only_problem(policy: Policy, engine: str = "duckdb", model: Any = None) -> str | None:
+    """What the engine cannot audit; explanations run on a sample when there is a model."""
     from responsible_ai.fairness.parquet import _from_prediction_counts
 
     for check in policy.checks:
-        if check.enabled and not _from_prediction_counts(check.metric):
-            return NEEDS_ROWS.format(check=check.id, metric=check.metric, engine=engine)
+        if not check.enabled or _from_prediction_counts(check.metric):
+            continue
+        if check.metric.startswith("explain."):
+            if model is None:
+                return NEEDS_MODEL.format(check=check.id, metric=check.metric, engine=engine)
+            continue
+        return NEEDS_ROWS.format(check=check.id, metric=check.metric, engine=engine)
     return None
 
 
@@ -77,18 +94,18 @@ def choose_engine(
             raise InputError("the spark engine reads files or a Spark DataFrame")
         if any(role is not None and not isinstance(role, str) for role in roles_given):
             raise InputError("the spark engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy, "spark")
+        problem = _counts_only_problem(policy, "spark", model)
         if problem is not None:
             raise InputError(problem)
         return "spark"
     if requested == "duckdb":
         if not is_path:
             raise InputError(NEEDS_FILES)
-        if model is not None:
+        if model is not None and not _explains(policy):
             raise InputError(NEEDS_COLUMN_PREDICTIONS)
         if any(role is not None and not isinstance(role, str) for role in roles_given):
             raise InputError("the duckdb engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy)
+        problem = _counts_only_problem(policy, "duckdb", model)
         if problem is not None:
             raise InputError(problem)
         return "duckdb"
