@@ -236,6 +236,7 @@ def _audit_streamed(
         }
         if sample is not None:
             prepared.model_source["features"] = sample.features
+            prepared.notes += sample.notes
     context = AuditContext(prepared, active)
     if sample is not None:  # explain.* checks explain these rows (explain/checks.py)
         context.cached("explain.engine_sample", _constant(sample))

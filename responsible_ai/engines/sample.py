@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ class EngineSample:
     engine: str
     strata: list[str]
     features: list[str] = field(default_factory=list)
+    #: For the data notes: the sample, and whether the model reproduces the stored predictions.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def note(self) -> str:
@@ -239,7 +242,9 @@ def sample_with_spark(
             condition = [keyed[_column_name(c)].eqNullSafe(quotas[renamed[c]]) for c in strata]
             joined = keyed.join(F.broadcast(quotas), on=condition or None, how="inner")
             survivors = joined.where((share >= 1.0) | (F.col(_KEY).cast("double") < limit))
-            picked = survivors.select(*[_column(c) for c in columns], _KEY, _QUOTA).toPandas()
+            with warnings.catch_warnings():  # PySpark's notice about pandas 3: not the user's
+                warnings.simplefilter("ignore", FutureWarning)
+                picked = survivors.select(*[_column(c) for c in columns], _KEY, _QUOTA).toPandas()
         except InputError:
             raise
         except Exception as exc:
@@ -287,4 +292,23 @@ def explain_sample(
     drawn.frame = _resolve_missing_groups(
         drawn.frame.copy(), sensitive, roles.missing_sensitive, []
     )
+    drawn.notes = [drawn.note + " for the explain.* checks"]
+    if roles.prediction is not None and roles.prediction in drawn.frame.columns:
+        drawn.notes.append(_agreement(model, drawn, roles.prediction))
     return drawn
+
+
+def _agreement(model: Any, drawn: EngineSample, prediction: str) -> str:
+    """Whether the explained model is the one whose stored predictions were counted."""
+    from responsible_ai.alignment import align_to_model
+
+    inputs, _notes = align_to_model(model, drawn.frame[drawn.features], drawn.features)
+    try:
+        predicted = pd.Series(model.predict(inputs)).astype(str).to_numpy()
+    except Exception as exc:
+        raise InputError(f"the model could not predict on the sampled rows: {exc}") from None
+    same = int((predicted == drawn.frame[prediction].astype(str).to_numpy()).sum())
+    return (
+        f"the model reproduces the stored prediction {prediction!r} on {same} of "
+        f"{len(drawn.frame)} sampled rows"
+    )

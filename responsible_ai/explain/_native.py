@@ -38,7 +38,7 @@ class LightGBMContributions:
     def shap_values(self, matrix: Any) -> np.ndarray:
         """Values as ``shap.TreeExplainer.shap_values`` returns them; sets ``expected_value``."""
         phi = np.asarray(
-            self.estimator.predict(matrix, pred_contrib=True, num_threads=self.n_jobs),
+            self.estimator.booster_.predict(matrix, pred_contrib=True, num_threads=self.n_jobs),
             dtype=float,
         )
         if self.outputs == 1:
@@ -50,7 +50,9 @@ class LightGBMContributions:
 
     def _base(self) -> Any:
         width = self.estimator.n_features_in_
-        phi = self.estimator.predict(np.zeros((1, width)), pred_contrib=True, num_threads=1)
+        phi = self.estimator.booster_.predict(
+            np.zeros((1, width)), pred_contrib=True, num_threads=1
+        )
         row = np.asarray(phi, dtype=float).reshape(self.outputs, -1)
         return float(row[0, -1]) if self.outputs == 1 else row[:, -1]
 
