@@ -6,6 +6,8 @@ sensitive column that the models do not take. For each model we explain 1,000 an
 
 - ``ours, SHAP only``: the explainer :func:`responsible_ai.explain.explain` chooses, computing
   SHAP values in the original columns (what every audit pays for);
+- ``ours, every core``: the same with ``n_jobs`` = the cores available (TreeSHAP split across
+  worker processes, LightGBM's own threads); the values are checked equal to one process;
 - ``ours, full explain()``: the same plus bootstrap intervals, group gaps, proxies over the
   50,000 rows and decisions;
 - ``shap, same algorithm``: ``shap.TreeExplainer(model).shap_values(X)`` (path-dependent
@@ -17,7 +19,7 @@ sensitive column that the models do not take. For each model we explain 1,000 an
 
 Slow shap paths are timed on a prefix of the rows (``--cap``) and reported as rows per second.
 
-Run: ``PYTHONPATH=. python benchmarks/explain.py [--quick] [--out benchmarks/results/explain.md]``
+Run: ``PYTHONPATH=. python benchmarks/explain.py [--quick] [--only NAME] [--out FILE]``
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from responsible_ai.explain import explain
 from responsible_ai.explain._explainers import choose_explainer
+from responsible_ai.explain._parallel import available_cores
 
 NUMERIC = [f"num_{i}" for i in range(14)]
 CATEGORICAL = [f"cat_{i}" for i in range(6)]
@@ -81,8 +84,12 @@ def _rate(rows: int, seconds: float) -> float:
     return rows / seconds if seconds > 0 else float("inf")
 
 
-def run(quick: bool, cap: int, agnostic_cap: int, fit_rows: int) -> list[dict[str, Any]]:
+def run(
+    quick: bool, cap: int, agnostic_cap: int, fit_rows: int, only: str = ""
+) -> list[dict[str, Any]]:
     import shap
+
+    cores = available_cores()
 
     warnings.filterwarnings("ignore")
     _, data = make_data()
@@ -115,6 +122,7 @@ def run(quick: bool, cap: int, agnostic_cap: int, fit_rows: int) -> list[dict[st
     models.append(("Pipeline(ColumnTransformer + one-hot + GradientBoosting)", pipeline))
 
     results = []
+    models = [(name, model) for name, model in models if only.lower() in name.lower()]
     for name, model in models:
         training = data.iloc[-fit_rows:]
         fitted = _seconds(lambda m=model, t=training: m.fit(t[FEATURES], t["y"]))
@@ -127,9 +135,13 @@ def run(quick: bool, cap: int, agnostic_cap: int, fit_rows: int) -> list[dict[st
             box: dict[str, Any] = {}
 
             def ours_only(
-                m: Any = model, r: pd.DataFrame = rows, out: dict = box, b: Any = background
+                m: Any = model,
+                r: pd.DataFrame = rows,
+                out: dict = box,
+                b: Any = background,
+                jobs: int = 1,
             ) -> None:
-                out["explainer"] = choose_explainer(m, FEATURES, b, 1)
+                out["explainer"] = choose_explainer(m, FEATURES, b, 1, n_jobs=jobs)
                 out["attribution"] = out["explainer"].compute(r)
 
             row: dict[str, Any] = {"model": name, "rows": size}
@@ -139,6 +151,10 @@ def run(quick: bool, cap: int, agnostic_cap: int, fit_rows: int) -> list[dict[st
             row["ours_shap"] = _rate(size, _seconds(ours_only, repeats))
             attribution = box["attribution"]
             row["explainer"] = box["explainer"].name
+            # Every core (worker processes for TreeSHAP, threads for LightGBM): same values.
+            row["ours_parallel"] = _rate(size, _seconds(lambda: ours_only(jobs=cores), repeats))
+            row["parallel_how"] = "; ".join(box["explainer"].details) or "one process (numpy)"
+            assert np.array_equal(box["attribution"].values, attribution.values)
             row["additivity"] = float(
                 np.abs(attribution.values.sum(1) + attribution.base - attribution.output).max()
             )
@@ -180,7 +196,8 @@ def run(quick: bool, cap: int, agnostic_cap: int, fit_rows: int) -> list[dict[st
                 row["shap_default_kind"] = f"Explainer(model, X) -> {type(default).__name__}"
             row["shap_default_rows"] = n
             print(
-                f"  {size:>6} rows: ours {row['ours_shap']:,.0f} rows/s; shap same "
+                f"  {size:>6} rows: ours {row['ours_shap']:,.0f} rows/s, every core "
+                f"{row['ours_parallel']:,.0f} ({row['parallel_how']}); shap same "
                 f"{row['shap_same']:,.0f}; shap default {row['shap_default']:,.1f} rows/s",
                 flush=True,
             )
@@ -205,20 +222,24 @@ def to_markdown(results: list[dict[str, Any]], command: str, seconds: float) -> 
         "per second. *ours, full* is measured for the first size only. Models are fitted on the "
         f"last {FIT_ROWS:,} rows (fitting is not measured) and explain the first rows.",
         "",
-        "| model | rows | our explainer | ours, SHAP only | ours, full explain() "
-        "| shap, same algorithm (N) | shap default (N) | shap default is | ours / same "
+        "| model | rows | our explainer | ours, SHAP only (1 process) | ours, every core "
+        "| ours, full explain() "
+        "| shap, same algorithm (N) | shap default (N) | shap default is | every core / same "
         "| ours / default | our additivity error |",
-        "|---|---:|---|---:|---:|---:|---:|---|---:|---:|---:|",
+        "|---|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for r in results:
         full = f"{r['ours_full']:,.0f}" if "ours_full" in r else "—"
         lines.append(
             f"| {r['model']} | {r['rows']:,} | {r['explainer']} | {r['ours_shap']:,.0f} | "
+            f"{r['ours_parallel']:,.0f} | "
             f"{full} | {r['shap_same']:,.0f} ({r['shap_same_rows']:,}) | "
             f"{r['shap_default']:,.1f} ({r['shap_default_rows']:,}) | "
-            f"`{r['shap_default_kind']}` | {r['ours_shap'] / r['shap_same']:,.2f}x | "
+            f"`{r['shap_default_kind']}` | {r['ours_parallel'] / r['shap_same']:,.2f}x | "
             f"{r['ours_shap'] / r['shap_default']:,.1f}x | {r['additivity']:.1e} |"
         )
+    lines += ["", "How *every core* ran, per row above:", ""]
+    lines += [f"- {r['model']}, {r['rows']:,} rows: {r['parallel_how']}" for r in results]
     lines += [
         "",
         "Reading the figures: *ours* and *shap, same algorithm* run the same shap code (TreeSHAP "
@@ -245,10 +266,12 @@ def main() -> None:
     )
     parser.add_argument("--agnostic-cap", type=int, default=20, help="rows for shap agnostic")
     parser.add_argument("--out", default=None, help="write the Markdown table here")
+    parser.add_argument("--only", default="", help="models whose name contains this")
     args = parser.parse_args()
     started = time.perf_counter()
-    results = run(args.quick, args.cap, args.agnostic_cap, FIT_ROWS)
+    results = run(args.quick, args.cap, args.agnostic_cap, FIT_ROWS, args.only)
     command = "PYTHONPATH=. python benchmarks/explain.py" + (" --quick" if args.quick else "")
+    command += f" --only '{args.only}'" if args.only else ""
     text = to_markdown(results, command, time.perf_counter() - started)
     print(text)
     if args.out:
