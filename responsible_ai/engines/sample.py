@@ -110,10 +110,6 @@ def _finish(
     return kept, short
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def sample_with_duckdb(
     data: str | os.PathLike[str],
     model: Any,
@@ -165,6 +161,8 @@ def _duckdb_survivors(
     seed: int,
     spare: float,
 ) -> pd.DataFrame:
+    from responsible_ai.engines.duckdb_engine import _quote
+
     picked = ", ".join(_quote(c) for c in columns)
     groups = ", ".join(_quote(c) for c in strata) or "NULL AS rai_all"
     joined = " AND ".join(f"s.{_quote(c)} IS NOT DISTINCT FROM q.{_quote(c)}" for c in strata)

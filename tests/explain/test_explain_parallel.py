@@ -12,6 +12,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
+from test_explain_additivity import _data
 
 from responsible_ai.errors import InputError
 from responsible_ai.explain import _parallel, explain
@@ -19,22 +20,6 @@ from responsible_ai.policy.schema import Policy
 
 FEATURES = ["income", "debt", "region", "tenure"]
 NUMERIC = ["income", "debt", "tenure"]
-
-
-def _data(rows: int = 400, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame(
-        {
-            "income": rng.normal(50, 15, rows),
-            "debt": rng.normal(10, 5, rows),
-            "region": rng.choice(["north", "south", "east"], rows),
-            "tenure": rng.integers(0, 30, rows),
-            "sex": rng.choice(["female", "male"], rows),
-        }
-    )
-    score = 0.08 * (frame["income"] - 50) - 0.2 * (frame["debt"] - 10) + (frame["region"] == "east")
-    frame["approved"] = np.where(score + rng.normal(0, 1, rows) > 0, "yes", "no")
-    return frame
 
 
 def _forest(frame: pd.DataFrame) -> RandomForestClassifier:
