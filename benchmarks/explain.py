@@ -205,6 +205,52 @@ def run(
     return results
 
 
+def break_even(sizes: tuple[int, ...] = (64, 128, 256, 512, 1024)) -> list[dict[str, Any]]:
+    """One process vs forced workers on few rows of the forest: where workers start to pay."""
+    from responsible_ai.explain import _parallel
+
+    _, data = make_data(rows=20_000)
+    model = RandomForestClassifier(n_estimators=100, max_depth=8, random_state=0, n_jobs=1)
+    model.fit(data[FEATURES].iloc[-FIT_ROWS:], data["y"].iloc[-FIT_ROWS:])
+    cores = available_cores()
+    rows_out = []
+    for size in sizes:
+        rows = data.iloc[:size]
+        one = choose_explainer(model, FEATURES, rows, 1, n_jobs=1)
+        many = choose_explainer(model, FEATURES, rows, 1, n_jobs=cores)
+        one.compute(rows.iloc[:10])
+        saved = _parallel.FORK_BREAK_EVEN_SECONDS
+        _parallel.FORK_BREAK_EVEN_SECONDS = 0.0  # workers whatever the rows
+        try:
+            serial = _seconds(lambda e=one, r=rows: e.compute(r), 3)
+            parallel = _seconds(lambda e=many, r=rows: e.compute(r), 3)
+        finally:
+            _parallel.FORK_BREAK_EVEN_SECONDS = saved
+        rows_out.append({"rows": size, "serial": serial, "parallel": parallel})
+        print(f"  {size:>5} rows: one process {serial:.3f}s, {cores} workers {parallel:.3f}s")
+    return rows_out
+
+
+def break_even_markdown(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "# Where worker processes start to pay (RandomForest, 100 trees, depth 8)",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {available_cores()} cores, shared "
+        "with other jobs. Best of 3. Workers forced on (break-even set to 0) to find the "
+        "threshold; `TreeShap` uses workers only when the single-process estimate of the rows "
+        "exceeds `FORK_BREAK_EVEN_SECONDS`.",
+        "",
+        "| rows | one process s | workers s | speed-up |",
+        "|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['rows']:,} | {r['serial']:.3f} | {r['parallel']:.3f} | "
+        f"{r['serial'] / r['parallel']:.2f}x |"
+        for r in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def to_markdown(results: list[dict[str, Any]], command: str, seconds: float) -> str:
     lines = [
         "# Explanation speed: our path vs plain shap",
@@ -267,8 +313,19 @@ def main() -> None:
     parser.add_argument("--agnostic-cap", type=int, default=20, help="rows for shap agnostic")
     parser.add_argument("--out", default=None, help="write the Markdown table here")
     parser.add_argument("--only", default="", help="models whose name contains this")
+    parser.add_argument(
+        "--break-even", action="store_true", help="only: where worker processes start to pay"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
+    if args.break_even:
+        text = break_even_markdown(break_even())
+        print(text)
+        if args.out:
+            from responsible_ai._atomic import write_text_atomic
+
+            write_text_atomic(args.out, text)
+        return
     results = run(args.quick, args.cap, args.agnostic_cap, FIT_ROWS, args.only)
     command = "PYTHONPATH=. python benchmarks/explain.py" + (" --quick" if args.quick else "")
     command += f" --only '{args.only}'" if args.only else ""

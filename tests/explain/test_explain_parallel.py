@@ -84,6 +84,7 @@ def test_without_worker_processes_the_values_are_computed_here(
     assert np.array_equal(exp.values.to_numpy(), reference.values.to_numpy())
 
 
+@pytest.mark.e2e  # starts real Python processes that import shap: seconds
 def test_loky_workers_receive_the_model_once_and_agree(monkeypatch, always_parallel) -> None:
     # The path of macOS and Windows: workers are started, not forked (slow: they import shap).
     monkeypatch.setattr(_parallel, "_can_fork", lambda: False)
