@@ -67,8 +67,10 @@ def run(rows: int) -> dict[str, Any]:
         whole = pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))])
         other = folder / "other"
         other.mkdir()
-        for i, chunk in enumerate(np.array_split(whole.iloc[::-1], 3)):
-            chunk.to_parquet(other / f"p{i}.parquet")
+        backwards = whole.iloc[::-1].reset_index(drop=True)
+        third = -(-len(backwards) // 3)
+        for i, start in enumerate(range(0, len(backwards), third)):
+            backwards.iloc[start : start + third].to_parquet(other / f"p{i}.parquet")
         again = sample_with_duckdb(
             str(other / "*.parquet"), _Model(), roles, 2000, min_per_group=30, seed=1
         )

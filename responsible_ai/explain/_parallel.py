@@ -150,7 +150,18 @@ class TreeShap:
         self.details: list[str] = []
 
     def _serial(self, matrix: np.ndarray) -> np.ndarray:
-        return np.asarray(self.explainer.shap_values(matrix, check_additivity=False))
+        """In this process, in chunks (a progress bar on long runs at a terminal)."""
+        starts = range(0, len(matrix), _MAX_CHUNK)
+        parts = (
+            np.asarray(
+                self.explainer.shap_values(matrix[at : at + _MAX_CHUNK], check_additivity=False)
+            )
+            for at in starts
+        )
+        found = list(_progress(parts, len(starts)))
+        if not found:
+            return np.asarray(self.explainer.shap_values(matrix, check_additivity=False))
+        return np.concatenate(found)
 
     def shap_values(self, matrix: np.ndarray) -> np.ndarray:
         """SHAP values of every row of ``matrix``, equal to one ``shap_values`` call."""
