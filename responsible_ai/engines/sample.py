@@ -172,8 +172,8 @@ def _duckdb_survivors(
         else f"(rai_quota + {_SIGMAS} * sqrt(rai_quota) + {_SPARE}) / rai_rows"
     )
     query = f"""
-        WITH keyed AS (SELECT {picked}, hash({int(seed)}, {picked}) AS rai_key FROM rai_source),
-        sizes AS (SELECT {groups}, count(*) AS rai_rows FROM keyed GROUP BY ALL),
+        WITH sizes AS (SELECT {groups}, count(*) AS rai_rows FROM rai_source GROUP BY ALL),
+        keyed AS (SELECT {picked}, hash({int(seed)}, {picked}) AS rai_key FROM rai_source),
         quotas AS (
             SELECT *, least(rai_rows, greatest(round({int(size)} * rai_rows / rai_total),
                                                {int(min_per_group)})) AS rai_quota
