@@ -104,8 +104,8 @@ def to_markdown(r: dict[str, Any], seconds: float) -> str:
             f"{r['theirs_n']:,} | {r['theirs_small']} |",
             "",
             f"The same rows written to 3 other files in reverse order give our sample back: "
-            f"{r['same_after_resplit']}. (DuckDB's reservoir with REPEATABLE is repeatable only "
-            "for the same files and one thread.)",
+            f"{r['same_after_resplit']}. (The reservoir sample is not stratified: group 'f' "
+            "gets what chance gives it.)",
             "",
         ]
     )
