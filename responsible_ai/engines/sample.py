@@ -87,21 +87,19 @@ def sample_columns(model: Any, columns: list[str], roles: DataRoles) -> tuple[li
 
 
 def _finish(
-    survivors: pd.DataFrame, strata: list[str], columns: list[str], text: bool
+    survivors: pd.DataFrame, strata: list[str], columns: list[str], text: bool, wanted: float
 ) -> tuple[pd.DataFrame, bool]:
-    """The smallest keys of each stratum, in key order; and whether a stratum came up short."""
+    """The smallest keys of each stratum, in key order; and whether the strata came up short of
+    the ``wanted`` rows (the sum of their quotas): then the caller reads them again in full."""
     if survivors.empty:
-        return survivors.reindex(columns=columns), False
+        return survivors.reindex(columns=columns), True
     ordered = survivors.sort_values([_KEY, *columns], kind="stable", na_position="last")
     if strata:
         rank = ordered.groupby(strata, dropna=False, sort=False).cumcount()
-        short = (ordered.groupby(strata, dropna=False)[_QUOTA].agg(["first", "size"])).pipe(
-            lambda t: bool((t["size"] < t["first"]).any())
-        )
     else:
         rank = pd.Series(range(len(ordered)), index=ordered.index)
-        short = len(ordered) < int(ordered[_QUOTA].iloc[0])
     kept = ordered.loc[rank.to_numpy() < ordered[_QUOTA].to_numpy(), columns].reset_index(drop=True)
+    short = len(kept) < wanted
     if text:  # CSV read as text by the engine: typed by pandas' CSV rules, as in memory
         from responsible_ai.engines.cube import infer_like_pandas
 
@@ -134,12 +132,13 @@ def sample_with_duckdb(
             columns, strata = sample_columns(model, list(source.columns), roles)
             source.create_view("rai_source")
             survivors = _duckdb_survivors(con, columns, strata, size, min_per_group, seed, 1.0)
-            frame, short = _finish(survivors, strata, columns, kind != "parquet")
+            wanted = float(survivors["rai_wanted"].iloc[0]) if len(survivors) else math.inf
+            frame, short = _finish(survivors, strata, columns, kind != "parquet", wanted)
             if short:  # read every row of the strata again: exact, slower
                 survivors = _duckdb_survivors(
                     con, columns, strata, size, min_per_group, seed, math.inf
                 )
-                frame, _short = _finish(survivors, strata, columns, kind != "parquet")
+                frame, _short = _finish(survivors, strata, columns, kind != "parquet", 0)
         finally:
             con.close()
     except duckdb.Error as exc:
@@ -179,7 +178,8 @@ def _duckdb_survivors(
                                                {int(min_per_group)})) AS rai_quota
             FROM (SELECT *, sum(rai_rows) OVER () AS rai_total FROM sizes)
         )
-        SELECT s.*, q.rai_quota, q.rai_total
+        SELECT s.*, q.rai_quota, q.rai_total,
+               (SELECT sum(rai_quota) FROM quotas) AS rai_wanted
         FROM keyed s JOIN quotas q ON {joined or "TRUE"}
         WHERE CAST(s.rai_key AS DOUBLE) < least(1.0, {share}) * 18446744073709551616.0
            OR {share} >= 1.0
@@ -222,8 +222,10 @@ def sample_with_spark(
                 _KEY, F.xxhash64(F.lit(int(seed)), *[_column(c) for c in columns])
             )
             renamed = {c: f"rai_stratum_{i}" for i, c in enumerate(strata)}
-            sizes = keyed.groupBy(*[_column(c).alias(renamed[c]) for c in strata]).agg(
-                F.count(F.lit(1)).alias("rai_rows")
+            sizes = (
+                keyed.groupBy(*[_column(c).alias(renamed[c]) for c in strata])
+                .agg(F.count(F.lit(1)).alias("rai_rows"))
+                .cache()  # one row per stratum, read three times
             )
             total = int(sizes.agg(F.sum("rai_rows")).first()[0] or 0)
             quota = F.least(
@@ -234,15 +236,25 @@ def sample_with_spark(
                 ),
             ).cast("long")
             quotas = sizes.withColumn(_QUOTA, quota)
+            wanted = float(quotas.agg(F.sum(_QUOTA)).first()[0] or 0)
             share = (F.col(_QUOTA) + _SIGMAS * F.sqrt(F.col(_QUOTA)) + _SPARE) / F.col("rai_rows")
             # xxhash64 is a signed 64-bit integer: uniform on [-2**63, 2**63).
             limit = F.lit(-(2.0**63)) + F.least(F.lit(1.0), share) * F.lit(2.0**64)
             condition = [keyed[_column_name(c)].eqNullSafe(quotas[renamed[c]]) for c in strata]
             joined = keyed.join(F.broadcast(quotas), on=condition or None, how="inner")
-            survivors = joined.where((share >= 1.0) | (F.col(_KEY).cast("double") < limit))
-            with warnings.catch_warnings():  # PySpark's notice about pandas 3: not the user's
-                warnings.simplefilter("ignore", FutureWarning)
-                picked = survivors.select(*[_column(c) for c in columns], _KEY, _QUOTA).toPandas()
+            kept = [*[_column(c) for c in columns], F.col(_KEY), F.col(_QUOTA)]
+
+            def collect(condition: Any, goal: float) -> tuple[pd.DataFrame, bool]:
+                with warnings.catch_warnings():  # PySpark's notice about pandas 3: not the user's
+                    warnings.simplefilter("ignore", FutureWarning)
+                    picked = joined.where(condition).select(*kept).toPandas()
+                picked.columns = [*columns, _KEY, _QUOTA]
+                return _finish(picked, strata, columns, kind in ("csv", "tsv"), goal)
+
+            drawn = (share >= 1.0) | (F.col(_KEY).cast("double") < limit)
+            sample, short = collect(drawn, wanted)
+            if short:  # read every row of the strata again: exact, slower
+                sample, _short = collect(F.lit(True), 0)
         except InputError:
             raise
         except Exception as exc:
@@ -250,14 +262,6 @@ def sample_with_spark(
                 str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
             )
             raise InputError(SAMPLE_FAILED.format(engine="Spark", reason=reason)) from None
-    picked.columns = [*columns, _KEY, _QUOTA]
-    sample, short = _finish(picked, strata, columns, kind in ("csv", "tsv"))
-    if short:
-        raise InputError(
-            SAMPLE_FAILED.format(
-                engine="Spark", reason="a stratum returned fewer rows than its quota"
-            )
-        )
     features = [c for c in columns if c in _features(model, columns, roles)]
     return EngineSample(sample, total, "Spark", strata, features)
 

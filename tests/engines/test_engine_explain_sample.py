@@ -141,3 +141,16 @@ def test_rai_check_with_a_model_on_duckdb(tmp_path: Path, capsys) -> None:
     assert code == 1  # the reference model fails the lending policy's equal-opportunity check
     assert "counted by DuckDB over 2 parquet file(s)" in printed
     assert "Rows: explained on a stratified sample of" in printed
+
+
+def test_a_stratum_the_filter_starved_is_read_again_in_full(tmp_path: Path, monkeypatch) -> None:
+    from responsible_ai.engines import sample
+
+    model, _data = german_model_and_decisions()
+    roles = DataRoles(target="credit", prediction="approved", sensitive=["sex", "age_group"])
+    path = _parquet(tmp_path)
+    usual = sample_with_duckdb(path, model, roles, 200, min_per_group=10, seed=3)
+    monkeypatch.setattr(sample, "_SIGMAS", -50.0)  # the key filter keeps (almost) nothing
+    starved = sample_with_duckdb(path, model, roles, 200, min_per_group=10, seed=3)
+    pd.testing.assert_frame_equal(starved.frame, usual.frame)
+    assert starved.rows_total == usual.rows_total == 1000
