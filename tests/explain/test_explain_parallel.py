@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
@@ -62,10 +64,29 @@ def test_few_rows_stay_in_this_process() -> None:
     assert exp.compute_details == ["TreeSHAP ran in this process (n_jobs 1, or few rows)"]
 
 
-def test_short_work_is_not_worth_workers() -> None:
+def test_short_work_is_not_worth_workers(monkeypatch) -> None:
+    # Whatever this machine's speed: rows estimated below the break-even stay in this process.
+    monkeypatch.setattr(_parallel, "FORK_BREAK_EVEN_SECONDS", 1e9)
+    monkeypatch.setattr(_parallel, "SPAWN_BREAK_EVEN_SECONDS", 1e9)
     frame = _data()
     exp = explain(_forest(frame), frame, ["sex"], features=NUMERIC, n_jobs=2, bootstrap=20)
     assert "less than starting worker processes pays for" in exp.compute_details[0]
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.integers(65, 260), jobs=st.integers(2, 3))
+def test_any_split_gives_the_values_of_one_call(always_parallel, rows: int, jobs: int) -> None:
+    from responsible_ai.explain._parallel import TreeShap
+
+    frame = _data(rows=260, seed=rows)
+    matrix = frame[NUMERIC].to_numpy()[:rows]
+    tree = TreeShap(_forest(frame), n_jobs=jobs)
+    split = tree.shap_values(matrix)
+    assert "worker processes" in tree.details[0]
+    whole = tree.explainer.shap_values(matrix, check_additivity=False)
+    assert np.array_equal(split, np.asarray(whole))
 
 
 def test_without_worker_processes_the_values_are_computed_here(
