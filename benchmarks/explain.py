@@ -80,6 +80,17 @@ def _seconds(function: Callable[[], Any], repeats: int = 1) -> float:
     return best
 
 
+def _interleaved(functions: list[Callable[[], Any]], repeats: int) -> list[float]:
+    """Best wall-clock time of each function, calling them in turn ``repeats`` times."""
+    best = [float("inf")] * len(functions)
+    for _ in range(repeats):
+        for position, function in enumerate(functions):
+            start = time.perf_counter()
+            function()
+            best[position] = min(best[position], time.perf_counter() - start)
+    return best
+
+
 def _rate(rows: int, seconds: float) -> float:
     return rows / seconds if seconds > 0 else float("inf")
 
@@ -142,19 +153,36 @@ def run(
                 jobs: int = 1,
             ) -> None:
                 out["explainer"] = choose_explainer(m, FEATURES, b, 1, n_jobs=jobs)
-                out["attribution"] = out["explainer"].compute(r)
+                out["attribution"] = out[jobs] = out["explainer"].compute(r)
+                out[f"details-{jobs}"] = out["explainer"].details
 
             row: dict[str, Any] = {"model": name, "rows": size}
             # Warm up both sides on a few rows first: first calls pay one-off import costs.
             ours_only(r=rows.iloc[:10])
             repeats = 2 if size <= 1000 else 1
-            row["ours_shap"] = _rate(size, _seconds(ours_only, repeats))
-            attribution = box["attribution"]
+            n_same = min(size, 1000)
+            if is_pipeline:
+                final, encoded = model[-1], model[:-1].transform(X.iloc[:n_same])
+                same = lambda f=final, z=encoded: shap.TreeExplainer(f).shap_values(z)  # noqa: E731
+            elif box["explainer"].name == "LinearExplainer":
+                same = lambda m=model, x=X.iloc[:n_same], b=background: (  # noqa: E731
+                    shap.LinearExplainer(m, b).shap_values(x)
+                )
+            else:
+                same = lambda m=model, x=X.iloc[:n_same]: shap.TreeExplainer(m).shap_values(x)  # noqa: E731
+            same()
+            # The three sides in turn, best of `repeats` each: load drifts hit all of them.
+            serial_s, parallel_s, same_s = _interleaved(
+                [ours_only, lambda: ours_only(jobs=cores), same], repeats
+            )
+            row["ours_shap"] = _rate(size, serial_s)
+            row["ours_parallel"] = _rate(size, parallel_s)
+            row["shap_same"] = _rate(n_same, same_s)
+            attribution = box[1]
             row["explainer"] = box["explainer"].name
             # Every core (worker processes for TreeSHAP, threads for LightGBM): same values.
-            row["ours_parallel"] = _rate(size, _seconds(lambda: ours_only(jobs=cores), repeats))
-            row["parallel_how"] = "; ".join(box["explainer"].details) or "one process (numpy)"
-            assert np.array_equal(box["attribution"].values, attribution.values)
+            row["parallel_how"] = "; ".join(box[f"details-{cores}"]) or "one process (numpy)"
+            assert np.array_equal(box[cores].values, attribution.values)
             row["additivity"] = float(
                 np.abs(attribution.values.sum(1) + attribution.base - attribution.output).max()
             )
@@ -165,18 +193,6 @@ def run(
                     )
                 )
                 row["ours_full"] = _rate(size, seconds)
-            n_same = min(size, 1000)
-            if is_pipeline:
-                final, encoded = model[-1], model[:-1].transform(X.iloc[:n_same])
-                same = lambda f=final, z=encoded: shap.TreeExplainer(f).shap_values(z)  # noqa: E731
-            elif row["explainer"] == "LinearExplainer":
-                same = lambda m=model, x=X.iloc[:n_same], b=background: (  # noqa: E731
-                    shap.LinearExplainer(m, b).shap_values(x)
-                )
-            else:
-                same = lambda m=model, x=X.iloc[:n_same]: shap.TreeExplainer(m).shap_values(x)  # noqa: E731
-            same()
-            row["shap_same"] = _rate(n_same, _seconds(same, repeats))
             row["shap_same_rows"] = n_same
             if is_pipeline:
                 n = min(size, agnostic_cap)
