@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["AUTO_DUCKDB_BYTES", "choose_engine"]
 
 #: Files (summed) at least this large are counted by DuckDB when it is installed and the policy
-#: needs only decision counts: pandas would need several times their size in memory.
+#: needs only counts and score sums: pandas would need several times their size in memory.
 AUTO_DUCKDB_BYTES = 1 << 30
 
 UNKNOWN_ENGINE = "unknown engine {name!r}; choose one of {choices}"
@@ -29,9 +29,25 @@ NEEDS_COLUMN_PREDICTIONS = (
     "rows in memory: add a prediction column (--prediction) or drop --engine duckdb (a model is "
     "taken with the predictions when the policy has explain.* checks, to explain a sample)"
 )
+NEEDS_TABLE = (
+    "the sql engine reads a table of the database: give DATA as a table or view name "
+    "(schema.table for another schema); to audit a query, create a view of it"
+)
+SQL_NEEDS_COLUMN_PREDICTIONS = (
+    "the sql engine counts predictions stored in the table; a model's predictions need the "
+    "rows in memory: add a prediction column (--prediction) or drop --engine sql"
+)
 NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the {engine} engine does not bring back; "
-    "use --engine pandas, or a policy of decision-count fairness metrics"
+    "use --engine pandas, or a policy of fairness metrics from counts and score sums (not ROC "
+    "AUC, the scoring rate, explanations or privacy)"
+)
+
+# A table cannot be read by the pandas engine: the alternative is reading it into a DataFrame.
+SQL_NEEDS_ROWS = (
+    "check {check!r} ({metric}) needs each row, which the sql engine does not bring back; "
+    "audit the rows in memory (audit(pandas.read_sql_table(...), ...)), or use a policy of "
+    "decision-count fairness metrics"
 )
 
 
@@ -39,6 +55,8 @@ NEEDS_MODEL = (
     "check {check!r} ({metric}) explains a model: give it (--model) and the {engine} engine "
     "explains a stratified sample of explain.engine_sample_size rows, or use --engine pandas"
 )
+#: Engines that collect a sample of rows for the explain.* checks (engines/sample.py).
+SAMPLING_ENGINES = ("duckdb", "spark")
 
 
 def _explains(policy: Policy) -> bool:
@@ -46,18 +64,44 @@ def _explains(policy: Policy) -> bool:
 
 
 def _counts_only_problem(policy: Policy, engine: str = "duckdb", model: Any = None) -> str | None:
-    """What the engine cannot audit; explanations run on a sample when there is a model."""
-    from responsible_ai.fairness.parquet import _from_prediction_counts
+    """The first check the engine cannot compute from its counts and score sums, or None.
 
+    On DuckDB and Spark the explain.* checks run on a sample, when there is a model to explain.
+    """
+    from responsible_ai.fairness.parquet import _from_prediction_counts
+    from responsible_ai.fairness.score_sums import from_sums
+
+    message = SQL_NEEDS_ROWS if engine == "sql" else NEEDS_ROWS
     for check in policy.checks:
-        if not check.enabled or _from_prediction_counts(check.metric):
+        # The sql engine counts decisions only: score sums are not pushed down to databases yet.
+        computable = _from_prediction_counts if engine == "sql" else from_sums
+        if not check.enabled or computable(check.metric):
             continue
-        if check.metric.startswith("explain."):
+        if check.metric.startswith("explain.") and engine in SAMPLING_ENGINES:
             if model is None:
                 return NEEDS_MODEL.format(check=check.id, metric=check.metric, engine=engine)
             continue
-        return NEEDS_ROWS.format(check=check.id, metric=check.metric, engine=engine)
+        return message.format(check=check.id, metric=check.metric, engine=engine)
     return None
+
+
+def _refuse_rows(
+    policy: Policy,
+    roles_given: list[Any],
+    engine: str,
+    model: Any = None,
+    model_refused: str = "",
+) -> None:
+    """Refuse what an engine that brings back only counts cannot do: a model, role arrays, a
+    check that needs each row."""
+    explained = engine in SAMPLING_ENGINES and _explains(policy)  # the model explains a sample
+    if model is not None and model_refused and not explained:
+        raise InputError(model_refused)
+    if any(role is not None and not isinstance(role, str) for role in roles_given):
+        raise InputError(f"the {engine} engine takes roles as column names, not arrays")
+    problem = _counts_only_problem(policy, engine, model)
+    if problem is not None:
+        raise InputError(problem)
 
 
 def _total_bytes(data: Any) -> int:
@@ -73,12 +117,13 @@ def _total_bytes(data: Any) -> int:
 def choose_engine(
     data: Any, policy: Policy, model: Any, roles_given: list[Any], requested: str | None
 ) -> str | None:
-    """``"duckdb"``, ``"pandas"`` (Parquet streamed in batches) or None (in memory).
+    """``"duckdb"``, ``"spark"``, ``"sql"``, ``"pandas"`` (Parquet streamed in batches) or None
+    (in memory).
 
     Raises
     ------
     InputError
-        An unknown engine, or DuckDB asked for what it cannot do (with the alternative).
+        An unknown engine, or an engine asked for what it cannot do (with the alternative).
     """
     from responsible_ai.fairness.parquet import streams
 
@@ -92,22 +137,17 @@ def choose_engine(
             raise InputError(f"a Spark DataFrame is counted by Spark, not by {requested}")
         if not (is_path or is_spark_frame(data)):
             raise InputError("the spark engine reads files or a Spark DataFrame")
-        if any(role is not None and not isinstance(role, str) for role in roles_given):
-            raise InputError("the spark engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy, "spark", model)
-        if problem is not None:
-            raise InputError(problem)
+        _refuse_rows(policy, roles_given, "spark", model)  # a model predicts on the executors
         return "spark"
+    if requested == "sql":
+        if not isinstance(data, str):
+            raise InputError(NEEDS_TABLE)
+        _refuse_rows(policy, roles_given, "sql", model, SQL_NEEDS_COLUMN_PREDICTIONS)
+        return "sql"
     if requested == "duckdb":
         if not is_path:
             raise InputError(NEEDS_FILES)
-        if model is not None and not _explains(policy):
-            raise InputError(NEEDS_COLUMN_PREDICTIONS)
-        if any(role is not None and not isinstance(role, str) for role in roles_given):
-            raise InputError("the duckdb engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy, "duckdb", model)
-        if problem is not None:
-            raise InputError(problem)
+        _refuse_rows(policy, roles_given, "duckdb", model, NEEDS_COLUMN_PREDICTIONS)
         return "duckdb"
     streamed = streams(data, policy, model, roles_given)
     if (
