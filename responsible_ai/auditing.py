@@ -129,7 +129,7 @@ def audit(
     if chosen is not None:
         given = {"prediction": prediction, "target": target, "score": score}
         given |= {"sensitive": sensitive, "positive_label": positive_label}
-        if chosen == "spark" and isinstance(model, str | os.PathLike):
+        if chosen in ("spark", "duckdb") and isinstance(model, str | os.PathLike):
             from responsible_ai.models import load_model
 
             given["model_path"] = str(model)
@@ -218,33 +218,44 @@ def _audit_streamed(
         overrides["positive_label"] = given["positive_label"]
     roles = active.data.model_copy(update=overrides)
     bys = groupings(active, list(roles.sensitive))
+    model, sample = given.get("model"), None
     if engine == "duckdb":
         from responsible_ai.engines.duckdb_engine import count_with_duckdb
+        from responsible_ai.engines.sample import explain_sample
 
         prepared, counts = count_with_duckdb(data, roles, bys, active)
+        sample = explain_sample(data, engine, model, roles, active)
     elif engine == "sql":
         from responsible_ai.engines.sql_engine import count_with_sql
 
         prepared, counts = count_with_sql(str(data), roles, bys, url=given.get("url"))
     elif engine == "spark":
+        from responsible_ai.engines.sample import explain_sample, spark_session_for_run
         from responsible_ai.engines.spark_engine import count_with_spark
 
-        model = given.get("model")
         if model is not None:
             roles = roles.model_copy(update={"prediction": None})
-        prepared, counts = count_with_spark(data, roles, bys, model=model, policy=active)
-        if model is not None:
-            from responsible_ai.hashing import sha256_file, sha256_object
-
-            path = given.get("model_path")
-            prepared.model_source = {
-                "path": path,
-                "sha256": sha256_file(path) if path else sha256_object(model),
-                "type": f"{type(model).__module__}.{type(model).__qualname__}",
-            }
+        with spark_session_for_run():  # one session for the counts and the sample
+            prepared, counts = count_with_spark(data, roles, bys, model=model, policy=active)
+            sample = explain_sample(data, engine, model, roles, active)
     else:
         prepared, counts = prepare_streamed(Path(str(data)), roles, bys, policy=active)
+    if engine in ("duckdb", "spark") and model is not None:
+        from responsible_ai.hashing import sha256_file, sha256_object
+
+        path = given.get("model_path")
+        prepared.model = model
+        prepared.model_source = {
+            "path": path,
+            "sha256": sha256_file(path) if path else sha256_object(model),
+            "type": f"{type(model).__module__}.{type(model).__qualname__}",
+        }
+        if sample is not None:
+            prepared.model_source["features"] = sample.features
+            prepared.notes += sample.notes
     context = AuditContext(prepared, active)
+    if sample is not None:  # explain.* checks explain these rows (explain/checks.py)
+        context.cached("explain.engine_sample", _constant(sample))
     for key, value in counts.items():
         context.cached(key, _constant(value))
     return _report(context, loaded, started)
