@@ -46,6 +46,7 @@ def audit(
     submit: bool | str = False,
     data_name: str | None = None,
     engine: str | None = None,
+    train: pd.DataFrame | PathLike | None = None,
 ) -> Report:
     """Audit a model (or its predictions) on data against a policy.
 
@@ -83,6 +84,9 @@ def audit(
         DuckDB for a folder, a glob or files of 1 GiB and more when it is installed and the
         policy needs decision counts only; Spark for a Spark DataFrame (the active session;
         ``$RAI_SPARK_MASTER`` or ``local[2]`` for files); else pandas.
+    train : DataFrame or path, optional
+        The model's training data, for membership inference and the poisoning screen; overrides
+        ``data.train`` of the policy.
 
     Returns
     -------
@@ -165,6 +169,15 @@ def audit(
         group_columns=_grouping_columns(active),
         data_name=data_name,
     )
+    if train is not None or roles.train is not None:
+        from responsible_ai.robustness.training import load_training_data
+
+        needed = list((prepared.model_source or {}).get("features", [])) + [
+            c for c in [roles.target] if c is not None
+        ]
+        prepared.train, prepared.train_source = load_training_data(
+            train, roles.train, loaded.path, needed
+        )
     report = _report(AuditContext(prepared, active), loaded, started)
     return _submitted(report, submit, loaded, data)
 
@@ -316,7 +329,7 @@ def _inputs(prepared: AuditData, loaded: LoadedPolicy) -> dict[str, Any]:
         "data": prepared.source,
         "policy": {"path": str(loaded.path), "sha256": loaded.sha256} if loaded.path else None,
         "model": prepared.model_source,
-    }
+    } | ({"train": prepared.train_source} if prepared.train_source else {})
 
 
 def _roles(prepared: AuditData) -> dict[str, Any]:
@@ -333,7 +346,8 @@ def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {"python": platform.python_version()}
-    for name in ("responsible-ai", "numpy", "pandas", "scikit-learn", "fairlearn", "scipy"):
+    names = ("responsible-ai", "numpy", "pandas", "scikit-learn", "fairlearn", "scipy")
+    for name in (*names, "adversarial-robustness-toolbox"):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:
