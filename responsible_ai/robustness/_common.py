@@ -82,17 +82,18 @@ def model_view(context: AuditContext) -> ModelView:
     return ModelView(data.model, list(data.model_source["features"]), data.roles.positive_label)
 
 
-def sample_index(context: AuditContext, rows: int, salt: int = 0) -> pd.Index:
-    """A seeded sample of about ``rows`` rows of the audited data, stratified by sensitive group."""
-    settings = context.policy.robustness
+def sample_index(
+    context: AuditContext, rows: int, salt: int = 0, min_per_group: int | None = None
+) -> pd.Index:
+    """A seeded sample of about ``rows`` rows of the audited data, stratified by sensitive group.
+
+    Each group gets at least ``min_per_group`` rows (default ``robustness.min_rows_per_group``).
+    """
+    floor = context.policy.robustness.min_rows_per_group if min_per_group is None else min_per_group
     frame = context.data.frame
     strata = [c for c in context.data.sensitive if c in frame.columns]
     return stratified_sample(
-        frame,
-        strata,
-        rows,
-        min_per_group=min(settings.min_rows_per_group, rows),
-        random_state=context.seed + salt,
+        frame, strata, rows, min_per_group=min(floor, rows), random_state=context.seed + salt
     )
 
 

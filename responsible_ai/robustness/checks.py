@@ -226,7 +226,7 @@ def evasion_for(context: AuditContext) -> EvasionResult:
         return evade(
             view,
             frame,
-            sample_index(context, settings.evasion_rows, salt=1),
+            sample_index(context, settings.evasion_rows, salt=1, min_per_group=1),
             numeric,
             attack=settings.evasion_attack,
             queries=settings.evasion_queries,

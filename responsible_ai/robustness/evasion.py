@@ -119,7 +119,10 @@ def evade(
     flipped = np.zeros(len(sample), dtype=bool)
     size = np.full(len(sample), np.inf)
     used = np.zeros(len(sample), dtype=int)
-    np.random.seed(random_state)  # ART draws from numpy's global generator
+    # ART draws its noise from numpy's global generator, and its random starting points from an
+    # unseeded one: seed the first, and draw the starting points here, seeded, in one batch.
+    np.random.seed(random_state)
+    rng = np.random.default_rng(random_state)
     for position, label in enumerate(progress(sample, "attacking", len(sample))):
         row = inputs.loc[[label]].reset_index(drop=True)
         row[numeric] = row[numeric].astype(float)
@@ -128,10 +131,16 @@ def evade(
             model, input_shape=(len(numeric),), nb_classes=2, clip_values=(0.0, 1.0)
         )
         start = ((as_float.loc[[label]].to_numpy() - low) / span).astype(np.float32)
+        before = model(start)[0, 1] > 0.5
+        candidates = rng.uniform(0, 1, (_init_size(queries), len(numeric))).astype(np.float32)
+        flips = np.flatnonzero((model(candidates)[:, 1] > 0.5) != before)
+        if not len(flips):  # no starting point flips the decision: nothing to refine
+            used[position] = model.queries
+            continue
+        closest = flips[np.argmin(np.linalg.norm(candidates[flips] - start, axis=1))]
         runner = _attack(evasion, classifier, attack, iterations, queries)
-        adversarial = runner.generate(start)
+        adversarial = runner.generate(start, x_adv_init=candidates[[closest]])
         used[position] = model.queries
-        before = view.decide(model.to_frame(start.astype(float)), aligned=True)[0]
         after = view.decide(model.to_frame(adversarial.astype(float)), aligned=True)[0]
         if before != after:
             flipped[position] = True
