@@ -141,7 +141,9 @@ def perturbation_flip_rate(
         column: _group_table(shares, group_labels(frame, [column]), context)
         for column in context.data.sensitive
     }
-    return Measurement(float(shares.mean()), evidence, interval=_interval(shares.to_numpy(), context))
+    return Measurement(
+        float(shares.mean()), evidence, interval=_interval(shares.to_numpy(), context)
+    )
 
 
 def _gap(values: np.ndarray) -> float:
@@ -173,9 +175,7 @@ def counterfactual_for(context: AuditContext, by: list[str]) -> CounterfactualRe
     def compute() -> CounterfactualResult:
         view = model_view(context)
         frame = context.data.frame
-        proxies = detected_proxies(
-            frame, view.features, by, context.policy.explain.proxy_threshold
-        )
+        proxies = detected_proxies(frame, view.features, by, context.policy.explain.proxy_threshold)
         sample = sample_index(context, context.policy.robustness.sample_size)
         return counterfactual_flips(view, frame, sample, by, proxies, context.seed)
 
@@ -263,9 +263,7 @@ def _evasion_evidence(result: EvasionResult, limit: float) -> dict[str, Any]:
     }
 
 
-def evasion_success_rate(
-    context: AuditContext, check: Check, by: list[str] | None
-) -> Measurement:
+def evasion_success_rate(context: AuditContext, check: Check, by: list[str] | None) -> Measurement:
     """Share of attacked rows whose decision the attack flips within the perturbation budget."""
     result = evasion_for(context)
     settings = context.policy.robustness
@@ -378,13 +376,12 @@ def poisoning_suspect_share(
     result = poisoning_for(context)
     own = result.own_label_probability
     suspects = own[own < result.threshold].sort_values()
+    top = suspects.head(_SUSPECTS_SHOWN)
     shown = [
-        {
-            "training_row": int(index) if isinstance(index, int | np.integer) else str(index),
-            "label": str(result.labels.loc[index]),
-            "own_label_probability": float(value),
-        }
-        for index, value in suspects.head(_SUSPECTS_SHOWN).items()
+        {"training_row": int(index), "label": str(label), "own_label_probability": float(value)}
+        for index, label, value in zip(
+            top.index, result.labels.loc[top.index], top.to_numpy(), strict=True
+        )
     ]
     evidence = {
         "screened_rows": len(own),

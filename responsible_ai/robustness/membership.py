@@ -39,6 +39,7 @@ _ROC_POINTS = 50
 
 def held_out_rows(frame: pd.DataFrame, train: pd.DataFrame, columns: list[str]) -> pd.Index:
     """Rows of ``frame`` whose ``columns`` match no row of ``train``."""
+
     def keys(data: pd.DataFrame) -> pd.Series:
         return pd.util.hash_pandas_object(data[columns].astype(str), index=False)
 
@@ -87,9 +88,7 @@ def membership_inference(
     def unused(x: np.ndarray) -> np.ndarray:  # the attack reads the predictions given to it
         raise AssertionError("membership inference must not query the model")
 
-    classifier = estimators.BlackBoxClassifier(
-        unused, input_shape=(1,), nb_classes=len(classes)
-    )
+    classifier = estimators.BlackBoxClassifier(unused, input_shape=(1,), nb_classes=len(classes))
     attack = inference.MembershipInferenceBlackBox(
         classifier, input_type="prediction", attack_model_type=attack_model
     )
@@ -119,7 +118,9 @@ def membership_inference(
     )
     fpr, tpr, _ = roc_curve(truth, scores)
     keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), _ROC_POINTS)).astype(int))
-    roc = [{"false_positive_rate": float(fpr[i]), "true_positive_rate": float(tpr[i])} for i in keep]
+    roc = [
+        {"false_positive_rate": float(fpr[i]), "true_positive_rate": float(tpr[i])} for i in keep
+    ]
     return MembershipResult(
         auc=auc,
         interval=interval,

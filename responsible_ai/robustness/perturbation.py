@@ -66,7 +66,9 @@ class Perturber:
             noisy = rows[column].to_numpy(dtype=float) + rng.normal(0, self.noise_scale * spread, n)
             noisy = np.clip(noisy, low, high)
             if integer:
-                out[column] = np.round(noisy).astype(rows[column].dtype)
+                out[column] = pd.Series(np.round(noisy), index=rows.index).astype(
+                    rows[column].dtype
+                )
             else:
                 out[column] = noisy
         for column, (levels, frequency) in self.categorical.items():

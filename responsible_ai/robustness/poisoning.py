@@ -58,8 +58,9 @@ def screen_training_data(
     labels = train[target]
     text = labels.astype(str).to_numpy()
     smallest = int(pd.Series(text).value_counts().min())
-    folds = StratifiedKFold(n_splits=min(_FOLDS, max(2, smallest)), shuffle=True,
-                            random_state=random_state)
+    folds = StratifiedKFold(
+        n_splits=min(_FOLDS, max(2, smallest)), shuffle=True, random_state=random_state
+    )
     own = np.full(len(train), np.nan)
     for fit_rows, score_rows in folds.split(inputs, text):
         model = clone(estimator).fit(inputs.iloc[fit_rows], labels.iloc[fit_rows])

@@ -67,7 +67,9 @@ def load_training_data(
         return None, None
     if path is not None:
         if not path.is_file():
-            raise InputError(f"training data file {str(path)!r} does not exist (data.train, --train)")
+            raise InputError(
+                f"training data file {str(path)!r} does not exist (data.train, --train)"
+            )
         frame = read_table(path)
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]
