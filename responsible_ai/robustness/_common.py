@@ -136,9 +136,9 @@ def wilson_interval(successes: int, trials: int, confidence: float) -> dict[str,
     rate = successes / trials
     centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
     half = z / (1 + z * z / trials) * np.sqrt(rate * (1 - rate) / trials + z * z / (4 * trials**2))
-    return {
-        "low": float(max(0.0, centre - half)),
-        "high": float(min(1.0, centre + half)),
+    return {  # exact at the ends: no rounding error outside [0, 1] or past the estimate
+        "low": 0.0 if successes == 0 else float(max(0.0, centre - half)),
+        "high": 1.0 if successes == trials else float(min(1.0, centre + half)),
         "confidence": confidence,
         "method": "Wilson score interval",
     }

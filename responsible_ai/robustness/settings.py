@@ -49,7 +49,8 @@ class RobustnessSettings(Strict):
     evasion_rows: int = Field(
         20,
         ge=1,
-        description="Rows the evasion attack tries to flip (stratified, seeded sample).",
+        description="Rows the evasion attack tries to flip (stratified, seeded sample; each "
+        "sensitive group gets at least one, so a few more with many small groups).",
     )
     evasion_attack: Literal["hopskipjump", "boundary"] = Field(
         "hopskipjump",
@@ -79,7 +80,7 @@ class RobustnessSettings(Strict):
         "forest, gradient boosting, logistic regression, decision tree, k nearest neighbours.",
     )
     poisoning_threshold: float = Field(
-        0.05,
+        0.1,
         gt=0.0,
         lt=0.5,
         description="A training record is a poisoning suspect when models fitted without it "
