@@ -46,9 +46,7 @@ def test_more_queries_give_more_iterations() -> None:
 
 
 def test_boundary_attack_runs(german_split) -> None:
-    policy = security_policy(
-        EVADE, evasion_rows=3, evasion_queries=60, evasion_attack="boundary"
-    )
+    policy = security_policy(EVADE, evasion_rows=3, evasion_queries=60, evasion_attack="boundary")
     finding = audit(german_split["held_out"], policy, model=german_split["smooth"]).checks[0]
     assert finding.status in ("pass", "fail"), finding.message
     assert finding.evidence["attack"] == "boundary"
@@ -64,7 +62,10 @@ def test_a_model_without_numeric_inputs_cannot_be_evaded_is_an_error(german_spli
     columns = ["purpose", "savings", "housing"]
     model = Pipeline(
         [
-            ("prepare", ColumnTransformer([("c", OneHotEncoder(handle_unknown="ignore"), columns)])),
+            (
+                "prepare",
+                ColumnTransformer([("c", OneHotEncoder(handle_unknown="ignore"), columns)]),
+            ),
             ("model", LogisticRegression()),
         ]
     ).fit(train[columns], train["credit"])

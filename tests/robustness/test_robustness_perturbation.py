@@ -61,7 +61,9 @@ def test_a_constant_model_never_flips(german) -> None:
 
 
 def test_a_threshold_on_a_noisy_feature_flips_and_says_how(german) -> None:
-    report = audit(german, security_policy(STABLE, repeats=3), model=_fit("amount", german, FEATURES))
+    report = audit(
+        german, security_policy(STABLE, repeats=3), model=_fit("amount", german, FEATURES)
+    )
     finding = report.checks[0]
     assert finding.status == "fail"
     assert 0.05 < finding.value < 0.5
