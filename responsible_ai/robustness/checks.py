@@ -120,10 +120,9 @@ def _group_table(
         table.append(
             {
                 "group": str(group),
-                "rows": len(values),
+                "count": len(values),
                 "flip_rate": float(values.mean()),
-                "ci_low": interval["low"],
-                "ci_high": interval["high"],
+                "flip_rate_ci": [interval["low"], interval["high"]],
             }
         )
     return table
@@ -203,6 +202,7 @@ def counterfactual_flip_rate(context: AuditContext, check: Check, by: list[str])
             "ci_high": interval["high"],
             "by_group": _group_table(shares, result.groups, context),
         }
+    evidence["groups"] = evidence[params.change]["by_group"]  # the table reports show
     if not result.attribute_in_model:
         evidence["note"] = f"the model does not take {', '.join(by)}: only proxies can flip"
     chosen = variants[params.change]
