@@ -21,6 +21,7 @@ __all__ = [
     "bootstrap_interval",
     "group_labels",
     "model_view",
+    "perturbable_features",
     "progress",
     "sample_index",
     "wilson_interval",
@@ -80,6 +81,11 @@ def model_view(context: AuditContext) -> ModelView:
     if data.model is None or data.model_source is None:
         raise ValueError(NO_MODEL)
     return ModelView(data.model, list(data.model_source["features"]), data.roles.positive_label)
+
+
+def perturbable_features(context: AuditContext, features: list[str]) -> list[str]:
+    """The model features an attack or perturbation may change: all but the sensitive ones."""
+    return [f for f in features if f not in context.data.sensitive]
 
 
 def sample_index(

@@ -12,6 +12,7 @@ from responsible_ai.checker.registry import MetricSpec, register
 __all__ = ["ROBUSTNESS_METRICS"]
 
 _CHECKS = "responsible_ai.robustness.checks"
+_ATTACKS = "responsible_ai.robustness.attack_checks"
 _MODEL = frozenset({"model"})
 _MODEL_TARGET = frozenset({"model", "target"})
 
@@ -43,7 +44,7 @@ ROBUSTNESS_METRICS: tuple[MetricSpec, ...] = (
         id="robustness.evasion_success_rate",
         summary="Share of attacked rows whose decision ART's black-box attack flips within the "
         "query and perturbation budgets (robustness: section).",
-        compute=f"{_CHECKS}:evasion_success_rate",
+        compute=f"{_ATTACKS}:evasion_success_rate",
         needs=_MODEL,
         grouped=False,
     ),
@@ -51,7 +52,7 @@ ROBUSTNESS_METRICS: tuple[MetricSpec, ...] = (
         id="robustness.evasion_median_perturbation",
         summary="Median size (L2, in standard deviations) of the smallest flipping change the "
         "evasion attack found per row.",
-        compute=f"{_CHECKS}:evasion_median_perturbation",
+        compute=f"{_ATTACKS}:evasion_median_perturbation",
         needs=_MODEL,
         grouped=False,
     ),
@@ -59,7 +60,7 @@ ROBUSTNESS_METRICS: tuple[MetricSpec, ...] = (
         id="privacy.membership_inference_advantage",
         summary="ART black-box membership inference: AUC - 0.5 of telling training records "
         "(data.train) from held-out ones by the model's outputs.",
-        compute=f"{_CHECKS}:membership_inference_advantage",
+        compute=f"{_ATTACKS}:membership_inference_advantage",
         needs=_MODEL_TARGET,
         grouped=False,
     ),
@@ -67,7 +68,7 @@ ROBUSTNESS_METRICS: tuple[MetricSpec, ...] = (
         id="robustness.poisoning_suspect_share",
         summary="Share of training records (data.train) whose label refitted models give a "
         "probability below robustness.poisoning_threshold; suspects listed.",
-        compute=f"{_CHECKS}:poisoning_suspect_share",
+        compute=f"{_ATTACKS}:poisoning_suspect_share",
         needs=_MODEL_TARGET,
         grouped=False,
     ),
