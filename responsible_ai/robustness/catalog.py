@@ -7,9 +7,26 @@ confidentiality), the counterfactual flip test and the robustness gap are ``fair
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from responsible_ai.checker.registry import MetricSpec, register
 
-__all__ = ["ROBUSTNESS_METRICS"]
+__all__ = ["ROBUSTNESS_METRICS", "CounterfactualParams"]
+
+
+class CounterfactualParams(BaseModel):
+    """Parameters of ``fairness.counterfactual_flip_rate``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    change: str = Field(
+        "attribute_and_proxies",
+        pattern="^(attribute|attribute_and_proxies)$",
+        description="What the counterfactual changes: the sensitive attribute only, or the "
+        "attribute and its detected proxies together (the value the check decides on; the "
+        "evidence always has both).",
+    )
+
 
 _CHECKS = "responsible_ai.robustness.checks"
 _ATTACKS = "responsible_ai.robustness.attack_checks"
@@ -38,7 +55,7 @@ ROBUSTNESS_METRICS: tuple[MetricSpec, ...] = (
         "detected proxies) is changed to another group's.",
         compute=f"{_CHECKS}:counterfactual_flip_rate",
         needs=_MODEL,
-        params="responsible_ai.robustness.checks:CounterfactualParams",
+        params="responsible_ai.robustness.catalog:CounterfactualParams",
     ),
     MetricSpec(
         id="robustness.evasion_success_rate",

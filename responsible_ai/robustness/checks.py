@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
 from responsible_ai.checker.findings import Measurement
 from responsible_ai.robustness._common import (
@@ -20,6 +19,7 @@ from responsible_ai.robustness._common import (
     perturbable_features,
     sample_index,
 )
+from responsible_ai.robustness.catalog import CounterfactualParams
 from responsible_ai.robustness.counterfactual import (
     CounterfactualResult,
     counterfactual_flips,
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUDGET_NOTE",
-    "CounterfactualParams",
     "counterfactual_flip_rate",
     "counterfactual_for",
     "perturbation_flip_rate",
@@ -45,20 +44,6 @@ BUDGET_NOTE = (
     "a pass means no attack was found within this budget, not that the model is secure; raise "
     "the robustness: budgets to look harder"
 )
-
-
-class CounterfactualParams(BaseModel):
-    """Parameters of ``fairness.counterfactual_flip_rate``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    change: str = Field(
-        "attribute_and_proxies",
-        pattern="^(attribute|attribute_and_proxies)$",
-        description="What the counterfactual changes: the sensitive attribute only, or the "
-        "attribute and its detected proxies together (the value the check decides on; the "
-        "evidence always has both).",
-    )
 
 
 def _interval(values: np.ndarray, context: AuditContext, statistic: Any = np.mean) -> Any:
