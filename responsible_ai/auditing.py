@@ -48,6 +48,7 @@ def audit(
     data_name: str | None = None,
     engine: str | None = None,
     url: Any = None,
+    train: pd.DataFrame | PathLike | None = None,
 ) -> Report:
     """Audit a model (or its predictions) on data against a policy.
 
@@ -91,6 +92,9 @@ def audit(
         The database of ``engine="sql"`` (default ``$RAI_SQL_URL``), e.g.
         ``postgresql://user@host/db`` with the password in ``$PGPASSWORD``; its password is
         never shown (see :mod:`responsible_ai.engines.sql_engine`).
+    train : DataFrame or path, optional
+        The model's training data, for membership inference and the poisoning screen; overrides
+        ``data.train`` of the policy.
 
     Returns
     -------
@@ -177,6 +181,15 @@ def audit(
         group_columns=_grouping_columns(active),
         data_name=data_name,
     )
+    if train is not None or roles.train is not None:
+        from responsible_ai.robustness.training import load_training_data
+
+        needed = list((prepared.model_source or {}).get("features", [])) + [
+            c for c in [roles.target] if c is not None
+        ]
+        prepared.train, prepared.train_source = load_training_data(
+            train, roles.train, loaded.path, needed
+        )
     report = _report(AuditContext(prepared, active), loaded, started)
     return _submitted(report, submit, loaded, data)
 
@@ -343,7 +356,7 @@ def _inputs(prepared: AuditData, loaded: LoadedPolicy) -> dict[str, Any]:
         "data": prepared.source,
         "policy": {"path": str(loaded.path), "sha256": loaded.sha256} if loaded.path else None,
         "model": prepared.model_source,
-    }
+    } | ({"train": prepared.train_source} if prepared.train_source else {})
 
 
 def _roles(prepared: AuditData) -> dict[str, Any]:
@@ -360,7 +373,8 @@ def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {"python": platform.python_version()}
-    for name in ("responsible-ai", "numpy", "pandas", "scikit-learn", "fairlearn", "scipy"):
+    names = ("responsible-ai", "numpy", "pandas", "scikit-learn", "fairlearn", "scipy")
+    for name in (*names, "adversarial-robustness-toolbox"):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:

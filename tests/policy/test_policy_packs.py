@@ -26,6 +26,7 @@ PACKS = [
     "gdpr-pseudonymisation",
     "german-credit-lending",
     "k-anonymous-release",
+    "model-security",
     "monitoring",
     "nyc-ll144-bias-audit",
 ]
