@@ -114,7 +114,13 @@ def finish_pass(counted: CountsPass, roles: DataRoles) -> tuple[AuditData, dict[
         weight=np.zeros(0) if roles.weight else None,
         notes=notes,
         prediction_problem=decisions.problem,
-        source={**counted.source, "rows": counted.rows + counted.dropped, "streamed": True},
+        # The columns read, counted the same way on every engine.
+        source={
+            **counted.source,
+            "columns": len(counted.columns),
+            "rows": counted.rows + counted.dropped,
+            "streamed": True,
+        },
     )
     cache: dict[Hashable, Any] = {
         ("fairness.counts", by, "prediction"): counts

@@ -42,12 +42,26 @@ def streams(data: Any, policy: Policy, model: Any, roles_given: list[Any]) -> bo
     """Whether an audit of ``data`` should stream its counts from a Parquet file."""
     if not isinstance(data, str | os.PathLike) or model is not None:
         return False
-    if Path(data).suffix.lower() not in (".parquet", ".pq"):
+    if Path(data).suffix.lower() not in (".parquet", ".pq") and not _parquet_parts(data):
         return False
     if any(role is not None and not isinstance(role, str) for role in roles_given):
         return False
     checks = [check for check in policy.checks if check.enabled]
     return bool(checks) and all(_from_prediction_counts(check.metric) for check in checks)
+
+
+def _parquet_parts(data: str | os.PathLike[str]) -> list[Path]:
+    """The Parquet files of a folder or a glob of them (none for anything else)."""
+    from responsible_ai.engines.sources import data_sources
+
+    text = os.fspath(data)
+    if Path(text).is_file() or not (Path(text).is_dir() or any(c in text for c in "*?[")):
+        return []
+    try:
+        files, kind = data_sources(text)
+    except InputError:
+        return []
+    return files if kind == "parquet" else []
 
 
 def _from_prediction_counts(metric: str) -> bool:
@@ -101,7 +115,8 @@ def prepare_streamed(
     bys: list[list[str]],
     batch_rows: int | None = None,
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
-    """Count every grouping of a Parquet file in one pass over its batches.
+    """Count every grouping of a Parquet file (or a folder or glob of them) in one pass over
+    its batches.
 
     Returns
     -------
@@ -110,10 +125,11 @@ def prepare_streamed(
     counts : dict
         Per-run cache entries ``("fairness.counts", by, "prediction") -> GroupCounts``.
     """
-    from responsible_ai.hashing import sha256_file
+    from responsible_ai.engines.sources import BackgroundHash
 
     batch_rows = batch_rows or BATCH_ROWS
-    file = check_data_file(path)
+    many = _parquet_parts(path)
+    files = many or [check_data_file(path)]
     if roles.prediction is None:
         raise InputError(
             "a streamed Parquet audit needs a prediction column (data.prediction or "
@@ -132,28 +148,34 @@ def prepare_streamed(
     wanted = {"sensitive": sensitive}
     for role in ("target", "prediction", "weight", "score"):
         wanted[role] = [c for c in [getattr(roles, role)] if c is not None]
-    for batch in _batches(file, wanted, batch_rows):
-        batches += 1
-        for column, values in seen.items():
-            if len(values) < MAX_LABELS:
-                values.update(
-                    v.item() if isinstance(v, np.generic) else v
-                    for v in batch[column].dropna().unique()
-                )
-        batch, dropped_here = _resolve_missing(
-            batch, sensitive, roles.missing_sensitive, missing_groups
-        )
-        dropped += dropped_here
-        rows += len(batch)
-        if len(batch) == 0:
-            continue
-        y_pred = _label_array(batch, roles.prediction, "prediction", label)
-        y_true = _label_array(batch, roles.target, "target", label) if roles.target else None
-        weight = _weights(batch, roles.weight)
-        for by in bys:
-            counts = count_groups(batch, by, y_pred, y_true, weight)
-            previous = parts[tuple(by)]
-            parts[tuple(by)] = counts if previous is None else merge_counts([previous, counts])
+    # Every byte hashed on a thread while pyarrow and NumPy count (both release the GIL).
+    hashed = BackgroundHash(files)
+    try:
+        for batch in (b for file in files for b in _batches(file, wanted, batch_rows)):
+            batches += 1
+            for column, values in seen.items():
+                if len(values) < MAX_LABELS:
+                    values.update(
+                        v.item() if isinstance(v, np.generic) else v
+                        for v in batch[column].dropna().unique()
+                    )
+            batch, dropped_here = _resolve_missing(
+                batch, sensitive, roles.missing_sensitive, missing_groups
+            )
+            dropped += dropped_here
+            rows += len(batch)
+            if len(batch) == 0:
+                continue
+            y_pred = _label_array(batch, roles.prediction, "prediction", label)
+            y_true = _label_array(batch, roles.target, "target", label) if roles.target else None
+            weight = _weights(batch, roles.weight)
+            for by in bys:
+                counts = count_groups(batch, by, y_pred, y_true, weight)
+                previous = parts[tuple(by)]
+                parts[tuple(by)] = counts if previous is None else merge_counts([previous, counts])
+    except BaseException:
+        hashed.stop()
+        raise
     counted = CountsPass(
         parts=parts,
         seen=seen,
@@ -161,10 +183,16 @@ def prepare_streamed(
         dropped=dropped,
         missing_groups=missing_groups,
         notes=[
-            f"streamed from Parquet in {batches} batch(es) of up to {batch_rows} rows: "
+            f"streamed from {f'{len(files)} Parquet file(s)' if many else 'Parquet'} in "
+            f"{batches} batch(es) of up to {batch_rows} rows: "
             "per-group counts only"
         ],
-        source={"path": str(file), "sha256": sha256_file(file), "columns": len(columns)},
+        source={
+            "path": os.fspath(path) if many else str(files[0]),
+            "sha256": hashed.result(),
+            "columns": len(columns),
+            "files": len(files),
+        },
         columns=columns,
     )
     return finish_pass(counted, roles)

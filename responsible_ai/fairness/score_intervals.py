@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
 # ndtri is norm.ppf without importing scipy.stats (~0.5 s): a counts-only audit needs no more.
 from scipy.special import ndtri
 
