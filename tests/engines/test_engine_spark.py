@@ -98,3 +98,37 @@ def test_rai_check_engine_spark_and_what_it_refuses(spark, policy_file, tmp_path
     }
     with pytest.raises(InputError, match="prediction column 'approved' has missing value"):
         audit(frame, policy, prediction="approved")
+
+
+@pytest.mark.e2e
+def test_rai_check_on_spark_prints_the_report_and_nothing_else(policy_file, tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _model, data = german_model_and_decisions()
+    path = tmp_path / "german.parquet"
+    data.to_parquet(path)
+    root = str(Path(__file__).resolve().parents[2])
+    command = ["check", str(path), "--policy", policy_file, "--prediction", "approved"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "responsible_ai.cli",
+            *command,
+            "--engine",
+            "spark",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": root},
+        timeout=600,
+    )
+    assert done.stderr == ""  # no JVM start-up lines, log4j notices or progress bars
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["data_notes"][0].startswith("counted by Spark over 1 parquet")
