@@ -254,13 +254,10 @@ def run_size(rows: int, args: argparse.Namespace, work: Path) -> list[str]:
         command = rai_check(args.sql_table, "sql", work / "sql.json", ["--url", args.sql_url])
         runs.append(("rai check --engine sql", command, "sql"))
     fair_rows = min(args.fairlearn_rows, rows)
-    runs.append(
-        (
-            f"fairlearn MetricFrame, {fair_rows:,} rows",
-            [sys.executable, "-c", FAIRLEARN, data, script, str(fair_rows)],
-            None,
-        )
-    )
+    fair_name = f"fairlearn MetricFrame, {fair_rows:,} rows"
+    if fair_rows:  # --fairlearn-rows 0: not run
+        command = [sys.executable, "-c", FAIRLEARN, data, script, str(fair_rows)]
+        runs.append((fair_name, command, None))
     timings: dict[str, dict[str, Any]] = {}
     for name, command, _engine in runs:
         best: dict[str, Any] | None = None
@@ -281,8 +278,8 @@ def run_size(rows: int, args: argparse.Namespace, work: Path) -> list[str]:
             f"{best['load']:.1f} | {note} |"
         )
         print(lines[-1], flush=True)
-    fair = timings[f"fairlearn MetricFrame, {fair_rows:,} rows"]
-    if fair_rows < rows:
+    fair = timings.get(fair_name)
+    if fair is not None and fair_rows < rows:
         scaled = fair["inner"] * rows / fair_rows
         lines.append(
             f"| fairlearn MetricFrame, **extrapolated** x{rows / fair_rows:.0f} | | "
@@ -343,7 +340,23 @@ def main() -> None:
     parser.add_argument("--sql-url", help="SQL engine hook: a database holding the rows")
     parser.add_argument("--sql-table", default="scale", help="the table of --sql-url")
     parser.add_argument("--results", type=Path, help="also write the tables (Markdown) here")
+    parser.add_argument(
+        "--compare",
+        nargs="+",
+        type=Path,
+        metavar="REPORT",
+        help="only compare JSON reports of `rai check` (the first is the reference), then exit",
+    )
     args = parser.parse_args()
+    if args.compare:
+        base = normalised(args.compare[0], keep_source=True)
+        differ = False
+        for path in args.compare[1:]:
+            found, largest = differences(base, normalised(path, keep_source=True))
+            differ = differ or bool(found)
+            verdict = f"differs at {found[:5]}" if found else "the same"
+            print(f"{path} vs {args.compare[0]}: {verdict} (largest relative gap {largest:.1e})")
+        raise SystemExit(1 if differ else 0)
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [f"{os.cpu_count()} cores; {when}; load at start {os.getloadavg()[0]:.1f}"]
     with tempfile.TemporaryDirectory(prefix="rai-scale-") as work:

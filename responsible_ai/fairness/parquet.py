@@ -26,6 +26,7 @@ from responsible_ai.fairness.groups import GroupCounts, count_groups, merge_coun
 from responsible_ai.inputs import MISSING_GROUP, AuditData
 
 if TYPE_CHECKING:
+    from responsible_ai.engines.sources import BackgroundHash
     from responsible_ai.policy.schema import DataRoles, Policy
 
 __all__ = ["BATCH_ROWS", "groupings", "prepare_streamed", "streams"]
@@ -150,32 +151,28 @@ def prepare_streamed(
         wanted[role] = [c for c in [getattr(roles, role)] if c is not None]
     # Every byte hashed on a thread while pyarrow and NumPy count (both release the GIL).
     hashed = BackgroundHash(files)
-    try:
-        for batch in (b for file in files for b in _batches(file, wanted, batch_rows)):
-            batches += 1
-            for column, values in seen.items():
-                if len(values) < MAX_LABELS:
-                    values.update(
-                        v.item() if isinstance(v, np.generic) else v
-                        for v in batch[column].dropna().unique()
-                    )
-            batch, dropped_here = _resolve_missing(
-                batch, sensitive, roles.missing_sensitive, missing_groups
-            )
-            dropped += dropped_here
-            rows += len(batch)
-            if len(batch) == 0:
-                continue
-            y_pred = _label_array(batch, roles.prediction, "prediction", label)
-            y_true = _label_array(batch, roles.target, "target", label) if roles.target else None
-            weight = _weights(batch, roles.weight)
-            for by in bys:
-                counts = count_groups(batch, by, y_pred, y_true, weight)
-                previous = parts[tuple(by)]
-                parts[tuple(by)] = counts if previous is None else merge_counts([previous, counts])
-    except BaseException:
-        hashed.stop()
-        raise
+    for batch in _each_batch(files, wanted, batch_rows, hashed):
+        batches += 1
+        for column, values in seen.items():
+            if len(values) < MAX_LABELS:
+                values.update(
+                    v.item() if isinstance(v, np.generic) else v
+                    for v in batch[column].dropna().unique()
+                )
+        batch, dropped_here = _resolve_missing(
+            batch, sensitive, roles.missing_sensitive, missing_groups
+        )
+        dropped += dropped_here
+        rows += len(batch)
+        if len(batch) == 0:
+            continue
+        y_pred = _label_array(batch, roles.prediction, "prediction", label)
+        y_true = _label_array(batch, roles.target, "target", label) if roles.target else None
+        weight = _weights(batch, roles.weight)
+        for by in bys:
+            counts = count_groups(batch, by, y_pred, y_true, weight)
+            previous = parts[tuple(by)]
+            parts[tuple(by)] = counts if previous is None else merge_counts([previous, counts])
     counted = CountsPass(
         parts=parts,
         seen=seen,
@@ -196,6 +193,18 @@ def prepare_streamed(
         columns=columns,
     )
     return finish_pass(counted, roles)
+
+
+def _each_batch(
+    files: list[Path], wanted: dict[str, list[str]], batch_rows: int, hashed: BackgroundHash
+) -> Iterator[pd.DataFrame]:
+    """The batches of every file; a failure here or in the loop over them stops the hashing."""
+    try:
+        for file in files:
+            yield from _batches(file, wanted, batch_rows)
+    except BaseException:  # GeneratorExit too: the loop over the batches raised
+        hashed.stop()
+        raise
 
 
 def _resolve_missing(
