@@ -28,6 +28,7 @@ __all__ = ["audit", "package_versions"]
 
 PathLike = str | os.PathLike[str]
 _ROLE_ARRAY_PREFIX = "__rai_"
+URL_NOT_FOR_ENGINE = "url names a database for engine='sql', not for engine={engine!r}"
 
 
 def audit(
@@ -46,13 +47,15 @@ def audit(
     submit: bool | str = False,
     data_name: str | None = None,
     engine: str | None = None,
+    url: Any = None,
 ) -> Report:
     """Audit a model (or its predictions) on data against a policy.
 
     Parameters
     ----------
-    data : DataFrame or path
-        The evaluation data: a DataFrame, or a CSV / Parquet file.
+    data : DataFrame, path or table name
+        The evaluation data: a DataFrame, or a CSV / Parquet file; with ``engine="sql"``, a
+        table or view of the database at ``url`` (``schema.table`` for another schema).
     policy : Policy, dict or path
         A policy file (YAML), a validated :class:`Policy`, or a dict in the policy format.
     model : estimator or path, optional
@@ -78,11 +81,16 @@ def audit(
     data_name : str, optional
         For data given as a DataFrame: the file it came from (an upload's name), so that the
         report names it instead of "(in memory)". The hash stays that of the frame.
-    engine : {"pandas", "duckdb", "spark"}, optional
+    engine : {"pandas", "duckdb", "spark", "sql"}, optional
         Where the per-group counts are computed (see :mod:`responsible_ai.engines`). Default:
         DuckDB for a folder, a glob or files of 1 GiB and more when it is installed and the
         policy needs decision counts only; Spark for a Spark DataFrame (the active session;
-        ``$RAI_SPARK_MASTER`` or ``local[2]`` for files); else pandas.
+        ``$RAI_SPARK_MASTER`` or ``local[2]`` for files); sql when ``url`` is given; else
+        pandas.
+    url : str, sqlalchemy.engine.URL or sqlalchemy.engine.Engine, optional
+        The database of ``engine="sql"`` (default ``$RAI_SQL_URL``), e.g.
+        ``postgresql://user@host/db`` with the password in ``$PGPASSWORD``; its password is
+        never shown (see :mod:`responsible_ai.engines.sql_engine`).
 
     Returns
     -------
@@ -114,6 +122,9 @@ def audit(
 
     from responsible_ai.engines.choose import choose_engine
 
+    if url is not None and engine not in (None, "sql"):
+        raise InputError(URL_NOT_FOR_ENGINE.format(engine=engine))
+    engine = "sql" if url is not None else engine
     chosen = choose_engine(data, active, model, [prediction, target, score], engine)
     if chosen is not None:
         given = {"prediction": prediction, "target": target, "score": score}
@@ -124,6 +135,7 @@ def audit(
             given["model_path"] = str(model)
             model = load_model(Path(model), trust_model=trust_model)
         given["model"] = model
+        given["url"] = url
         streamed = _audit_streamed(data, loaded, active, given, started, chosen)
         return _submitted(streamed, submit, loaded, data)
 
@@ -210,6 +222,10 @@ def _audit_streamed(
         from responsible_ai.engines.duckdb_engine import count_with_duckdb
 
         prepared, counts = count_with_duckdb(data, roles, bys)
+    elif engine == "sql":
+        from responsible_ai.engines.sql_engine import count_with_sql
+
+        prepared, counts = count_with_sql(str(data), roles, bys, url=given.get("url"))
     elif engine == "spark":
         from responsible_ai.engines.spark_engine import count_with_spark
 

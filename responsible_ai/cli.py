@@ -77,6 +77,10 @@ def _check_inputs(args: argparse.Namespace, report: Any = None) -> list[tuple[st
             inputs += [("input data file", path) for path in data_sources(args.data)[0]]
     if args.model:
         inputs.append(("model file", args.model))
+    if args.url or args.url_file:
+        from responsible_ai.engines.sql_database import files_read
+
+        inputs += files_read(args.url, args.url_file)
     if report is not None:
         files = report.policy.get("files") or []
         inputs += [("policy file it extends", item.get("path")) for item in files]
@@ -96,6 +100,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         guard_output(args.output, _check_inputs(args))  # before the audit: fail fast
     if args.spark_master:
         os.environ["RAI_SPARK_MASTER"] = args.spark_master
+    from responsible_ai.engines.sql_database import url_from_command_line
+
+    url = url_from_command_line(args.url, args.url_file)
     report = audit(
         args.data,
         args.policy,
@@ -111,6 +118,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         seed=args.seed,
         allow_extends_path=args.allow_extends_path,
         engine=args.engine,
+        url=url,
     )
     to_file = bool(args.output) and not is_stdout(args.output)
     if to_file:
@@ -224,7 +232,7 @@ def _parser() -> argparse.ArgumentParser:
         help="audit data (and a model) against a policy; exit 0 pass, 1 fail",
         description="Audit data (and a model or a prediction column) against a policy.",
     )
-    check.add_argument("data", help="CSV or Parquet file")
+    check.add_argument("data", help="CSV or Parquet file (a table or view with --engine sql)")
     check.add_argument(
         "--policy", required=True, help="policy YAML file, or a shipped pack (eeoc-four-fifths)"
     )
@@ -249,17 +257,29 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, help="override the policy's seed")
     check.add_argument(
         "--engine",
-        choices=("pandas", "duckdb", "spark"),
+        choices=("pandas", "duckdb", "spark", "sql"),
         help="where the per-group counts are computed: pandas (in memory, Parquet in batches) "
         "or duckdb (Parquet/CSV files, folders and globs, out of core; memory limit "
         "$RAI_DUCKDB_MEMORY, default 2GB). Default: duckdb for folders, globs and files of "
         "1 GiB or more when installed and the policy needs decision counts only; spark "
-        "counts (and predicts with --model) on Spark's executors",
+        "counts (and predicts with --model) on Spark's executors; sql counts in a database "
+        "(DATA is a table or view; --url-file or $RAI_SQL_URL)",
     )
     check.add_argument(
         "--spark-master",
         metavar="URL",
         help="the Spark master for --engine spark (default $RAI_SPARK_MASTER, else local[2])",
+    )
+    check.add_argument(
+        "--url",
+        metavar="URL",
+        help="the database of --engine sql, without a password (PGPASSWORD supplies it), "
+        "e.g. postgresql://user@host/db or sqlite:///decisions.sqlite",
+    )
+    check.add_argument(
+        "--url-file",
+        metavar="FILE",
+        help="a file (chmod 600) holding the database URL of --engine sql, password included",
     )
     check.add_argument(
         "--submit",

@@ -28,19 +28,53 @@ NEEDS_COLUMN_PREDICTIONS = (
     "the duckdb engine counts predictions stored with the data; a model's predictions need the "
     "rows in memory: add a prediction column (--prediction) or drop --engine duckdb"
 )
+NEEDS_TABLE = (
+    "the sql engine reads a table of the database: give DATA as a table or view name "
+    "(schema.table for another schema); to audit a query, create a view of it"
+)
+SQL_NEEDS_COLUMN_PREDICTIONS = (
+    "the sql engine counts predictions stored in the table; a model's predictions need the "
+    "rows in memory: add a prediction column (--prediction) or drop --engine sql"
+)
 NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the {engine} engine does not bring back; "
     "use --engine pandas, or a policy of decision-count fairness metrics"
+)
+
+# A table cannot be read by the pandas engine: the alternative is reading it into a DataFrame.
+SQL_NEEDS_ROWS = (
+    "check {check!r} ({metric}) needs each row, which the sql engine does not bring back; "
+    "audit the rows in memory (audit(pandas.read_sql_table(...), ...)), or use a policy of "
+    "decision-count fairness metrics"
 )
 
 
 def _counts_only_problem(policy: Policy, engine: str = "duckdb") -> str | None:
     from responsible_ai.fairness.parquet import _from_prediction_counts
 
+    message = SQL_NEEDS_ROWS if engine == "sql" else NEEDS_ROWS
     for check in policy.checks:
         if check.enabled and not _from_prediction_counts(check.metric):
-            return NEEDS_ROWS.format(check=check.id, metric=check.metric, engine=engine)
+            return message.format(check=check.id, metric=check.metric, engine=engine)
     return None
+
+
+def _refuse_rows(
+    policy: Policy,
+    roles_given: list[Any],
+    engine: str,
+    model: Any = None,
+    model_refused: str = "",
+) -> None:
+    """Refuse what an engine that brings back only counts cannot do: a model, role arrays, a
+    check that needs each row."""
+    if model is not None:
+        raise InputError(model_refused)
+    if any(role is not None and not isinstance(role, str) for role in roles_given):
+        raise InputError(f"the {engine} engine takes roles as column names, not arrays")
+    problem = _counts_only_problem(policy, engine)
+    if problem is not None:
+        raise InputError(problem)
 
 
 def _total_bytes(data: Any) -> int:
@@ -56,12 +90,13 @@ def _total_bytes(data: Any) -> int:
 def choose_engine(
     data: Any, policy: Policy, model: Any, roles_given: list[Any], requested: str | None
 ) -> str | None:
-    """``"duckdb"``, ``"pandas"`` (Parquet streamed in batches) or None (in memory).
+    """``"duckdb"``, ``"spark"``, ``"sql"``, ``"pandas"`` (Parquet streamed in batches) or None
+    (in memory).
 
     Raises
     ------
     InputError
-        An unknown engine, or DuckDB asked for what it cannot do (with the alternative).
+        An unknown engine, or an engine asked for what it cannot do (with the alternative).
     """
     from responsible_ai.fairness.parquet import streams
 
@@ -75,22 +110,17 @@ def choose_engine(
             raise InputError(f"a Spark DataFrame is counted by Spark, not by {requested}")
         if not (is_path or is_spark_frame(data)):
             raise InputError("the spark engine reads files or a Spark DataFrame")
-        if any(role is not None and not isinstance(role, str) for role in roles_given):
-            raise InputError("the spark engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy, "spark")
-        if problem is not None:
-            raise InputError(problem)
+        _refuse_rows(policy, roles_given, "spark")
         return "spark"
+    if requested == "sql":
+        if not isinstance(data, str):
+            raise InputError(NEEDS_TABLE)
+        _refuse_rows(policy, roles_given, "sql", model, SQL_NEEDS_COLUMN_PREDICTIONS)
+        return "sql"
     if requested == "duckdb":
         if not is_path:
             raise InputError(NEEDS_FILES)
-        if model is not None:
-            raise InputError(NEEDS_COLUMN_PREDICTIONS)
-        if any(role is not None and not isinstance(role, str) for role in roles_given):
-            raise InputError("the duckdb engine takes roles as column names, not arrays")
-        problem = _counts_only_problem(policy)
-        if problem is not None:
-            raise InputError(problem)
+        _refuse_rows(policy, roles_given, "duckdb", model, NEEDS_COLUMN_PREDICTIONS)
         return "duckdb"
     streamed = streams(data, policy, model, roles_given)
     if (

@@ -73,7 +73,8 @@ def finish_pass(counted: CountsPass, roles: DataRoles) -> tuple[AuditData, dict[
     """
     assert roles.prediction is not None
     if counted.rows == 0:
-        raise InputError(f"{counted.source.get('path')} has no rows to audit")
+        where = counted.source.get("path") or counted.source.get("name")
+        raise InputError(f"{where} has no rows to audit")
     label = roles.positive_label
     label_column = roles.target or roles.prediction
     seen = counted.seen
