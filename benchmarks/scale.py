@@ -51,6 +51,7 @@ import os, sys, time
 started = time.perf_counter()
 import duckdb
 con = duckdb.connect(config={{"memory_limit": "2GB", "threads": os.cpu_count()}})
+con.execute("SET enable_progress_bar = false")
 table = con.execute(
     "SELECT {KEYS}, count(*) AS n, sum(weight) AS w FROM read_parquet($files) GROUP BY ALL",
     {{"files": sys.argv[1] + "/*.parquet"}},

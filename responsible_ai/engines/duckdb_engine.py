@@ -75,7 +75,7 @@ def _connect(spill: Path) -> Any:
         import duckdb
     except ImportError:
         raise InputError(NOT_INSTALLED) from None
-    return duckdb.connect(
+    con = duckdb.connect(
         ":memory:",
         config={
             "memory_limit": _memory_limit(),
@@ -85,6 +85,9 @@ def _connect(spill: Path) -> Any:
             "autoload_known_extensions": False,
         },
     )
+    # A count longer than 2 s would draw DuckDB's progress bar on stdout, into the report.
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _relation(con: Any, files: list[Path], kind: str) -> Any:

@@ -92,3 +92,15 @@ def test_a_dead_spark_master_is_one_line(policy_file: str, tmp_path: Path, capsy
     ]
     with pytest.raises(Exception, match="is not a Spark master URL"):
         reach_master("spark://:7077")
+
+
+def test_duckdb_draws_no_progress_bar_into_the_report(tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    from responsible_ai.engines.duckdb_engine import _connect
+
+    con = _connect(tmp_path)  # a count over 2 s would otherwise print a bar on stdout
+    try:
+        setting = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    finally:
+        con.close()
+    assert setting == (False,)
