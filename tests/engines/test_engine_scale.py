@@ -76,8 +76,12 @@ def test_pandas_streams_a_folder_and_reports_as_duckdb(policy_file: str, tmp_pat
     assert glob.checks == pandas_report.checks
 
 
-def test_a_dead_spark_master_is_one_line(policy_file: str, tmp_path: Path, capsys) -> None:
+def test_a_dead_spark_master_is_one_line(
+    policy_file: str, tmp_path: Path, capsys, monkeypatch
+) -> None:
     pytest.importorskip("pyspark")
+    # rai check exports --spark-master as $RAI_SPARK_MASTER: removed again after the test.
+    monkeypatch.setenv("RAI_SPARK_MASTER", "local[2]")
     from responsible_ai.engines.spark_session import UNREACHABLE, reach_master
 
     path = tmp_path / "german.parquet"
