@@ -221,7 +221,7 @@ def _audit_streamed(
     if engine == "duckdb":
         from responsible_ai.engines.duckdb_engine import count_with_duckdb
 
-        prepared, counts = count_with_duckdb(data, roles, bys)
+        prepared, counts = count_with_duckdb(data, roles, bys, active)
     elif engine == "sql":
         from responsible_ai.engines.sql_engine import count_with_sql
 
@@ -232,7 +232,7 @@ def _audit_streamed(
         model = given.get("model")
         if model is not None:
             roles = roles.model_copy(update={"prediction": None})
-        prepared, counts = count_with_spark(data, roles, bys, model=model)
+        prepared, counts = count_with_spark(data, roles, bys, model=model, policy=active)
         if model is not None:
             from responsible_ai.hashing import sha256_file, sha256_object
 
@@ -243,7 +243,7 @@ def _audit_streamed(
                 "type": f"{type(model).__module__}.{type(model).__qualname__}",
             }
     else:
-        prepared, counts = prepare_streamed(Path(str(data)), roles, bys)
+        prepared, counts = prepare_streamed(Path(str(data)), roles, bys, policy=active)
     context = AuditContext(prepared, active)
     for key, value in counts.items():
         context.cached(key, _constant(value))

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["AUTO_DUCKDB_BYTES", "choose_engine"]
 
 #: Files (summed) at least this large are counted by DuckDB when it is installed and the policy
-#: needs only decision counts: pandas would need several times their size in memory.
+#: needs only counts and score sums: pandas would need several times their size in memory.
 AUTO_DUCKDB_BYTES = 1 << 30
 
 UNKNOWN_ENGINE = "unknown engine {name!r}; choose one of {choices}"
@@ -38,7 +38,8 @@ SQL_NEEDS_COLUMN_PREDICTIONS = (
 )
 NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the {engine} engine does not bring back; "
-    "use --engine pandas, or a policy of decision-count fairness metrics"
+    "use --engine pandas, or a policy of fairness metrics from counts and score sums (not ROC "
+    "AUC, the scoring rate, explanations or privacy)"
 )
 
 # A table cannot be read by the pandas engine: the alternative is reading it into a DataFrame.
@@ -50,11 +51,15 @@ SQL_NEEDS_ROWS = (
 
 
 def _counts_only_problem(policy: Policy, engine: str = "duckdb") -> str | None:
+    """The first check the engine cannot compute from its counts and score sums, or None."""
     from responsible_ai.fairness.parquet import _from_prediction_counts
+    from responsible_ai.fairness.score_sums import from_sums
 
     message = SQL_NEEDS_ROWS if engine == "sql" else NEEDS_ROWS
     for check in policy.checks:
-        if check.enabled and not _from_prediction_counts(check.metric):
+        # The sql engine counts decisions only: score sums are not pushed down to databases yet.
+        computable = _from_prediction_counts if engine == "sql" else from_sums
+        if check.enabled and not computable(check.metric):
             return message.format(check=check.id, metric=check.metric, engine=engine)
     return None
 

@@ -49,6 +49,9 @@ class CountsPass:
         ``path``, ``sha256``, ``columns`` of the data (``rows`` is added here).
     columns : list of str
         The columns the audit read.
+    sums : dict
+        ``(tuple(by), n_bins) -> GroupSums``: the score and regression sums, when the policy
+        has such checks (:mod:`responsible_ai.fairness.score_sums`).
     """
 
     parts: dict[tuple[str, ...], GroupCounts | None]
@@ -59,6 +62,7 @@ class CountsPass:
     notes: list[str]
     source: dict[str, Any]
     columns: list[str] = field(default_factory=list)
+    sums: dict[tuple[tuple[str, ...], int], Any] = field(default_factory=dict)
 
 
 def finish_pass(counted: CountsPass, roles: DataRoles) -> tuple[AuditData, dict[Hashable, Any]]:
@@ -69,20 +73,62 @@ def finish_pass(counted: CountsPass, roles: DataRoles) -> tuple[AuditData, dict[
     data : AuditData
         With an empty ``frame`` (the columns read, no rows) and zero-length role arrays.
     counts : dict
-        Per-run cache entries ``("fairness.counts", by, "prediction") -> GroupCounts``.
+        Per-run cache entries ``("fairness.counts", by, "prediction") -> GroupCounts`` (``"rows"``
+        without a prediction column) and ``("fairness.score_sums", by, n_bins) -> GroupSums``.
     """
-    assert roles.prediction is not None
     if counted.rows == 0:
         where = counted.source.get("path") or counted.source.get("name")
         raise InputError(f"{where} has no rows to audit")
     label = roles.positive_label
     label_column = roles.target or roles.prediction
     seen = counted.seen
-    observed = pd.Series(sorted(seen[label_column], key=str), dtype=object)
-    positive = _resolve_positive_label(
-        label, observed, label_column, must_occur=roles.target is not None
+    positive = label
+    if label_column is not None:
+        observed = pd.Series(sorted(seen[label_column], key=str), dtype=object)
+        positive = _resolve_positive_label(
+            label, observed, label_column, must_occur=roles.target is not None
+        )
+    decisions = None if roles.prediction is None else _decisions(seen, roles, positive, label)
+    notes = list(counted.notes)
+    if decisions is not None and decisions.note:
+        notes.append(decisions.note)
+    for column, count in counted.missing_groups.items():
+        verb = (
+            "dropped" if roles.missing_sensitive == "drop" else "grouped as " + repr(MISSING_GROUP)
+        )
+        notes.append(f"{count} row(s) with a missing value in sensitive feature {column!r} {verb}")
+    data = AuditData(
+        frame=pd.DataFrame(columns=counted.columns),
+        roles=roles.model_copy(update={"positive_label": positive}),
+        y_true=np.zeros(0, dtype=bool) if roles.target else None,
+        y_pred=None if decisions is None else np.zeros(0, dtype=bool),
+        score=np.zeros(0) if roles.score else None,
+        weight=np.zeros(0) if roles.weight else None,
+        notes=notes,
+        prediction_problem=None if decisions is None else decisions.problem,
+        # The columns read, counted the same way on every engine.
+        source={
+            **counted.source,
+            "columns": len(counted.columns),
+            "rows": counted.rows + counted.dropped,
+            "streamed": True,
+        },
     )
-    # The same task-type checks as in memory, on the distinct predictions seen in the pass.
+    # Without a prediction column (score or regression checks only) the counts are the group
+    # sizes and base rates that those checks read as the "rows" counts.
+    decision = "prediction" if roles.prediction is not None else "rows"
+    cache: dict[Hashable, Any] = {
+        ("fairness.counts", by, decision): counts
+        for by, counts in counted.parts.items()
+        if counts is not None
+    }
+    cache |= {("fairness.score_sums", by, bins): sums for (by, bins), sums in counted.sums.items()}
+    return data, cache
+
+
+def _decisions(seen: dict[str, set[Any]], roles: DataRoles, positive: Any, label: Any) -> Any:
+    """The same task-type checks as in memory, on the distinct predictions seen in the pass."""
+    assert roles.prediction is not None
     predicted = pd.Series(sorted(seen[roles.prediction], key=str), dtype=object)
     if predicted.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).all():
         fractional = any(isinstance(v, float) for v in predicted)
@@ -98,34 +144,4 @@ def finish_pass(counted: CountsPass, roles: DataRoles) -> tuple[AuditData, dict[
             f"prediction column {roles.prediction!r} shares no value with target "
             f"{roles.target!r}; both must use the same labels"
         )
-    notes = list(counted.notes)
-    if decisions.note:
-        notes.append(decisions.note)
-    for column, count in counted.missing_groups.items():
-        verb = (
-            "dropped" if roles.missing_sensitive == "drop" else "grouped as " + repr(MISSING_GROUP)
-        )
-        notes.append(f"{count} row(s) with a missing value in sensitive feature {column!r} {verb}")
-    data = AuditData(
-        frame=pd.DataFrame(columns=counted.columns),
-        roles=roles.model_copy(update={"positive_label": positive}),
-        y_true=np.zeros(0, dtype=bool) if roles.target else None,
-        y_pred=np.zeros(0, dtype=bool),
-        score=np.zeros(0) if roles.score else None,
-        weight=np.zeros(0) if roles.weight else None,
-        notes=notes,
-        prediction_problem=decisions.problem,
-        # The columns read, counted the same way on every engine.
-        source={
-            **counted.source,
-            "columns": len(counted.columns),
-            "rows": counted.rows + counted.dropped,
-            "streamed": True,
-        },
-    )
-    cache: dict[Hashable, Any] = {
-        ("fairness.counts", by, "prediction"): counts
-        for by, counts in counted.parts.items()
-        if counts is not None
-    }
-    return data, cache
+    return decisions

@@ -24,6 +24,7 @@ from responsible_ai.fairness.groups import GroupCounts, group_index
 from responsible_ai.inputs import MISSING_GROUP
 
 if TYPE_CHECKING:
+    from responsible_ai.fairness.score_sums import SumsNeeded
     from responsible_ai.policy.schema import DataRoles
 
 __all__ = ["check_cube", "infer_like_pandas", "is_missing", "pass_from_cube", "require_columns"]
@@ -53,7 +54,7 @@ def require_columns(
 
     wanted = [("sensitive", c) for c in sensitive] + [
         (role, getattr(roles, role))
-        for role in ("target", "prediction", "weight")
+        for role in ("target", "prediction", "weight", "score")
         if getattr(roles, role) is not None
     ]
     for role, column in wanted:
@@ -115,8 +116,14 @@ def pass_from_cube(
     typed: bool,
     notes: list[str],
     source: dict[str, Any],
+    needed: SumsNeeded | None = None,
 ) -> CountsPass:
-    """The pass of an engine that returned ``table``; ``typed`` False for text read from CSV."""
+    """The pass of an engine that returned ``table``; ``typed`` False for text read from CSV.
+
+    With ``needed``, the table also holds the score sums of
+    :meth:`~responsible_ai.fairness.score_sums.SumsNeeded.raw_sums` (and its bin keys), which
+    become each grouping's :class:`~responsible_ai.fairness.score_sums.GroupSums`.
+    """
     sensitive = list(dict.fromkeys(c for by in bys for c in by))
     labels = labels_of(roles)
     keys = list(dict.fromkeys([*sensitive, *labels]))
@@ -135,16 +142,59 @@ def pass_from_cube(
             seen[column] = set(sorted(seen[column], key=str)[:MAX_LABELS])
     table, dropped, missing_groups = _resolve_missing(table, sensitive, roles.missing_sensitive)
     label = 1 if roles.positive_label is None else roles.positive_label
+    sums = {} if needed is None else _score_sums(table, bys, roles, label, needed)
     return CountsPass(
         parts={tuple(by): _group_counts(table, by, roles, label) for by in bys},
+        sums=sums,
         seen=seen,
         rows=scanned - dropped,
         dropped=dropped,
         missing_groups=missing_groups,
         notes=notes,
         source=source,
-        columns=list(dict.fromkeys([*keys, *([roles.weight] if roles.weight else [])])),
+        columns=list(
+            dict.fromkeys(
+                [
+                    *keys,
+                    *([roles.weight] if roles.weight else []),
+                    *(needed.columns if needed else []),
+                ]
+            )
+        ),
     )
+
+
+SCORE_MISSING = "score column {column!r} has {count} missing value(s); drop or fill those rows"
+SCORE_NOT_NUMERIC = "score column {column!r} must be numeric"
+
+
+def _score_sums(
+    table: pd.DataFrame, bys: list[list[str]], roles: DataRoles, label: Any, needed: SumsNeeded
+) -> dict[tuple[tuple[str, ...], int], Any]:
+    """Each grouping's score sums, per number of score bins (1: unbinned)."""
+    from responsible_ai.fairness.score_sums import group_sums
+
+    if roles.score is not None and roles.score in needed.columns:
+        # As in memory, a score column must be complete and numeric (after missing groups).
+        if table[needed.text_alias(roles.score)].sum():
+            raise InputError(SCORE_NOT_NUMERIC.format(column=roles.score))
+        missing = int(table[needed.missing_alias(roles.score)].sum())
+        if missing:
+            raise InputError(SCORE_MISSING.format(column=roles.score, count=missing))
+    if roles.target is not None:
+        outcome = (table[roles.target] == label).to_numpy(dtype=bool)
+    else:
+        outcome = np.zeros(len(table), dtype=bool)
+    found: dict[tuple[tuple[str, ...], int], Any] = {}
+    for by in bys:
+        if len(table) == 0:
+            continue
+        index = group_index(table, by)
+        for n_bins in (1, *needed.bins):
+            found[(tuple(by), n_bins)] = group_sums(
+                table, index.codes, index.groups, by, outcome, needed, n_bins
+            )
+    return found
 
 
 def _resolve_missing(
@@ -173,9 +223,11 @@ def _group_counts(
 ) -> GroupCounts | None:
     if len(table) == 0:
         return None
-    assert roles.prediction is not None
     index = group_index(table, by)
-    cell = (table[roles.prediction] == label).to_numpy(dtype=np.int64)
+    if roles.prediction is None:  # score or regression checks only: group sizes, no decisions
+        cell = np.zeros(len(table), dtype=np.int64)
+    else:
+        cell = (table[roles.prediction] == label).to_numpy(dtype=np.int64)
     cells = 2
     if roles.target is not None:
         cell = 2 * cell + (table[roles.target] == label).to_numpy(dtype=np.int64)

@@ -24,14 +24,16 @@ from responsible_ai.data_files import check_parquet
 from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
 from responsible_ai.engines.sources import BackgroundHash, data_sources
+from responsible_ai.engines.sums import CSV_MISSING_TEXTS, SqlDialect, sql_bin_keys, sql_sums
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.groups import GroupCounts
+from responsible_ai.fairness.score_sums import SumsNeeded, summed_only, sums_needed
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
     from responsible_ai.inputs import AuditData
-    from responsible_ai.policy.schema import DataRoles
+    from responsible_ai.policy.schema import DataRoles, Policy
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "MEMORY_ENV", "count_with_duckdb", "data_sources"]
 
@@ -85,7 +87,8 @@ def _connect(spill: Path) -> Any:
             "autoload_known_extensions": False,
         },
     )
-    # A count longer than 2 s would draw DuckDB's progress bar on stdout, into the report.
+    # DuckDB draws a progress bar on stdout for scans over 2 s: it would corrupt a report
+    # written to stdout (rai check --format json).
     con.execute("SET enable_progress_bar = false")
     return con
 
@@ -102,10 +105,17 @@ def _relation(con: Any, files: list[Path], kind: str) -> Any:
 
 
 def count_with_duckdb(
-    data: str | os.PathLike[str], roles: DataRoles, bys: list[list[str]]
+    data: str | os.PathLike[str],
+    roles: DataRoles,
+    bys: list[list[str]],
+    policy: Policy | None = None,
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
-    """Count every grouping of ``data`` inside DuckDB; the audit's data and its counts cache."""
-    if roles.prediction is None:
+    """Count every grouping of ``data`` inside DuckDB; the audit's data and its counts cache.
+
+    With ``policy``, the sums its score and regression checks need are computed in the same
+    scan (:mod:`responsible_ai.engines.sums`).
+    """
+    if roles.prediction is None and not summed_only(policy):
         raise InputError(
             "the duckdb engine needs a prediction column (data.prediction or --prediction): "
             "it counts the decisions stored with the data"
@@ -119,7 +129,9 @@ def count_with_duckdb(
     try:
         con = _connect(spill)
         try:
-            table = _count_table(con, files, kind, pattern, roles, sensitive, labels)
+            table, needed = _count_table(
+                con, files, kind, pattern, roles, sensitive, labels, policy
+            )
         finally:
             con.close()
     except BaseException:
@@ -135,7 +147,7 @@ def count_with_duckdb(
         typed=kind == "parquet",
         notes=[
             f"counted by DuckDB over {len(files)} {kind} file(s) (memory limit {memory}): "
-            "per-group counts only"
+            "per-group counts only" + (" and score sums" if needed is not None else "")
         ],
         source={
             "path": pattern,
@@ -143,6 +155,7 @@ def count_with_duckdb(
             "columns": len(dict.fromkeys([*sensitive, *labels])),
             "files": len(files),
         },
+        needed=needed,
     )
     return finish_pass(counted, roles)
 
@@ -155,8 +168,10 @@ def _count_table(
     roles: DataRoles,
     sensitive: list[str],
     labels: list[str],
-) -> pd.DataFrame:
-    """One scan: rows and summed weight per (sensitive values, prediction, target)."""
+    policy: Policy | None = None,
+) -> tuple[pd.DataFrame, SumsNeeded | None]:
+    """One scan: rows and summed weight per (sensitive values, prediction, target), with the
+    score sums per score bin where the policy needs them."""
     import duckdb
 
     try:
@@ -179,7 +194,13 @@ def _count_table(
                 f", count(*) FILTER (WHERE {raw} IS NULL OR isnan({weight})) AS rai_gaps"
                 f", count(*) FILTER (WHERE {weight} < 0) AS rai_negative"
             )
+        needed = None if policy is None else sums_needed(policy, roles, present)
         select = ", ".join(_quote(c) for c in keys)
+        if needed is not None:
+            texts = CSV_MISSING_TEXTS if kind != "parquet" else ()
+            dialect = SqlDialect(_quote, lambda c: f"TRY_CAST({c} AS DOUBLE)", _is_nan, texts)
+            summed = [*sql_bin_keys(needed, dialect), *sql_sums(needed, dialect, weight)]
+            checks += "".join(f", {item}" for item in summed)
         query = (
             f"SELECT {select}, count(*) AS rai_rows, sum({weight}) AS rai_weight{checks} "
             f"FROM rai_source GROUP BY ALL"
@@ -189,4 +210,8 @@ def _count_table(
         reason = str(exc).splitlines()[0][:300]
         raise InputError(DUCKDB_FAILED.format(pattern=pattern, reason=reason)) from None
     check_cube(table, roles)
-    return table
+    return table, needed
+
+
+def _is_nan(number: str) -> str:
+    return f"coalesce(isnan({number}), false)"

@@ -25,12 +25,19 @@ from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
 from responsible_ai.engines.sources import BackgroundHash, data_sources
 from responsible_ai.engines.spark_session import MASTER_ENV, spark_session
+from responsible_ai.engines.sums import (
+    CSV_MISSING_TEXTS,
+    spark_bin_keys,
+    spark_number,
+    spark_sums,
+)
 from responsible_ai.errors import InputError
+from responsible_ai.fairness.score_sums import SumsNeeded, summed_only, sums_needed
 
 if TYPE_CHECKING:
     from responsible_ai.fairness.groups import GroupCounts
     from responsible_ai.inputs import AuditData
-    from responsible_ai.policy.schema import DataRoles
+    from responsible_ai.policy.schema import DataRoles, Policy
 
 __all__ = ["MASTER_ENV", "PREDICTION_COLUMN", "count_with_spark", "is_spark_frame"]
 
@@ -111,8 +118,13 @@ def count_with_spark(
     *,
     model: Any = None,
     master: str | None = None,
+    policy: Policy | None = None,
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
-    """Count every grouping of ``data`` (a Spark DataFrame or files) with Spark."""
+    """Count every grouping of ``data`` (a Spark DataFrame or files) with Spark.
+
+    With ``policy``, the sums its score and regression checks need are aggregated in the same
+    ``groupBy`` (:mod:`responsible_ai.engines.sums`).
+    """
     spark, started = spark_session(master)
     try:
         frame, kind, source, files = _read(spark, data, typed_text=model is not None)
@@ -121,19 +133,24 @@ def count_with_spark(
 
             features = _model_features(model, pd.DataFrame(columns=frame.columns), roles)
             sensitive = [c for by in bys for c in by]
-            kept = [roles.target, roles.weight, *sensitive, *features]
+            kept = [roles.target, roles.weight, roles.score, *sensitive, *features]
+            if policy is not None:  # the regression columns the checks name
+                summed = sums_needed(policy, roles, list(frame.columns))
+                kept += summed.columns if summed is not None else []
             frame = frame.select(
                 *[_column(c) for c in dict.fromkeys(c for c in kept if c and c in frame.columns)]
             )
             frame = _with_predictions(frame, model, features, _label_type(model))
             roles = roles.model_copy(update={"prediction": PREDICTION_COLUMN})
-        if roles.prediction is None:
+        if roles.prediction is None and not summed_only(policy):
             raise InputError(
                 "the spark engine needs a prediction column (--prediction) or a model (--model)"
             )
+        needed = None if policy is None else sums_needed(policy, roles, list(frame.columns))
+        texts = CSV_MISSING_TEXTS if kind in ("csv", "tsv") else ()
         # Every byte hashed while the executors count (a DataFrame has no files to hash).
         with BackgroundHash(files) if files else contextlib.nullcontext() as hashed:
-            table = _count_table(frame, roles, bys)
+            table = _count_table(frame, roles, bys, needed, texts)
             if hashed is not None:
                 source["sha256"] = hashed.result()
     finally:
@@ -148,13 +165,23 @@ def count_with_spark(
         roles,
         bys,
         typed=kind in ("parquet", "spark") or model is not None,
-        notes=[f"counted by Spark over {described}{predicted}: per-group counts only"],
+        notes=[
+            f"counted by Spark over {described}{predicted}: per-group counts only"
+            + (" and score sums" if needed is not None else "")
+        ],
         source={**source, "columns": len(dict.fromkeys([*sensitive, roles.prediction]))},
+        needed=needed,
     )
     return finish_pass(counted, roles)
 
 
-def _count_table(frame: Any, roles: DataRoles, bys: list[list[str]]) -> pd.DataFrame:
+def _count_table(
+    frame: Any,
+    roles: DataRoles,
+    bys: list[list[str]],
+    needed: SumsNeeded | None = None,
+    missing_texts: tuple[str, ...] = (),
+) -> pd.DataFrame:
     from pyspark.sql import functions as F
 
     present = list(frame.columns)
@@ -163,23 +190,28 @@ def _count_table(frame: Any, roles: DataRoles, bys: list[list[str]]) -> pd.DataF
     require_columns(present, roles, sensitive, where="the Spark data")
     keys = list(dict.fromkeys([*sensitive, *labels]))
     aggregates = [F.count(F.lit(1)).alias("rai_rows")]
+    weight = F.lit(1.0)
     if roles.weight is None:
         aggregates.append(F.count(F.lit(1)).cast("double").alias("rai_weight"))
     else:
         if dict(frame.dtypes)[roles.weight] == "boolean":
             raise InputError(NOT_NUMERIC.format(column=roles.weight))
         raw = _column(roles.weight)
-        weight = raw.cast("double")
+        weight = spark_number(raw)
         aggregates += [
             F.sum(weight).alias("rai_weight"),
             F.count(F.when(raw.isNotNull() & weight.isNull(), 1)).alias("rai_bad"),
             F.count(F.when(raw.isNull() | F.isnan(weight), 1)).alias("rai_gaps"),
             F.count(F.when(weight < 0, 1)).alias("rai_negative"),
         ]
+    groups = [_column(c) for c in keys]
+    if needed is not None:
+        aggregates += spark_sums(needed, _column, weight, missing_texts)
+        groups += spark_bin_keys(needed, _column)
     try:
         with warnings.catch_warnings():  # PySpark's notice about pandas 3: not the user's
             warnings.simplefilter("ignore", FutureWarning)
-            table = frame.groupBy(*[_column(c) for c in keys]).agg(*aggregates).toPandas()
+            table = frame.groupBy(*groups).agg(*aggregates).toPandas()
     except InputError:
         raise
     except Exception as exc:

@@ -121,8 +121,15 @@ def _group_values(
     )
 
     data = context.data
-    if data.frame is None or len(data.frame) == 0:
-        raise ValueError(NO_ROWS_FOR_SCORES.format(metric=metric))
+    if data.frame is None or len(data.frame) == 0:  # rows counted by an engine: its sums
+        from responsible_ai.fairness.engine_scores import summed_values
+
+        column = data.roles.score if spec.kind == "score" else options.prediction
+        if spec.kind == "regression" and column is None:
+            column = data.roles.score
+            if column is None:
+                raise ValueError(NO_REGRESSION_COLUMN.format(role="prediction"))
+        return summed_values(context, by, metric, column, options.target, options)
     index = index_for(context, by)
     weight = np.ones(len(index.codes)) if data.weight is None else data.weight
     if spec.kind == "regression":
@@ -165,18 +172,25 @@ def _closed_form(
         return None
     if data.weight is not None or data.score is None or data.y_true is None:
         return None
-    index = index_for(context, by)
-    groups, bounds, method = closed_intervals(
-        name,
-        index,
-        data.score,
-        data.y_true,
-        usable_of[name],
-        disparity.comparison,
-        options.confidence,
-        options.n_bins,
-    )
-    labels = [" / ".join(str(value) for value in group) for group in index.groups]
+    if len(data.frame) == 0 and data.roles.score is not None:  # an engine's per-bin sums
+        from responsible_ai.fairness.engine_scores import summed_ece_intervals
+
+        groups, bounds, method, labels = summed_ece_intervals(
+            context, by, data.roles.score, usable_of[name], disparity.comparison, options
+        )
+    else:
+        index = index_for(context, by)
+        groups, bounds, method = closed_intervals(
+            name,
+            index,
+            data.score,
+            data.y_true,
+            usable_of[name],
+            disparity.comparison,
+            options.confidence,
+            options.n_bins,
+        )
+        labels = [" / ".join(str(value) for value in group) for group in index.groups]
     group_intervals = {
         name: {
             label: None if np.isnan(lo) else [float(lo), float(hi)]
@@ -359,6 +373,10 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
         interval = found.get("interval")
         if interval is not None and not from_counts:
             interval["method"] = found.get("method") or _row_interval_method(disparity)
+            if len(context.data.frame) == 0:  # an engine's sums, not resampled rows
+                from responsible_ai.fairness.engine_scores import summed_method
+
+                interval["method"] = summed_method(interval["method"])
         evidence["interval"] = interval
     elif options.n_boot > 0:
         evidence["interval_note"] = NO_ROW_BOOTSTRAP

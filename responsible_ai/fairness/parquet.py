@@ -1,12 +1,15 @@
 """Fairness audits of Parquet files larger than memory: read in batches, count, merge the counts.
 
 ``audit()`` and ``rai check`` take this path on their own when the data is a ``.parquet`` file,
-every enabled check of the policy is a fairness metric computed from decision counts, no model is
-given (the predictions are a column of the file) and the roles are column names. Only the columns
-the audit uses are read, one batch at a time; each batch is counted per group and the counts
-merged, so memory grows with the number of groups, not with the number of rows. The numbers equal
-those of an in-memory audit of the same file. A policy with metrics that need each row (scores,
-regression, the LL144 scoring rate) or with other families is read into memory as a whole.
+every enabled check of the policy is a fairness metric computed from decision counts or score
+sums, no model is given (the predictions are a column of the file) and the roles are column
+names. Only the columns the audit uses are read, one batch at a time; each batch is counted per
+group and the counts merged, so memory grows with the number of groups, not with the number of
+rows. The numbers equal those of an in-memory audit of the same file. With score or regression
+checks, each batch becomes the engines' count table with score sums
+(:func:`responsible_ai.engines.sums.frame_count_table`) and the tables add up. A policy with
+metrics that need each row (ROC AUC, the LL144 scoring rate) or with other families is read into
+memory as a whole.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from responsible_ai.inputs import MISSING_GROUP, AuditData
 
 if TYPE_CHECKING:
     from responsible_ai.engines.sources import BackgroundHash
+    from responsible_ai.fairness.score_sums import SumsNeeded
     from responsible_ai.policy.schema import DataRoles, Policy
 
 __all__ = ["BATCH_ROWS", "groupings", "prepare_streamed", "streams"]
@@ -47,8 +51,10 @@ def streams(data: Any, policy: Policy, model: Any, roles_given: list[Any]) -> bo
         return False
     if any(role is not None and not isinstance(role, str) for role in roles_given):
         return False
+    from responsible_ai.fairness.score_sums import from_sums
+
     checks = [check for check in policy.checks if check.enabled]
-    return bool(checks) and all(_from_prediction_counts(check.metric) for check in checks)
+    return bool(checks) and all(from_sums(check.metric) for check in checks)
 
 
 def _parquet_parts(data: str | os.PathLike[str]) -> list[Path]:
@@ -115,9 +121,13 @@ def prepare_streamed(
     roles: DataRoles,
     bys: list[list[str]],
     batch_rows: int | None = None,
+    policy: Policy | None = None,
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
     """Count every grouping of a Parquet file (or a folder or glob of them) in one pass over
     its batches.
+
+    With ``policy`` and score or regression checks, each batch becomes a count table with the
+    score sums (as DuckDB's) and the tables add up (:func:`_streamed_sums`).
 
     Returns
     -------
@@ -131,6 +141,10 @@ def prepare_streamed(
     batch_rows = batch_rows or BATCH_ROWS
     many = _parquet_parts(path)
     files = many or [check_data_file(path)]
+    needed = _needed(files[0], policy, roles)
+    if needed is not None:
+        where = os.fspath(path) if many else str(files[0])
+        return _streamed_sums(files, where, roles, bys, batch_rows, needed)
     if roles.prediction is None:
         raise InputError(
             "a streamed Parquet audit needs a prediction column (data.prediction or "
@@ -244,3 +258,64 @@ def _weights(batch: pd.DataFrame, column: str | None) -> np.ndarray | None:
     if (weight < 0).any():
         raise InputError(NEGATIVE_WEIGHT.format(column=column))
     return weight
+
+
+def _needed(file: Path, policy: Policy | None, roles: DataRoles) -> SumsNeeded | None:
+    if policy is None:
+        return None
+    import pyarrow.parquet as pq
+
+    from responsible_ai.fairness.score_sums import sums_needed
+
+    try:
+        present = list(pq.ParquetFile(file).schema_arrow.names)
+    except Exception as exc:
+        raise InputError(NOT_PARQUET.format(path=file, error=exc)) from exc
+    return sums_needed(policy, roles, present)
+
+
+def _streamed_sums(
+    files: list[Path],
+    where: str,
+    roles: DataRoles,
+    bys: list[list[str]],
+    batch_rows: int,
+    needed: SumsNeeded,
+) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
+    """The count table with score sums, batch by batch (of every file), then the engines'
+    common path."""
+    from responsible_ai.engines.cube import check_cube, pass_from_cube
+    from responsible_ai.engines.sources import files_sha256
+    from responsible_ai.engines.sums import frame_count_table, merge_count_tables
+
+    sensitive = list(dict.fromkeys(c for by in bys for c in by))
+    labels = [c for c in (roles.prediction, roles.target) if c is not None]
+    keys = list(dict.fromkeys([*sensitive, *labels]))
+    wanted = {"sensitive": sensitive, "summed": needed.columns}
+    for role in ("target", "prediction", "weight", "score"):
+        wanted[role] = [c for c in [getattr(roles, role)] if c is not None]
+    tables, batches = [], 0
+    for batch in (b for file in files for b in _batches(file, wanted, batch_rows)):
+        batches += 1
+        tables.append(frame_count_table(batch, keys, roles.weight, needed))
+    bins = [needed.bin_alias(b) for b in needed.bins if needed.score is not None]
+    table = merge_count_tables(tables, [*keys, *bins])
+    check_cube(table, roles)
+    counted = pass_from_cube(
+        table,
+        roles,
+        bys,
+        typed=True,
+        notes=[
+            f"streamed from Parquet in {batches} batch(es) of up to {batch_rows} rows: "
+            "per-group counts only and score sums"
+        ],
+        source={
+            "path": where,
+            "sha256": files_sha256(files),
+            "columns": len(dict.fromkeys([*keys, *needed.columns])),
+            "files": len(files),
+        },
+        needed=needed,
+    )
+    return finish_pass(counted, roles)

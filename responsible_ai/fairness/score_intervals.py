@@ -38,6 +38,8 @@ __all__ = [
     "closed_intervals",
     "disparity_bounds",
     "ece_bounds",
+    "ece_bounds_from_sums",
+    "ece_intervals_from_sums",
 ]
 
 AUC_METHOD = (
@@ -97,18 +99,29 @@ def ece_bounds(
 ) -> GroupBounds:
     """Each group's ECE interval (see the module docstring), at ``confidence``."""
     x = np.asarray(score, dtype=float)
-    gap = x - np.asarray(truth, dtype=float)
+    y = np.asarray(truth, dtype=float)
+    gap = x - y
     bins = np.minimum((x * n_bins).astype(np.int64), n_bins - 1)
     n_groups = len(index.groups)
     key = index.codes * n_bins + bins
     size = n_groups * n_bins
-    n = np.bincount(key, minlength=size).reshape(n_groups, n_bins).astype(float)
-    total = np.bincount(key, weights=gap, minlength=size).reshape(n_groups, n_bins)
-    squares = np.bincount(key, weights=gap**2, minlength=size).reshape(n_groups, n_bins)
+
+    def summed(weights: np.ndarray | None) -> np.ndarray:
+        found = np.bincount(key, weights=weights, minlength=size).reshape(n_groups, n_bins)
+        return np.asarray(found, dtype=float)
+
+    sums = {"n": summed(None), "total": summed(gap), "squares": summed(gap**2)}
+    return ece_bounds_from_sums(sums | {"positives": summed(y)}, confidence)
+
+
+def ece_bounds_from_sums(sums: dict[str, np.ndarray], confidence: float) -> GroupBounds:
+    """Each group's ECE interval from per (group, bin) unweighted sums: ``n`` (rows), ``total``
+    and ``squares`` (summed gap and squared gap, score minus outcome) and ``positives``.
+
+    The form every engine computes (:func:`responsible_ai.fairness.engine_scores.ece_bin_sums`).
+    """
+    n, total, squares, positives = (sums[k] for k in ("n", "total", "squares", "positives"))
     rows = n.sum(axis=1)
-    positives = np.bincount(key, weights=np.asarray(truth, dtype=float), minlength=size).reshape(
-        n_groups, n_bins
-    )
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(n > 0, total / np.maximum(n, 1), 0.0)
         variance = np.where(n > 1, (squares - n * mean**2) / np.maximum(n - 1, 1), 1.0)
@@ -126,10 +139,9 @@ def ece_bounds(
     low = (share * np.maximum(0.0, np.abs(mean) - z_bins * se)).sum(axis=1)
     high = (share * np.minimum(1.0, np.abs(mean) + z_bins * se)).sum(axis=1)
     # Where every bin's sign is clear, the ECE is the mean of sign_b * gap: a normal interval.
-    sign = np.sign(mean)[index.codes, bins]
-    signed = sign * gap
-    s1 = np.bincount(index.codes, weights=signed, minlength=n_groups)
-    s2 = np.bincount(index.codes, weights=signed**2, minlength=n_groups)
+    sign = np.sign(mean)
+    s1 = (sign * total).sum(axis=1)
+    s2 = (sign**2 * squares).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = s1 / rows
         sd = np.sqrt(np.maximum(s2 / rows - value**2, 0.0) * rows / np.maximum(rows - 1, 1))
@@ -185,4 +197,14 @@ def closed_intervals(
         return groups, disparity_bounds(together, usable, comparison), AUC_METHOD
     groups = ece_bounds(index, score, truth, n_bins, confidence)
     together = ece_bounds(index, score, truth, n_bins, level)
+    return groups, disparity_bounds(together, usable, comparison), ECE_METHOD
+
+
+def ece_intervals_from_sums(
+    sums: dict[str, np.ndarray], usable: np.ndarray, comparison: str, confidence: float
+) -> tuple[GroupBounds, list[float] | None, str]:
+    """:func:`closed_intervals` of the ECE from per (group, bin) sums (an engine's)."""
+    level = sidak(confidence, int(usable.sum()))
+    groups = ece_bounds_from_sums(sums, confidence)
+    together = ece_bounds_from_sums(sums, level)
     return groups, disparity_bounds(together, usable, comparison), ECE_METHOD

@@ -1,4 +1,7 @@
-"""Score-based and regression group metrics; these need the rows.
+"""Score-based and regression group metrics, from the rows (in memory).
+
+An engine that keeps the rows computes the same sums itself; :mod:`.score_sums` finishes them
+with the ``finish`` of :class:`RowSums` below.
 
 All but ROC AUC are functions of weighted sums per (group, score bin): mean score, calibration gap,
 expected calibration error, mean prediction, MAE, RMSE. :class:`RowSums` holds what to sum and how

@@ -98,13 +98,18 @@ def test_a_dead_spark_master_is_one_line(
         reach_master("spark://:7077")
 
 
-def test_duckdb_draws_no_progress_bar_into_the_report(tmp_path: Path) -> None:
+def test_score_sums_stream_from_a_folder_of_parquet_files(tmp_path: Path) -> None:
     pytest.importorskip("duckdb")
-    from responsible_ai.engines.duckdb_engine import _connect
+    from test_engine_scores import policy, same_values, scored
 
-    con = _connect(tmp_path)  # a count over 2 s would otherwise print a bar on stdout
-    try:
-        setting = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
-    finally:
-        con.close()
-    assert setting == (False,)
+    data = scored()
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    size = len(data) // 3 + 1
+    for i, start in enumerate(range(0, len(data), size)):
+        data.iloc[start : start + size].to_parquet(folder / f"part-{i}.parquet")
+    parts = audit(folder, policy(True), engine="pandas")
+    same_values(parts, audit(data, policy(True)))
+    same_values(parts, audit(folder, policy(True), engine="duckdb"))
+    assert parts.inputs["data"]["files"] == 3
+    assert parts.inputs["data"]["sha256"] == files_sha256(sources.data_sources(folder)[0])

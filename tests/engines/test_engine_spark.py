@@ -100,6 +100,36 @@ def test_rai_check_engine_spark_and_what_it_refuses(spark, policy_file, tmp_path
         audit(frame, policy, prediction="approved")
 
 
+def test_score_and_regression_sums_on_the_executors(spark, tmp_path) -> None:
+    from test_engine_scores import policy, same_values, scored
+
+    data = scored()
+    path = tmp_path / "scored.parquet"
+    data.to_parquet(path)
+    in_memory = audit(data, policy(True))
+    streamed = audit(path, policy(True))  # the same sums, batch by batch
+    frame = spark.createDataFrame(data.astype({"sex": object}).where(data.notna(), None))
+    on_spark = audit(frame, policy(True))
+    same_values(on_spark, in_memory)
+    same_findings(on_spark, streamed)
+    assert on_spark.data_notes[0].endswith("per-group counts only and score sums")
+    bad = data.assign(outcome=data["outcome"].astype(object), weight=data["weight"].astype(object))
+    bad.loc[5, "outcome"] = "none yet"  # not a number: the regression checks error, as in memory
+    csv = tmp_path / "bad.csv"
+    bad.to_csv(csv, index=False)
+    from_csv = {f.id: f for f in audit(csv, policy(True), engine="spark").checks}
+    in_memory = {f.id: f for f in audit(pd.read_csv(csv), policy(True)).checks}
+    assert from_csv["mae[sex]"].message == in_memory["mae[sex]"].message
+    assert from_csv["gap[sex]"].value == pytest.approx(in_memory["gap[sex]"].value, abs=1e-12)
+    bad.loc[9, "weight"] = "heavy"  # Spark 4 casts under ANSI mode: a bad value is refused
+    bad.to_csv(csv, index=False)
+    with pytest.raises(InputError, match="weight column 'weight' must be numeric"):
+        audit(csv, policy(True), engine="spark")
+    with pytest.raises(InputError, match=r"'auc' .* needs each row, which the spark engine"):
+        auc = {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.1"}
+        audit(frame, policy(True) | {"checks": [auc]})
+
+
 @pytest.mark.e2e
 def test_rai_check_on_spark_prints_the_report_and_nothing_else(policy_file, tmp_path) -> None:
     import json

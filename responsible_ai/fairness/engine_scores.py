@@ -1,0 +1,130 @@
+"""Score and regression checks of an audit whose rows stayed in an engine (DuckDB, Spark, ...).
+
+The engine left each grouping's sums in the run's cache (``("fairness.score_sums", by, bins)``,
+:class:`~responsible_ai.fairness.score_sums.GroupSums`); this module reads them where the
+in-memory path would read the rows, so :mod:`responsible_ai.fairness.checks` stays one code
+path with two sources.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from responsible_ai.fairness.score_sums import (
+    ABSENT_COLUMN,
+    SUMS_BOOTSTRAP_METHOD,
+    SUMS_SIMULTANEOUS_METHOD,
+    GroupSums,
+    metric_sums,
+)
+
+if TYPE_CHECKING:
+    from responsible_ai.checker.context import AuditContext
+    from responsible_ai.fairness.intervals import Replicator
+    from responsible_ai.fairness.options import Options
+    from responsible_ai.fairness.score_intervals import GroupBounds
+
+__all__ = [
+    "NOT_SUMMED",
+    "ece_bin_sums",
+    "summed_ece_intervals",
+    "summed_method",
+    "summed_values",
+]
+
+NOT_SUMMED = (
+    "{metric} needs each row's score, but this audit holds only per-group counts and sums "
+    "(rows counted by an engine); ROC AUC and the scoring rate need the rows: audit an "
+    "in-memory DataFrame or CSV instead"
+)
+
+
+def _sums(context: AuditContext, by: list[str], metric: str, n_bins: int) -> GroupSums:
+    bins = n_bins if metric == "expected_calibration_error" else 1
+    found = context.computed(("fairness.score_sums", tuple(by), bins))
+    if found is None:
+        raise ValueError(NOT_SUMMED.format(metric=metric))
+    assert isinstance(found, GroupSums)
+    return found
+
+
+def summed_values(
+    context: AuditContext,
+    by: list[str],
+    metric: str,
+    column: str | None,
+    target: str | None,
+    options: Options,
+) -> tuple[np.ndarray, float, Replicator | None]:
+    """Each group's value, the overall value and the replicator, from the engine's sums.
+
+    ``column`` is the numeric column (the score, or a regression prediction), ``target`` the
+    regression outcome (None for score metrics).
+
+    Raises
+    ------
+    ValueError
+        The engine did not sum this metric (ROC AUC), or a column is absent or unusable.
+    """
+    found = _sums(context, by, metric, options.n_bins)
+    regression = metric in ("mean_prediction", "mean_absolute_error", "root_mean_squared_error")
+    for role, name in (("prediction", column), ("target", target)):
+        if name is not None and name not in found.needed.columns:
+            if not regression:
+                raise ValueError(NOT_SUMMED.format(metric=metric))
+            raise ValueError(ABSENT_COLUMN.format(role=role, column=name))
+    if column is None:
+        raise ValueError(NOT_SUMMED.format(metric=metric))
+    sums = metric_sums(metric, found, column, target if regression else None)
+    values, overall = sums.values()
+    return values, overall, sums.replicates
+
+
+def summed_method(method: str) -> str:
+    """The interval method of an engine's audit: the row bootstrap becomes the sums' one."""
+    from responsible_ai.fairness.intervals import SIMULTANEOUS_METHOD
+    from responsible_ai.fairness.scores import ROW_BOOTSTRAP_METHOD
+
+    return {
+        ROW_BOOTSTRAP_METHOD: SUMS_BOOTSTRAP_METHOD,
+        SIMULTANEOUS_METHOD: SUMS_SIMULTANEOUS_METHOD,
+    }.get(method, method)
+
+
+def summed_ece_intervals(
+    context: AuditContext,
+    by: list[str],
+    column: str,
+    usable: np.ndarray,
+    comparison: str,
+    options: Options,
+) -> tuple[GroupBounds, list[float] | None, str, list[str]]:
+    """The closed-form ECE intervals from the engine's per-bin sums, and the group labels."""
+    from responsible_ai.fairness.score_intervals import ece_intervals_from_sums
+
+    found = _sums(context, by, "expected_calibration_error", options.n_bins)
+    metric_sums("expected_calibration_error", found, column)  # the same refusals as the value's
+    groups, bounds, method = ece_intervals_from_sums(
+        ece_bin_sums(found, column), usable, comparison, options.confidence
+    )
+    labels = [" / ".join(str(value) for value in group) for group in found.groups]
+    return groups, bounds, method, labels
+
+
+def ece_bin_sums(found: GroupSums, column: str) -> dict[str, np.ndarray]:
+    """Per (group, bin) rows, summed gap, summed squared gap and positives, unweighted.
+
+    The closed-form ECE interval applies to unweighted rows only, where ``sum w x = sum x``.
+    """
+    i = found.needed.values.index(column)
+    rows = found.array("rai_rows")
+    x, xx = found.array(f"rai_x{i}"), found.array(f"rai_xx{i}")
+    y = np.array([0.0, 1.0])
+    return {
+        "n": rows.sum(axis=-1),
+        "total": (x - y * rows).sum(axis=-1),
+        "squares": (xx - 2 * y * x + y * rows).sum(axis=-1),
+        "positives": rows[..., 1],
+    }
