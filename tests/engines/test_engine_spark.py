@@ -144,3 +144,40 @@ def test_explain_checks_run_on_a_sample_collected_from_spark(spark, tmp_path) ->
     note = f"explained on a stratified sample of {n} of 1000 rows (Spark; strata: sex and age_group"
     assert all(f.evidence["explained_on"].startswith(note) for f in explained)
     assert any(line.startswith(note) for line in report.data_notes)
+
+
+@pytest.mark.e2e
+def test_rai_check_on_spark_prints_the_report_and_nothing_else(policy_file, tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _model, data = german_model_and_decisions()
+    path = tmp_path / "german.parquet"
+    data.to_parquet(path)
+    root = str(Path(__file__).resolve().parents[2])
+    command = ["check", str(path), "--policy", policy_file, "--prediction", "approved"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "responsible_ai.cli",
+            *command,
+            "--engine",
+            "spark",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "RAI_SPARK_MASTER"},
+            "PYTHONPATH": root,
+        },
+        timeout=600,
+    )
+    assert done.stderr == ""  # no JVM start-up lines, log4j notices or progress bars
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["data_notes"][0].startswith("counted by Spark over 1 parquet")
