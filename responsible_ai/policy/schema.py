@@ -22,6 +22,7 @@ from pydantic import (
 
 from responsible_ai.explain.settings import ExplainSettings
 from responsible_ai.fairness.settings import FairnessSettings
+from responsible_ai.mitigate.settings import MitigationSettings
 from responsible_ai.privacy.dp.settings import ReleaseSettings
 from responsible_ai.privacy.settings import PrivacySettings, TransformSpec
 
@@ -211,6 +212,10 @@ class Policy(_Strict):
         default_factory=list, description="Data transforms applied in order (`rai anonymize`)."
     )
     release: ReleaseSettings = Field(default_factory=ReleaseSettings)
+    mitigation: MitigationSettings = Field(
+        default_factory=MitigationSettings,
+        description="How `rai mitigate` tries methods and chooses a candidate.",
+    )
     checks: list[Check] = Field(default_factory=list)
 
     @model_validator(mode="after")
