@@ -19,7 +19,7 @@ class Method:
     defaults: tuple[float, ...]
     constraints: tuple[str, ...]  # the constraints it can enforce; () for none (reweighing)
     uses_sensitive_at_decision: bool
-    build: Callable[[Any, Sequence[str], str | None, float, Any, int, bool], Any]
+    build: Callable[[Any, Sequence[str], str | None, float | None, Any, int, bool], Any]
 
 
 def _reweighing(est: Any, by: Sequence[str], _c: Any, value: float, pos: Any, _s: int, _d: bool) -> Any:
@@ -63,7 +63,9 @@ def _thresholds(est: Any, by: Sequence[str], constraint: Any, value: float, pos:
     )
 
 
-def _optimizer(est: Any, by: Sequence[str], constraint: Any, value: float, pos: Any, seed: int, _d: bool) -> Any:
+def _optimizer(
+    est: Any, by: Sequence[str], constraint: Any, value: float | None, pos: Any, seed: int, _d: bool
+) -> Any:
     from responsible_ai.mitigate.thresholds import ThresholdOptimizerClassifier
 
     return ThresholdOptimizerClassifier(

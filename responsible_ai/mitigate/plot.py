@@ -25,6 +25,8 @@ def _figure(section: dict[str, Any]) -> Any:
         "passes": ("#0969da", "o", 45),
         "fails": ("#8c959f", "o", 35),
     }
+    labelled: dict[tuple[float, float], list[str]] = {}
+    drawn: set[str] = set()
     for point in pareto["points"]:
         if point["performance"] is None or point["fairness"] is None:
             continue
@@ -37,10 +39,17 @@ def _figure(section: dict[str, Any]) -> Any:
         else:
             kind = "passes" if point["passes"] else "fails"
         colour, marker, size = styles[kind]
-        axes.scatter(point["fairness"], point["performance"], c=colour, marker=marker, s=size)
-        if point["name"] in front or kind in ("chosen", "original"):
-            axes.annotate(point["name"], (point["fairness"], point["performance"]), fontsize=7,
-                          xytext=(4, 3), textcoords="offset points")
+        label = {"chosen": "chosen", "original": "original (refit)", "forbidden":
+                 "forbidden (sensitive at decision)", "passes": "passes", "fails": "does not pass"}
+        axes.scatter(point["fairness"], point["performance"], c=colour, marker=marker, s=size,
+                     label=None if kind in drawn else label[kind], zorder=3 if kind == "chosen" else 2)
+        drawn.add(kind)
+        spot = (round(point["fairness"], 6), round(point["performance"], 6))
+        labelled.setdefault(spot, []).append(point["name"].split(", ")[0].rstrip(")") + ")"
+                                             if "(" in point["name"] else point["name"])
+    for (x, y), names in labelled.items():
+        text = names[0] + (f" (+{len(names) - 1} alike)" if len(names) > 1 else "")
+        axes.annotate(text, (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
     on_front = sorted(
         (p for p in pareto["points"] if p["name"] in front), key=lambda p: p["fairness"]
     )
@@ -57,6 +66,7 @@ def _figure(section: dict[str, Any]) -> Any:
     axes.set_ylabel(f"{section['metric']} (held-out split)")
     axes.set_title("Candidates: fairness against performance (Pareto front joined)", fontsize=10)
     axes.grid(alpha=0.3)
+    axes.legend(fontsize=7, loc="best")
     figure.tight_layout()
     return figure
 

@@ -24,7 +24,15 @@ from responsible_ai.policy.loader import LoadedPolicy
 from responsible_ai.policy.schema import severity_rank
 from responsible_ai.report.model import Report
 
-__all__ = ["Candidate", "MitigationResult", "Trial", "candidate_trials", "run_trial", "search"]
+__all__ = [
+    "Candidate",
+    "MitigationResult",
+    "Trial",
+    "candidate_trials",
+    "choose",
+    "run_trial",
+    "search",
+]
 
 NO_TARGET = "mitigation needs the true outcome: set data.target in the policy (or --target)"
 NO_POSITIVE = "mitigation needs the favourable outcome: set data.positive_label in the policy"
@@ -55,8 +63,9 @@ class Trial:
         if self.method == ORIGINAL:
             return ORIGINAL
         knob = METHODS[self.method].knob
+        setting = "exact" if self.setting is None else f"{knob}={self.setting:g}"
         constraint = f", {self.constraint}" if self.constraint else ""
-        return f"{self.method}({knob}={self.setting:g}{constraint})"
+        return f"{self.method}({setting}{constraint})"
 
 
 @dataclass
@@ -172,6 +181,10 @@ def candidate_trials(methods: Sequence[str], grid: dict[str, list[float]], const
                 usable = "true_positive_rate_parity" if "true_positive_rate_parity" in method.constraints else usable
         else:
             usable = None
+        if name == "threshold_optimizer" and usable == "equalized_odds":
+            # fairlearn has no relaxed (tolerance) version of equalized odds: one exact candidate
+            trials.append(Trial(name, None, usable))
+            continue
         trials += [Trial(name, float(value), usable) for value in settings]
     return trials
 
@@ -196,7 +209,7 @@ def run_trial(
     else:
         method = METHODS[trial.method]
         build = method.build(
-            _unfitted(base), by, trial.constraint, float(trial.setting or 0), positive, seed,
+            _unfitted(base), by, trial.constraint, trial.setting, positive, seed,
             columns["deterministic"],
         )
         estimator, inputs = build, list(dict.fromkeys([*features, *by]))
@@ -308,8 +321,7 @@ def search(
         candidate.forbidden = candidate.uses_sensitive_at_decision and not settings.allow_sensitive_at_decision
         candidate.passes = candidate.report is not None and _passes(candidate.report, required)
     score_candidates(original, candidates, test[roles.target].to_numpy() == roles.positive_label, settings.metric, policy.fairness, seed)
-    eligible = [c for c in candidates if c.passes and not c.forbidden and c.cost is not None]
-    chosen = min(eligible, key=lambda c: (c.cost["value"] if c.cost else np.inf)) if eligible else None
+    chosen = choose(candidates)
     allowed = [c for c in candidates if not c.forbidden]
     blockers = {} if chosen else _blockers(allowed, required, policy.fail_on)
     unmet = [name for name, count in blockers.items() if count == len(allowed)]
@@ -329,6 +341,18 @@ def search(
         settings=settings.model_dump(),
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def choose(candidates: Sequence[Candidate]) -> Candidate | None:
+    """The passing, allowed candidate with the smallest cost (the first of equals), or None.
+
+    A forbidden candidate (sensitive attribute at decision time where the policy forbids it) is
+    never chosen, however well it does.
+    """
+    eligible = [c for c in candidates if c.passes and not c.forbidden and c.cost is not None]
+    if not eligible:
+        return None
+    return min(eligible, key=lambda c: float(c.cost["value"]) if c.cost else np.inf)
 
 
 def _blocks(finding: Any, required: list[str] | None, fail_on: str) -> bool:

@@ -32,6 +32,10 @@ OPTIMIZER_CONSTRAINTS = {
 }
 UNSUPPORTED = "The 'constraint' parameter of {name} must be one of {choices}. Got {got!r} instead."
 STRENGTH = "The 'strength' parameter of {name} must be a float in the range (0, 1]. Got {got!r} instead."
+NO_RELAXED_ODDS = (
+    "The 'tolerance' parameter of {name} must be None for equalized_odds (fairlearn has no "
+    "relaxed version of it). Got {got!r} instead."
+)
 _DEFAULT_THRESHOLD = 0.5
 
 
@@ -164,6 +168,8 @@ class ThresholdOptimizerClassifier(_GroupDecision):
         if self.constraint not in OPTIMIZER_CONSTRAINTS:
             choices = ", ".join(OPTIMIZER_CONSTRAINTS)
             raise ValueError(UNSUPPORTED.format(name=name, choices=choices, got=self.constraint))
+        if self.constraint == "equalized_odds" and self.tolerance is not None:
+            raise ValueError(NO_RELAXED_ODDS.format(name=name, got=self.tolerance))
         features, binary, groups = self._prepare_fit(X, y)
         self.estimator_ = clone(self.estimator).fit(features, binary)
         self._set_inputs([*self.features_, *self.sensitive])
