@@ -17,9 +17,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
 __all__ = [
-    "NOT_BINARY",
-    "NOT_A_FRAME",
     "MISSING_SENSITIVE",
+    "NOT_A_FRAME",
+    "NOT_BINARY",
     "MitigatorBase",
     "forget_requests",
     "group_labels",
@@ -34,7 +34,9 @@ NOT_A_FRAME = (
     "{name} needs a pandas DataFrame with named columns (the features and the sensitive "
     "columns {sensitive}); got {kind}"
 )
-MISSING_SENSITIVE = "{name} needs the sensitive column(s) {missing} in X; the data has no such column"
+MISSING_SENSITIVE = (
+    "{name} needs the sensitive column(s) {missing} in X; the data has no such column"
+)
 SENSITIVE_REQUIRED = "The 'sensitive' parameter of {name} must name at least one column. Got {got}."
 
 

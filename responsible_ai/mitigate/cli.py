@@ -15,7 +15,9 @@ __all__ = ["NOT_SKOPS", "add_commands"]
 
 NOT_SKOPS = "--output must name a .skops file (the chosen model is saved with skops); got {path}"
 _REPORT_FORMATS = {".json": "json", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
-NOT_A_REPORT = "--report must end in .json, .md or .html (the format follows the suffix); got {path}"
+NOT_A_REPORT = (
+    "--report must end in .json, .md or .html (the format follows the suffix); got {path}"
+)
 NOT_PNG = "--pareto must name a .png file; got {path}"
 
 
@@ -89,8 +91,18 @@ def _check_paths(args: argparse.Namespace) -> None:
     if args.pareto and Path(args.pareto).suffix.lower() != ".png":
         raise InputError(NOT_PNG.format(path=args.pareto))
     if args.n_jobs == 0 or args.n_jobs < -1:
-        raise InputError(f"--n-jobs must be a positive number of processes or -1; got {args.n_jobs}")
-    outputs = [(flag, path) for flag, path in (("--output", args.output), ("--report", args.report), ("--pareto", args.pareto)) if path]
+        raise InputError(
+            f"--n-jobs must be a positive number of processes or -1; got {args.n_jobs}"
+        )
+    outputs = [
+        (flag, path)
+        for flag, path in (
+            ("--output", args.output),
+            ("--report", args.report),
+            ("--pareto", args.pareto),
+        )
+        if path
+    ]
     paths = [str(Path(path).resolve()) for _, path in outputs]
     if len(set(paths)) < len(paths):
         raise InputError("--output, --report and --pareto must be different files")

@@ -28,8 +28,7 @@ def metric_value(y_true: np.ndarray, y_pred: np.ndarray, metric: str, weights: A
     (one row of resampling counts per bootstrap replicate)."""
     t, p = np.asarray(y_true, bool), np.asarray(y_pred, bool)
     w = np.ones(len(t)) if weights is None else weights
-    cells = [w @ (t & p), w @ (~t & p), w @ (t & ~p), w @ (~t & ~p)]
-    return _from_cells(*cells, metric)
+    return _from_cells(w @ (t & p), w @ (~t & p), w @ (t & ~p), w @ (~t & ~p), metric)
 
 
 def score_candidates(
@@ -53,7 +52,9 @@ def score_candidates(
     if original.predictions is None:
         return
     before = float(metric_value(y_true, original.predictions, metric))
-    before_boot = None if counts is None else metric_value(y_true, original.predictions, metric, counts)
+    before_boot = (
+        None if counts is None else metric_value(y_true, original.predictions, metric, counts)
+    )
     original.performance = before
     original.cost = {"value": 0.0, "low": 0.0, "high": 0.0, "confidence": level}
     for candidate in candidates:
@@ -61,13 +62,20 @@ def score_candidates(
             continue
         after = float(metric_value(y_true, candidate.predictions, metric))
         candidate.performance = after
-        cost: dict[str, Any] = {"value": before - after, "low": None, "high": None, "confidence": level}
+        cost: dict[str, Any] = {
+            "value": before - after,
+            "low": None,
+            "high": None,
+            "confidence": level,
+        }
         if counts is not None and before_boot is not None:
             diff = before_boot - metric_value(y_true, candidate.predictions, metric, counts)
             diff = diff[np.isfinite(diff)]
             if len(diff):
                 tail = (1.0 - level) / 2 * 100
-                cost["low"], cost["high"] = (float(v) for v in np.percentile(diff, [tail, 100 - tail]))
+                cost["low"], cost["high"] = (
+                    float(v) for v in np.percentile(diff, [tail, 100 - tail])
+                )
         candidate.cost = cost
 
 

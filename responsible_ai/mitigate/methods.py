@@ -22,13 +22,15 @@ class Method:
     build: Callable[[Any, Sequence[str], str | None, float | None, Any, int, bool], Any]
 
 
-def _reweighing(est: Any, by: Sequence[str], _c: Any, value: float, pos: Any, _s: int, _d: bool) -> Any:
+def _reweighing(
+    est: Any, by: Sequence[str], _c: Any, value: Any, pos: Any, _s: int, _d: bool
+) -> Any:
     from responsible_ai.mitigate.reweighing import ReweighingClassifier
 
     return ReweighingClassifier(est, sensitive=list(by), strength=value, positive_label=pos)
 
 
-def _remover(est: Any, by: Sequence[str], _c: Any, value: float, pos: Any, _s: int, _d: bool) -> Any:
+def _remover(est: Any, by: Sequence[str], _c: Any, value: Any, pos: Any, _s: int, _d: bool) -> Any:
     from responsible_ai.mitigate.reductions import CorrelationRemoverClassifier
 
     return CorrelationRemoverClassifier(est, sensitive=list(by), alpha=value, positive_label=pos)
@@ -36,11 +38,13 @@ def _remover(est: Any, by: Sequence[str], _c: Any, value: float, pos: Any, _s: i
 
 def _reduction(method: str) -> Callable[..., Any]:
     def build(
-        est: Any, by: Sequence[str], constraint: Any, value: float, pos: Any, seed: int, det: bool
+        est: Any, by: Sequence[str], constraint: Any, value: Any, pos: Any, seed: int, det: bool
     ) -> Any:
         from responsible_ai.mitigate.reductions import ReductionClassifier
 
-        knob = {"eps": value} if method == "exponentiated_gradient" else {"constraint_weight": value}
+        knob = (
+            {"eps": value} if method == "exponentiated_gradient" else {"constraint_weight": value}
+        )
         return ReductionClassifier(
             est,
             sensitive=list(by),
@@ -55,7 +59,9 @@ def _reduction(method: str) -> Callable[..., Any]:
     return build
 
 
-def _thresholds(est: Any, by: Sequence[str], constraint: Any, value: float, pos: Any, _s: int, _d: bool) -> Any:
+def _thresholds(
+    est: Any, by: Sequence[str], constraint: Any, value: Any, pos: Any, _s: int, _d: bool
+) -> Any:
     from responsible_ai.mitigate.thresholds import GroupThresholdClassifier
 
     return GroupThresholdClassifier(
@@ -83,9 +89,7 @@ METHODS: dict[str, Method] = {
     method.name: method
     for method in (
         Method("reweighing", "pre-processing", "strength", (1.0,), (), False, _reweighing),
-        Method(
-            "correlation_remover", "pre-processing", "alpha", (0.5, 1.0), (), True, _remover
-        ),
+        Method("correlation_remover", "pre-processing", "alpha", (0.5, 1.0), (), True, _remover),
         Method(
             "exponentiated_gradient",
             "in-processing",

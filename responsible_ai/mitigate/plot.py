@@ -39,14 +39,29 @@ def _figure(section: dict[str, Any]) -> Any:
         else:
             kind = "passes" if point["passes"] else "fails"
         colour, marker, size = styles[kind]
-        label = {"chosen": "chosen", "original": "original (refit)", "forbidden":
-                 "forbidden (sensitive at decision)", "passes": "passes", "fails": "does not pass"}
-        axes.scatter(point["fairness"], point["performance"], c=colour, marker=marker, s=size,
-                     label=None if kind in drawn else label[kind], zorder=3 if kind == "chosen" else 2)
+        label = {
+            "chosen": "chosen",
+            "original": "original (refit)",
+            "forbidden": "forbidden (sensitive at decision)",
+            "passes": "passes",
+            "fails": "does not pass",
+        }
+        axes.scatter(
+            point["fairness"],
+            point["performance"],
+            c=colour,
+            marker=marker,
+            s=size,
+            label=None if kind in drawn else label[kind],
+            zorder=3 if kind == "chosen" else 2,
+        )
         drawn.add(kind)
         spot = (round(point["fairness"], 6), round(point["performance"], 6))
-        labelled.setdefault(spot, []).append(point["name"].split(", ")[0].rstrip(")") + ")"
-                                             if "(" in point["name"] else point["name"])
+        labelled.setdefault(spot, []).append(
+            point["name"].split(", ")[0].rstrip(")") + ")"
+            if "(" in point["name"]
+            else point["name"]
+        )
     for (x, y), names in labelled.items():
         text = names[0] + (f" (+{len(names) - 1} alike)" if len(names) > 1 else "")
         axes.annotate(text, (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
@@ -54,10 +69,19 @@ def _figure(section: dict[str, Any]) -> Any:
         (p for p in pareto["points"] if p["name"] in front), key=lambda p: p["fairness"]
     )
     if len(on_front) > 1:
-        axes.plot([p["fairness"] for p in on_front], [p["performance"] for p in on_front],
-                  color="#0969da", linewidth=1, alpha=0.6)
+        axes.plot(
+            [p["fairness"] for p in on_front],
+            [p["performance"] for p in on_front],
+            color="#0969da",
+            linewidth=1,
+            alpha=0.6,
+        )
     threshold = next(
-        (c["threshold"] for c in section["original"]["checks"] if c["id"] == pareto["fairness_check"]),
+        (
+            c["threshold"]
+            for c in section["original"]["checks"]
+            if c["id"] == pareto["fairness_check"]
+        ),
         None,
     )
     if threshold is not None:

@@ -43,7 +43,9 @@ UNKNOWN_CONSTRAINT = (
 UNKNOWN_REDUCTION = (
     "The 'method' parameter of ReductionClassifier must be one of {choices}. Got {got!r} instead."
 )
-BAD_BOUND = "The '{param}' parameter of {name} must be a float in the range {bounds}. Got {got!r} instead."
+BAD_BOUND = (
+    "The '{param}' parameter of {name} must be a float in the range {bounds}. Got {got!r} instead."
+)
 
 
 def _moment(constraint: str, name: str) -> Any:
@@ -119,9 +121,13 @@ class ReductionClassifier(MitigatorBase):
 
         name = type(self).__name__
         if self.method not in REDUCTIONS:
-            raise ValueError(UNKNOWN_REDUCTION.format(choices=", ".join(REDUCTIONS), got=self.method))
+            raise ValueError(
+                UNKNOWN_REDUCTION.format(choices=", ".join(REDUCTIONS), got=self.method)
+            )
         if not isinstance(self.eps, int | float) or not 0.0 < self.eps <= 1.0:
-            raise ValueError(BAD_BOUND.format(param="eps", name=name, bounds="(0, 1]", got=self.eps))
+            raise ValueError(
+                BAD_BOUND.format(param="eps", name=name, bounds="(0, 1]", got=self.eps)
+            )
         weight = self.constraint_weight
         if not isinstance(weight, int | float) or not 0.0 <= weight <= 1.0:
             raise ValueError(
@@ -182,7 +188,7 @@ class ReductionClassifier(MitigatorBase):
         return (self.predictors_[0], 1) if len(self.predictors_) == 1 else None
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Probability of the favourable class: the kept predictor's, or the mixture's vote share."""
+        """Favourable-class probability: the kept predictor's, or the mixture's vote share."""
         check_is_fitted(self, "predictors_")
         return self._proba(self._positive_share(X))
 
@@ -229,11 +235,12 @@ class CorrelationRemoverClassifier(MitigatorBase):
         self.positive_label = positive_label
 
     def _encoded(self, features: pd.DataFrame, groups: pd.Series) -> np.ndarray:
-        encoded = features if self.encoder_ is None else self.encoder_.transform(features)
+        encoded: Any = features if self.encoder_ is None else self.encoder_.transform(features)
         dense = np.asarray(encoded.toarray() if hasattr(encoded, "toarray") else encoded, float)
-        indicator = np.asarray(
-            [[label == level for level in self.group_levels_[1:]] for label in groups], float
-        ).reshape(len(groups), len(self.group_levels_) - 1)
+        labels = groups.to_numpy()
+        indicator = np.column_stack(
+            [labels == level for level in self.group_levels_[1:]] or [np.zeros((len(labels), 0))]
+        ).astype(float)
         return np.hstack([dense, indicator])
 
     def fit(self, X: Any, y: Any) -> CorrelationRemoverClassifier:
@@ -242,13 +249,15 @@ class CorrelationRemoverClassifier(MitigatorBase):
 
         if not isinstance(self.alpha, int | float) or not 0.0 <= self.alpha <= 1.0:
             raise ValueError(
-                BAD_BOUND.format(param="alpha", name=type(self).__name__, bounds="[0, 1]", got=self.alpha)
+                BAD_BOUND.format(
+                    param="alpha", name=type(self).__name__, bounds="[0, 1]", got=self.alpha
+                )
             )
         features, binary, groups = self._prepare_fit(X, y)
         model = clone(self.estimator)
         steps = getattr(model, "steps", None)
-        self.encoder_ = steps[0][1] if steps and len(steps) > 1 else None
-        if self.encoder_ is not None:
+        self.encoder_: Any = None
+        if steps and len(steps) > 1:
             from sklearn.pipeline import Pipeline
 
             self.encoder_ = Pipeline(steps[:-1]).fit(features, binary)
@@ -258,7 +267,8 @@ class CorrelationRemoverClassifier(MitigatorBase):
         ids = list(range(matrix.shape[1] - n_group_columns, matrix.shape[1]))
         self.remover_ = CorrelationRemover(sensitive_feature_ids=ids, alpha=float(self.alpha))
         decorrelated = self.remover_.fit_transform(matrix)
-        self.classifier_ = clone(steps[-1][1] if steps else model).fit(decorrelated, binary)
+        final = steps[-1][1] if steps else model
+        self.classifier_ = clone(final).fit(decorrelated, binary)
         self._set_inputs([*self.features_, *self.sensitive])
         return self
 

@@ -90,7 +90,8 @@ class ReweighingClassifier(MitigatorBase):
     >>> from sklearn.linear_model import LogisticRegression
     >>> import pandas as pd
     >>> X = pd.DataFrame({"x": [0.0, 1, 2, 3, 4, 5], "g": list("aaabbb")})
-    >>> model = ReweighingClassifier(LogisticRegression(), sensitive=["g"]).fit(X, [0, 0, 1, 0, 1, 1])
+    >>> model = ReweighingClassifier(LogisticRegression(), sensitive=["g"])
+    >>> model = model.fit(X, [0, 0, 1, 0, 1, 1])
     >>> model.predict(X[["x"]]).tolist()
     [0, 0, 0, 1, 1, 1]
     """

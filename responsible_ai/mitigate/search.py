@@ -44,8 +44,13 @@ NOT_CLONABLE = (
     "the model cannot be refit ({problem}); mitigation refits the model's own pipeline, so "
     "give a scikit-learn estimator or Pipeline"
 )
-UNKNOWN_CHECKS = "mitigation.checks names {ids}, which the policy does not have; its checks: {known}"
-TOO_FEW_ROWS = "the held-out split has {rows} rows; mitigation needs at least 20 (more data, or a larger test_size)"
+UNKNOWN_CHECKS = (
+    "mitigation.checks names {ids}, which the policy does not have; its checks: {known}"
+)
+TOO_FEW_ROWS = (
+    "the held-out split has {rows} rows; mitigation needs at least 20 (more data, or a larger "
+    "mitigation.test_size)"
+)
 ORIGINAL = "original"
 UNKNOWN_METHODS = "unknown mitigation method(s) {names}; choose from {known}"
 
@@ -133,8 +138,8 @@ def _split(
     strata = group_labels(frame, [*by, target])
     counts = strata.map(strata.value_counts())
     # strata with a single row cannot be split; they go with the rest unstratified
-    stratify = strata.where(counts >= 2, "(rare)")
-    if (stratify.value_counts() < 2).any():
+    stratify: pd.Series | None = strata.where(counts >= 2, "(rare)")
+    if stratify is not None and (stratify.value_counts() < 2).any():
         stratify = None
     train, test = train_test_split(frame, test_size=test_size, random_state=seed, stratify=stratify)
     if len(test) < 20:
@@ -145,9 +150,12 @@ def _split(
 def _primary(report: Report, loaded: LoadedPolicy, required: list[str] | None) -> Any:
     """The first blocking fairness finding the original does not pass (else the first one)."""
     policy = loaded.policy
-    fairness = [f for f in report.checks if f.metric.startswith("fairness.") and f.status != "skipped"]
+    fairness = [
+        f for f in report.checks if f.metric.startswith("fairness.") and f.status != "skipped"
+    ]
     if required is not None:
         fairness = [f for f in fairness if _check_id(f.id) in required] or fairness
+
     def blocking(finding: Any) -> bool:
         return severity_rank(finding.severity) >= severity_rank(policy.fail_on)
 
@@ -168,7 +176,9 @@ def _check_id(finding_id: str) -> str:
     return finding_id.split("[", 1)[0]
 
 
-def candidate_trials(methods: Sequence[str], grid: dict[str, list[float]], constraint: str | None) -> list[Trial]:
+def candidate_trials(
+    methods: Sequence[str], grid: dict[str, list[float]], constraint: str | None
+) -> list[Trial]:
     """Method x setting (x the constraint, for methods that enforce one)."""
     trials: list[Trial] = []
     for name in methods:
@@ -178,7 +188,11 @@ def candidate_trials(methods: Sequence[str], grid: dict[str, list[float]], const
             usable = constraint if constraint in method.constraints else method.constraints[0]
             if constraint is not None and constraint not in method.constraints:
                 # the nearest constraint the method can enforce: equal opportunity for odds
-                usable = "true_positive_rate_parity" if "true_positive_rate_parity" in method.constraints else usable
+                usable = (
+                    "true_positive_rate_parity"
+                    if "true_positive_rate_parity" in method.constraints
+                    else usable
+                )
         else:
             usable = None
         if name == "threshold_optimizer" and usable == "equalized_odds":
@@ -209,7 +223,12 @@ def run_trial(
     else:
         method = METHODS[trial.method]
         build = method.build(
-            _unfitted(base), by, trial.constraint, trial.setting, positive, seed,
+            _unfitted(base),
+            by,
+            trial.constraint,
+            trial.setting,
+            positive,
+            seed,
             columns["deterministic"],
         )
         estimator, inputs = build, list(dict.fromkeys([*features, *by]))
@@ -222,7 +241,11 @@ def run_trial(
         return Candidate(trial, None, None, None, seconds, error=f"{type(exc).__name__}: {exc}")
     seconds = time.perf_counter() - started
     report = audit(test, loaded, model=estimator)
-    predictions = np.asarray(estimator.predict(test[list(estimator.feature_names_in_)]) == positive) if hasattr(estimator, "feature_names_in_") else None
+    predictions = (
+        np.asarray(estimator.predict(test[list(estimator.feature_names_in_)]) == positive)
+        if hasattr(estimator, "feature_names_in_")
+        else None
+    )
     return Candidate(trial, estimator, report, predictions, seconds)
 
 
@@ -295,7 +318,9 @@ def search(
     }
     original = run_trial(Trial(ORIGINAL, None, None), base, train, test, columns, loaded)
     if original.report is None:
-        raise InputError(f"the model's pipeline cannot be refit on the training split: {original.error}")
+        raise InputError(
+            f"the model's pipeline cannot be refit on the training split: {original.error}"
+        )
     primary = _primary(original.report, loaded, required)
     constraint = settings.constraint or (constraint_for_metric(primary.metric) if primary else None)
     by_setting = settings.by
@@ -307,20 +332,35 @@ def search(
         raise InputError(f"mitigation.by names column(s) {missing} that the data does not have")
     columns["by"] = by
     if methods is None and settings.methods is None:  # default: every method the policy allows
-        allowed = settings.allow_sensitive_at_decision
-        methods = [m for m in METHODS if allowed or not METHODS[m].uses_sensitive_at_decision]
+        permitted = settings.allow_sensitive_at_decision
+        methods = [m for m in METHODS if permitted or not METHODS[m].uses_sensitive_at_decision]
     chosen_methods = list(methods if methods is not None else settings.methods or [])
     unknown = [m for m in chosen_methods if m not in METHODS]
     if unknown:
         raise InputError(UNKNOWN_METHODS.format(names=", ".join(unknown), known=", ".join(METHODS)))
-    trials = candidate_trials(chosen_methods, {k: list(v) for k, v in settings.grid.items()}, constraint or "demographic_parity")
+    trials = candidate_trials(
+        chosen_methods,
+        {k: list(v) for k, v in settings.grid.items()},
+        constraint or "demographic_parity",
+    )
     candidates = _run_all(trials, base, train, test, columns, loaded, n_jobs, progress)
     for candidate in [original, *candidates]:
         if candidate.trial.method != ORIGINAL:
-            candidate.uses_sensitive_at_decision = METHODS[candidate.trial.method].uses_sensitive_at_decision
-        candidate.forbidden = candidate.uses_sensitive_at_decision and not settings.allow_sensitive_at_decision
+            candidate.uses_sensitive_at_decision = METHODS[
+                candidate.trial.method
+            ].uses_sensitive_at_decision
+        candidate.forbidden = (
+            candidate.uses_sensitive_at_decision and not settings.allow_sensitive_at_decision
+        )
         candidate.passes = candidate.report is not None and _passes(candidate.report, required)
-    score_candidates(original, candidates, test[roles.target].to_numpy() == roles.positive_label, settings.metric, policy.fairness, seed)
+    score_candidates(
+        original,
+        candidates,
+        test[roles.target].to_numpy() == roles.positive_label,
+        settings.metric,
+        policy.fairness,
+        seed,
+    )
     chosen = choose(candidates)
     allowed = [c for c in candidates if not c.forbidden]
     blockers = {} if chosen else _blockers(allowed, required, policy.fail_on)
@@ -336,7 +376,13 @@ def search(
         metric=settings.metric,
         constraint=constraint,
         by=by,
-        split={"train_rows": len(train), "test_rows": len(test), "test_size": settings.test_size, "seed": seed, "stratified_by": [*split_by, roles.target]},
+        split={
+            "train_rows": len(train),
+            "test_rows": len(test),
+            "test_size": settings.test_size,
+            "seed": seed,
+            "stratified_by": [*split_by, roles.target],
+        },
         primary_check=primary.id if primary is not None else None,
         settings=settings.model_dump(),
         seconds=round(time.perf_counter() - started, 3),
@@ -400,5 +446,12 @@ def _run_all(
 
     jobs = (delayed(run_trial)(t, base, train, test, columns, loaded) for t in trials)
     runner = Parallel(n_jobs=n_jobs, return_as="generator")
-    bar = tqdm(runner(jobs), total=len(trials), desc="candidates", unit="model", disable=not progress, leave=False)
+    bar = tqdm(
+        runner(jobs),
+        total=len(trials),
+        desc="candidates",
+        unit="model",
+        disable=not progress,
+        leave=False,
+    )
     return list(bar)

@@ -58,7 +58,9 @@ class MitigationSettings(Strict):
     test_size: float = Field(
         0.3, gt=0.0, lt=1.0, description="Share of rows held out to audit the candidates."
     )
-    seed: int | None = Field(None, description="Seed of the split and of the methods (default: the policy's).")
+    seed: int | None = Field(
+        None, description="Seed of the split and of the methods (default: the policy's)."
+    )
     deterministic: bool = Field(
         True, description="Exponentiated gradient keeps one predictor, not a randomized mixture."
     )

@@ -31,7 +31,9 @@ OPTIMIZER_CONSTRAINTS = {
     "true_positive_rate_parity": "true_positive_rate_parity",
 }
 UNSUPPORTED = "The 'constraint' parameter of {name} must be one of {choices}. Got {got!r} instead."
-STRENGTH = "The 'strength' parameter of {name} must be a float in the range (0, 1]. Got {got!r} instead."
+STRENGTH = (
+    "The 'strength' parameter of {name} must be a float in the range (0, 1]. Got {got!r} instead."
+)
 NO_RELAXED_ODDS = (
     "The 'tolerance' parameter of {name} must be None for equalized_odds (fairlearn has no "
     "relaxed version of it). Got {got!r} instead."
@@ -97,7 +99,11 @@ class GroupThresholdClassifier(_GroupDecision):
         if not isinstance(self.strength, int | float) or not 0.0 < self.strength <= 1.0:
             raise ValueError(STRENGTH.format(name=name, got=self.strength))
         scores, binary, groups = self._fit_base(X, y)
-        eligible = binary == 1 if self.constraint == "true_positive_rate_parity" else np.ones_like(binary, bool)
+        eligible = (
+            binary == 1
+            if self.constraint == "true_positive_rate_parity"
+            else np.ones_like(binary, bool)
+        )
         target_rate = float(np.mean(scores[eligible] >= _DEFAULT_THRESHOLD))
         thresholds: dict[str, float] = {}
         for group in sorted(set(groups.tolist())):
@@ -175,7 +181,7 @@ class ThresholdOptimizerClassifier(_GroupDecision):
         self._set_inputs([*self.features_, *self.sensitive])
         optimizer = ThresholdOptimizer(
             estimator=self.estimator_,
-            constraints=OPTIMIZER_CONSTRAINTS[self.constraint],  # type: ignore[arg-type]
+            constraints=OPTIMIZER_CONSTRAINTS[self.constraint],
             predict_method="predict_proba",
             prefit=True,
             tol=None if self.tolerance is None else float(self.tolerance),

@@ -19,7 +19,9 @@ from responsible_ai.models import load_model
 _BY = ["sex", "age_group"]
 
 
-def _build(method: str, model: Any, setting: float | None, constraint: str | None, seed: int = 0) -> Any:
+def _build(
+    method: str, model: Any, setting: float | None, constraint: str | None, seed: int = 0
+) -> Any:
     return METHODS[method].build(model, _BY, constraint, setting, "good", seed, True)
 
 
@@ -90,7 +92,11 @@ _DETERMINISTIC = [
 ]
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     case=st.sampled_from(_DETERMINISTIC),
     pick=st.integers(0, 2),

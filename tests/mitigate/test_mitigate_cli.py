@@ -58,7 +58,10 @@ def test_chooses_saves_and_reports(files: dict[str, Path], capsys: Any) -> None:
     assert section["original"]["name"] == "original"
     assert pareto.read_bytes().startswith(b"\x89PNG")
     chosen = next(c for c in section["candidates"] if c["name"] == section["chosen"])
-    assert chosen["passes"] and chosen["cost"]["low"] <= chosen["cost"]["value"] <= chosen["cost"]["high"]
+    assert (
+        chosen["passes"]
+        and chosen["cost"]["low"] <= chosen["cost"]["value"] <= chosen["cost"]["high"]
+    )
 
 
 @pytest.mark.parametrize("suffix", ["md", "html"])

@@ -51,7 +51,12 @@ def test_the_weights_are_kamiran_calders() -> None:
     weights = reweighing_weights(frame, ["g"], np.array([True, True, False, False]))
     # P(a)=3/4, P(+)=1/2, P(a,+)=2/4: w = (3/4 * 1/2) / (2/4) = 0.75
     assert weights.tolist() == pytest.approx([0.75, 0.75, 1.5, 0.5])
-    assert reweighing_weights(frame, ["g"], np.array([True, True, False, False]), 0.0).tolist() == [1, 1, 1, 1]
+    assert reweighing_weights(frame, ["g"], np.array([True, True, False, False]), 0.0).tolist() == [
+        1,
+        1,
+        1,
+        1,
+    ]
 
 
 def test_the_weights_reach_the_pipeline_classifier(german: Any, german_model: Any) -> None:

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mitigation_helpers import small_policy
 
 from responsible_ai.errors import InputError
 from responsible_ai.mitigate.comparison import mitigation_section, pareto_front
 from responsible_ai.mitigate.search import Candidate, Trial, choose, search
 from responsible_ai.policy.loader import LoadedPolicy, policy_from_dict
-from mitigation_helpers import small_policy
 
 
 def _loaded(**mitigation: Any) -> LoadedPolicy:
@@ -55,9 +55,7 @@ def test_the_search_flags_and_never_chooses_sensitive_at_decision(
         checks=["equal-opportunity-age"],
         grid={"group_thresholds": [1.0]},
     )
-    result = search(
-        german_frame, loaded, german_model, methods=["reweighing", "group_thresholds"]
-    )
+    result = search(german_frame, loaded, german_model, methods=["reweighing", "group_thresholds"])
     by_method = {c.trial.method: c for c in result.candidates}
     thresholds = by_method["group_thresholds"]
     assert thresholds.uses_sensitive_at_decision and thresholds.forbidden
@@ -71,7 +69,9 @@ def test_the_search_flags_and_never_chooses_sensitive_at_decision(
     assert {f.id for f in thresholds.report.checks} == {f.id for f in result.original.report.checks}
 
 
-def test_by_default_forbidden_methods_are_not_even_tried(german_frame: Any, german_model: Any) -> None:
+def test_by_default_forbidden_methods_are_not_even_tried(
+    german_frame: Any, german_model: Any
+) -> None:
     loaded = _loaded(
         allow_sensitive_at_decision=False,
         grid={"exponentiated_gradient": [0.2], "grid_search": [0.5]},
@@ -93,7 +93,7 @@ def test_none_passing_names_the_check(german_frame: Any, german_model: Any) -> N
 
 
 def test_unknown_checks_and_methods_are_input_errors(german_frame: Any, german_model: Any) -> None:
-    with pytest.raises(InputError, match="mitigation.checks names no-such-check"):
+    with pytest.raises(InputError, match=r"mitigation\.checks names no-such-check"):
         search(german_frame, _loaded(), german_model, checks=["no-such-check"])
     with pytest.raises(InputError, match="unknown mitigation method"):
         search(german_frame, _loaded(), german_model, methods=["magic"])
