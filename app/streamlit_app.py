@@ -24,6 +24,7 @@ PAGES = {
         st.Page("views/fairness.py", title="Fairness", icon=":material/balance:"),
         st.Page("views/explanations.py", title="Explanations", icon=":material/insights:"),
         st.Page("views/privacy.py", title="Privacy", icon=":material/shield_person:"),
+        st.Page("views/mitigation.py", title="Mitigation", icon=":material/tune:"),
     ],
     "Inputs": [
         st.Page("views/policy.py", title="Policy", icon=":material/policy:"),

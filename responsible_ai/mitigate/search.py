@@ -11,7 +11,7 @@ reads the sensitive attribute at decision time is never chosen when the policy f
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +88,7 @@ class Candidate:
     passes: bool = False
     performance: float | None = None
     cost: dict[str, Any] | None = None
+    report_rows: Any = None  # index of the held-out rows the report audited
 
 
 @dataclass
@@ -246,7 +247,7 @@ def run_trial(
         if hasattr(estimator, "feature_names_in_")
         else None
     )
-    return Candidate(trial, estimator, report, predictions, seconds)
+    return Candidate(trial, estimator, report, predictions, seconds, report_rows=test.index)
 
 
 def _passes(report: Report, required: list[str] | None) -> bool:
@@ -265,6 +266,7 @@ def search(
     checks: Sequence[str] | None = None,
     n_jobs: int = 1,
     progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> MitigationResult:
     """Try every method and setting; audit each candidate; choose one.
 
@@ -282,6 +284,8 @@ def search(
         Candidates fitted and audited in parallel (one core each).
     progress : bool, default False
         Show a tqdm progress bar (on a terminal).
+    on_progress : callable, optional
+        Called with (candidates done, candidates in all) after each one (the app's bar).
 
     Returns
     -------
@@ -343,7 +347,7 @@ def search(
         {k: list(v) for k, v in settings.grid.items()},
         constraint or "demographic_parity",
     )
-    candidates = _run_all(trials, base, train, test, columns, loaded, n_jobs, progress)
+    candidates = _run_all(trials, base, train, test, columns, loaded, n_jobs, progress, on_progress)
     for candidate in [original, *candidates]:
         if candidate.trial.method != ORIGINAL:
             candidate.uses_sensitive_at_decision = METHODS[
@@ -440,6 +444,7 @@ def _run_all(
     loaded: LoadedPolicy,
     n_jobs: int,
     progress: bool,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[Candidate]:
     from joblib import Parallel, delayed
     from tqdm import tqdm
@@ -454,4 +459,9 @@ def _run_all(
         disable=not progress,
         leave=False,
     )
-    return list(bar)
+    done: list[Candidate] = []
+    for candidate in bar:
+        done.append(candidate)
+        if on_progress is not None:
+            on_progress(len(done), len(trials))
+    return done
