@@ -91,5 +91,6 @@ if chosen_run is not None and st.button(
         st.session_state.pop(key, None)
         announce(
             f"Run {number}: the mitigated model ({chosen_run.label}), verdict "
-            f"{chosen_run.report.verdict.upper()} on the held-out rows. Review it on the Review page."
+            f"{chosen_run.report.verdict.upper()} on the held-out rows. Review it on the "
+            "Review page."
         )
