@@ -296,6 +296,7 @@ def mitigate_on_adult(rows: int | None, n_jobs: int) -> dict[str, Any]:
             "sum_fits_s": fits,
             "ratio": section["seconds"] / fits,
             "chosen": section["chosen"],
+            "reason": section["reason"],
             "exit": done.returncode,
         }
 

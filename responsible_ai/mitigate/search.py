@@ -41,7 +41,9 @@ __all__ = [
     "search",
 ]
 
-NO_TARGET = "mitigation needs the true outcome: set data.target in the policy (or --target)"
+NO_TARGET = (
+    "mitigation needs the true outcome: set data.target in the policy (a column of the data)"
+)
 NO_POSITIVE = "mitigation needs the favourable outcome: set data.positive_label in the policy"
 UNKNOWN_CHECKS = (
     "mitigation.checks names {ids}, which the policy does not have; its checks: {known}"

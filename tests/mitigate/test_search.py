@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -108,3 +109,16 @@ def test_the_pareto_front_keeps_the_undominated() -> None:
     ]
     assert pareto_front(points, "<=") == ["a", "b"]
     assert pareto_front(points, ">=") == ["a"]
+
+
+def test_roles_the_search_needs_are_input_errors(german_frame: Any, german_model: Any) -> None:
+    from responsible_ai.mitigate.search import NO_POSITIVE, NO_TARGET
+
+    policy = small_policy()
+    del policy["data"]["positive_label"]
+    with pytest.raises(InputError, match=re.escape(NO_POSITIVE)):
+        search(german_frame, LoadedPolicy(policy=policy_from_dict(policy), path=None), german_model)
+    policy = small_policy()
+    policy["data"]["target"] = "no_such_column"
+    with pytest.raises(InputError, match=re.escape(NO_TARGET)):
+        search(german_frame, LoadedPolicy(policy=policy_from_dict(policy), path=None), german_model)
