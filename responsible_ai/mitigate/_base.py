@@ -89,7 +89,13 @@ def forget_requests(fitted: Any) -> Any:
 
 
 class MitigatorBase(ClassifierMixin, BaseEstimator):
-    """Shared fitting helpers; subclasses set ``uses_sensitive_at_decision``."""
+    """Shared fitting helpers; subclasses set ``uses_sensitive_at_decision``.
+
+    Not run through ``parametrize_with_checks``: every mitigator needs a DataFrame holding the
+    named sensitive columns and a binary target, which scikit-learn's generic checks (NumPy
+    arrays, multi-class targets) do not give; tests/mitigate covers the estimator contract
+    (clone, fit returns self, fitted attributes, save and load) on real data instead.
+    """
 
     #: Whether ``predict`` reads the sensitive columns (disparate treatment where forbidden).
     uses_sensitive_at_decision: bool = False

@@ -136,7 +136,11 @@ def mitigation_markdown(section: dict[str, Any]) -> list[str]:
         lines += ["", f"Legal: {markdown_text(legal)}"]
     lines += ["", "| " + " | ".join(markdown_text(c) for c in columns) + " |"]
     lines.append("|" + "---|" * len(columns))
-    lines += ["| " + " | ".join(markdown_text(r[c]) for c in columns) + " |" for r in rows]
+    numeric = {section["metric"], "cost"}  # our own number formatting: nothing to escape
+    lines += [
+        "| " + " | ".join(r[c] if c in numeric else markdown_text(r[c]) for c in columns) + " |"
+        for r in rows
+    ]
     models = _models(section)
     lines += ["", "### Every check, every model (status value [interval])", ""]
     lines.append("| check | " + " | ".join(markdown_text(m["name"]) for m in models) + " |")
