@@ -46,20 +46,18 @@ NEEDS_ROWS = (
 SQL_NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the sql engine does not bring back; "
     "audit the rows in memory (audit(pandas.read_sql_table(...), ...)), or use a policy of "
-    "decision-count fairness metrics"
+    "fairness metrics from counts and score sums (not ROC AUC, the scoring rate, explanations "
+    "or privacy)"
 )
 
 
 def _counts_only_problem(policy: Policy, engine: str = "duckdb") -> str | None:
     """The first check the engine cannot compute from its counts and score sums, or None."""
-    from responsible_ai.fairness.parquet import _from_prediction_counts
     from responsible_ai.fairness.score_sums import from_sums
 
     message = SQL_NEEDS_ROWS if engine == "sql" else NEEDS_ROWS
     for check in policy.checks:
-        # The sql engine counts decisions only: score sums are not pushed down to databases yet.
-        computable = _from_prediction_counts if engine == "sql" else from_sums
-        if check.enabled and not computable(check.metric):
+        if check.enabled and not from_sums(check.metric):
             return message.format(check=check.id, metric=check.metric, engine=engine)
     return None
 

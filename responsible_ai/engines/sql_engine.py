@@ -32,7 +32,9 @@ import pandas as pd
 from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
 from responsible_ai.engines.sql_database import connect, find_table, open_database, reason_of
+from responsible_ai.engines.sql_sums import sum_columns, typed_sums
 from responsible_ai.errors import InputError
+from responsible_ai.fairness.score_sums import summed_only, sums_needed
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -40,8 +42,9 @@ if TYPE_CHECKING:
 
     from responsible_ai.engines.sql_database import Database
     from responsible_ai.fairness.groups import GroupCounts
+    from responsible_ai.fairness.score_sums import SumsNeeded
     from responsible_ai.inputs import AuditData
-    from responsible_ai.policy.schema import DataRoles
+    from responsible_ai.policy.schema import DataRoles, Policy
 
 __all__ = ["HASH_OF", "count_with_sql", "counts_sha256"]
 
@@ -68,7 +71,11 @@ QUERY_FAILED = "the database at {url} could not count {table!r}: {reason}"
 
 
 def count_with_sql(
-    table: str, roles: DataRoles, bys: list[list[str]], url: Any = None
+    table: str,
+    roles: DataRoles,
+    bys: list[list[str]],
+    url: Any = None,
+    policy: Policy | None = None,
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
     """Count every grouping of database table ``table`` in the database; the audit's data and
     its counts cache.
@@ -78,11 +85,15 @@ def count_with_sql(
     table : str
         A table or view of the database (``schema.table`` for another schema).
     roles : DataRoles
-        The columns to count; ``roles.prediction`` must be a column of the table.
+        The columns to count; ``roles.prediction`` must be a column of the table unless every
+        check of ``policy`` is a score or regression metric.
     bys : list of list of str
         The groupings the checks use.
     url : str, sqlalchemy.engine.URL or sqlalchemy.engine.Engine, optional
         The database; default ``$RAI_SQL_URL``.
+    policy : Policy, optional
+        With it, the sums its score and regression checks need are computed in the same query
+        (:mod:`responsible_ai.engines.sql_sums`).
 
     Raises
     ------
@@ -90,7 +101,7 @@ def count_with_sql(
         No prediction column, an unknown table or column, a database that cannot be reached or
         refuses the query (the URL's password masked), or data the audit refuses.
     """
-    if roles.prediction is None:
+    if roles.prediction is None and not summed_only(policy):
         raise InputError(NEEDS_PREDICTION)
     sensitive = list(dict.fromkeys(c for by in bys for c in by))
     labels = [c for c in (roles.prediction, roles.target) if c is not None]
@@ -107,7 +118,9 @@ def count_with_sql(
                 raise InputError(
                     QUERY_FAILED.format(url=database.masked, table=table, reason=reason)
                 ) from None
-            cube = _count_table(connection, schema, name, roles, sensitive, keys, database)
+            cube, needed = _count_table(
+                connection, schema, name, roles, sensitive, keys, database, policy
+            )
     finally:
         database.close()
     qualified = name if schema is None else f"{schema}.{name}"
@@ -122,6 +135,7 @@ def count_with_sql(
         notes=[
             f"counted by the database ({database.dialect}) in one GROUP BY over table "
             f"{qualified!r}: per-group counts only"
+            + (" and score sums" if needed is not None else "")
         ],
         source={
             "path": None,
@@ -130,8 +144,17 @@ def count_with_sql(
             "database": database.masked,
             "sha256": counts_sha256(qualified, cube, keys),
             "sha256_of": HASH_OF,
-            "columns": len(dict.fromkeys([*keys, *([roles.weight] if roles.weight else [])])),
+            "columns": len(
+                dict.fromkeys(
+                    [
+                        *keys,
+                        *([roles.weight] if roles.weight else []),
+                        *(needed.columns if needed else []),
+                    ]
+                )
+            ),
         },
+        needed=needed,
     )
     return finish_pass(counted, roles)
 
@@ -156,8 +179,10 @@ def _count_table(
     sensitive: list[str],
     keys: list[str],
     database: Database,
-) -> pd.DataFrame:
-    """One query: rows and summed weight per (sensitive values, prediction, target)."""
+    policy: Policy | None = None,
+) -> tuple[pd.DataFrame, SumsNeeded | None]:
+    """One query: rows and summed weight per (sensitive values, prediction, target), with the
+    score sums per score bin where the policy needs them."""
     from sqlalchemy import Boolean, Float, Integer, Numeric, case, func, select
 
     shown = database.masked
@@ -185,7 +210,12 @@ def _count_table(
         if sqlite:  # elsewhere the column's numeric type is the check
             text = func.typeof(raw).in_(["text", "blob"])
             columns.append(func.count(case((text, 1))).label("rai_bad"))
-    query = select(*columns).select_from(reflected).group_by(*grouped)
+    needed = None if policy is None else sums_needed(policy, roles, present)
+    bins: list[Any] = []
+    if needed is not None:
+        bins, summed = sum_columns(reflected, needed, roles.weight, connection.dialect)
+        columns += [*bins, *summed]
+    query = select(*columns).select_from(reflected).group_by(*grouped, *(b.element for b in bins))
     try:
         result = connection.execute(query)
         rows = result.fetchmany(MAX_COMBINATIONS + 1)
@@ -211,7 +241,9 @@ def _count_table(
             cube["rai_bad"] = 0
         # PostgreSQL keeps NaN in a double column (NaN = NaN there): a NaN sum is a missing weight.
         cube["rai_gaps"] = cube["rai_gaps"].astype("int64") + cube["rai_weight"].isna()
-    return cube
+    if needed is not None:
+        cube = typed_sums(cube, needed)
+    return cube, needed
 
 
 def _plain(value: Any) -> Any:
