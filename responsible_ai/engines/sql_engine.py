@@ -49,7 +49,10 @@ if TYPE_CHECKING:
 __all__ = ["HASH_OF", "count_with_sql", "counts_sha256"]
 
 #: What ``inputs.data.sha256`` of a database table is the hash of.
-HASH_OF = "the table name and its per-group counts (weights to 12 significant digits)"
+HASH_OF = (
+    "the table name and its per-group counts and score sums (weights and sums to 12 "
+    "significant digits)"
+)
 
 NEEDS_PREDICTION = (
     "the sql engine needs a prediction column (data.prediction or --prediction): "
@@ -142,7 +145,7 @@ def count_with_sql(
             "name": f"table {qualified} at {database.masked}",
             "table": qualified,
             "database": database.masked,
-            "sha256": counts_sha256(qualified, cube, keys),
+            "sha256": counts_sha256(qualified, cube, *hashed(keys, needed)),
             "sha256_of": HASH_OF,
             "columns": len(
                 dict.fromkeys(
@@ -246,6 +249,16 @@ def _count_table(
     return cube, needed
 
 
+def hashed(keys: list[str], needed: SumsNeeded | None) -> tuple[list[str], list[str]]:
+    """The key columns and the summed columns of the count table that its hash covers."""
+    if needed is None:
+        return keys, []
+    bins = [needed.bin_alias(b) for b in needed.bins]
+    sums = [raw.alias for raw in needed.raw_sums()]
+    sums += [a for c in needed.columns for a in (needed.missing_alias(c), needed.text_alias(c))]
+    return [*keys, *bins], [*sums, *(["rai_min", "rai_max"] if needed.score else [])]
+
+
 def _plain(value: Any) -> Any:
     """A database's exact decimal as the number pandas would hold: int when whole, else float."""
     if isinstance(value, Decimal):
@@ -253,23 +266,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def counts_sha256(table: str, cube: pd.DataFrame, keys: list[str]) -> str:
+def counts_sha256(
+    table: str, cube: pd.DataFrame, keys: list[str], sums: list[str] | None = None
+) -> str:
     """SHA-256 of the table name and its count table, independent of the rows' order.
 
-    Each row is its key values (with their types), its row count and its summed weight to 12
-    significant digits: a database may add the weights in another order from run to run.
+    Each row is its key values (with their types), its row count, its summed weight and then
+    its ``sums`` columns (the score sums), each to 12 significant digits: a database may add
+    the values in another order from run to run.
     """
+    sums = sums or []
+    columns = [*keys, "rai_rows", "rai_weight", *sums]
     lines = sorted(
         json.dumps(
             [
                 [[type(v).__name__, str(v)] for v in row[: len(keys)]],
                 int(row[len(keys)]),
-                f"{float(row[len(keys) + 1]):.12g}",
+                *(f"{float(v):.12g}" for v in row[len(keys) + 1 :]),
             ]
         )
-        for row in cube[[*keys, "rai_rows", "rai_weight"]].itertuples(index=False, name=None)
+        for row in cube[columns].itertuples(index=False, name=None)
     )
-    digest = hashlib.sha256(json.dumps({"table": table, "keys": keys}).encode())
+    header = {"table": table, "keys": keys, **({"sums": sums} if sums else {})}
+    digest = hashlib.sha256(json.dumps(header).encode())
     for line in lines:
         digest.update(line.encode() + b"\n")
     return digest.hexdigest()

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["dialect_of", "sum_columns", "typed_sums"]
 
 #: Text PostgreSQL casts to a double: a decimal number, spaces around it allowed.
-POSTGRESQL_NUMBER = r"'^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$'"
+POSTGRESQL_NUMBER = (
+    r"'^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$'"
+)
 
 
 def dialect_of(table: Table, dialect: Dialect) -> tuple[SqlDialect, str]:
@@ -70,7 +72,8 @@ def dialect_of(table: Table, dialect: Dialect) -> tuple[SqlDialect, str]:
     if dialect.name == "sqlite":
 
         def number(quoted: str) -> str:
-            return f"(CASE WHEN typeof({quoted}) IN ('integer', 'real') THEN CAST({quoted} AS REAL) END)"
+            numeric = f"typeof({quoted}) IN ('integer', 'real')"
+            return f"(CASE WHEN {numeric} THEN CAST({quoted} AS REAL) END)"
 
         # SQLite stores NaN as NULL: a missing value already.
         return SqlDialect(quote, number, lambda number: "0 = 1"), "1.0"
@@ -91,7 +94,7 @@ def sum_columns(
     weight_sql = one if weight is None else spelled.number(spelled.quote(weight))
 
     def labelled(items: list[str]) -> list[Label[Any]]:
-        found = []
+        found: list[Label[Any]] = []
         for item in items:
             # The alias is ours (rai_...), the last " AS ": a quoted name may hold " AS " too.
             expression, _, alias = item.rpartition(" AS ")

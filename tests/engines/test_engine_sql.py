@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from engine_helpers import LENDING, german_model_and_decisions, same_findings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_engine_scores import policy, same_values, scored
 
 from responsible_ai.auditing import audit
 from responsible_ai.cli import main
@@ -21,7 +22,6 @@ from responsible_ai.engines import choose, sql_database, sql_engine
 from responsible_ai.engines.cube import SCORE_NOT_NUMERIC
 from responsible_ai.errors import InputError
 from responsible_ai.report import report_json_schema
-from test_engine_scores import policy, same_values, scored
 
 HOSTILE_TABLE = 'decisions"; DROP TABLE decisions; --'
 HOSTILE_COLUMN = "sex'); DROP TABLE decisions; --\"x"
@@ -486,6 +486,20 @@ def test_a_hostile_score_column_name_is_an_identifier(database) -> None:
     same_values(ours, audit(frame, hostile))
     assert {f.status for f in ours.checks} <= {"pass", "fail"}  # computed, not errors
     assert "scores" in sa.inspect(sa.create_engine(database)).get_table_names()
+
+
+def test_the_hash_covers_the_score_sums(postgres, tmp_path) -> None:
+    url, sqlite = postgres.new_database(), f"sqlite:///{tmp_path / 's.sqlite'}"
+    _scores_table(url, scored())
+    _scores_table(sqlite, scored())
+    _scores_table(sqlite, scored().assign(p=scored()["p"] * 0.999), "rescored")
+    hashes = [
+        audit(t, policy(True), url=u).inputs["data"]
+        for t, u in [("scores", url), ("scores", sqlite), ("rescored", sqlite)]
+    ]
+    assert hashes[0]["sha256"] == hashes[1]["sha256"] != hashes[2]["sha256"]
+    assert hashes[0]["sha256_of"] == sql_engine.HASH_OF
+    postgres.drop_database(url)
 
 
 def test_roc_auc_is_still_refused_in_one_line(tmp_path, capsys) -> None:
