@@ -3,9 +3,10 @@
 ``rai check TABLE --engine sql --url-file db.url`` and ``audit("decisions", policy,
 engine="sql", url=...)`` send one query to the database (PostgreSQL, SQLite, or any database
 SQLAlchemy has a dialect for): rows and summed weights per combination of sensitive values,
-prediction and target. Only that small table comes back; everything after it is
-:mod:`responsible_ai.engines.cube`, as for DuckDB and Spark, so the report equals the pandas
-engine's bar the engine note.
+prediction and target. A policy's score and regression checks add their sums per group and
+score bin to the same query (:mod:`responsible_ai.engines.sql_sums`). Only that small table
+comes back; everything after it is :mod:`responsible_ai.engines.cube`, as for DuckDB and Spark,
+so the report equals the pandas engine's bar the engine note.
 
 DATA is the name of a table or view (``schema.table`` for another schema), never SQL: to audit
 a query, create a view of it. The table and its columns are looked up in the database's own
