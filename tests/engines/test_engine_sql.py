@@ -551,3 +551,45 @@ def test_bad_scores_and_outcomes_fail_as_in_memory(postgres, tmp_path) -> None:
         assert ours_checks[check].status == memory_checks[check].status, check
         assert ours_checks[check].message == memory_checks[check].message, check
     postgres.drop_database(url)
+
+
+SCORED_ROW = st.tuples(
+    st.sampled_from(["a", "b", None]),
+    st.sampled_from(["yes", "no"]),
+    st.floats(0.0, 1.0),
+    st.floats(0.1, 5.0),
+)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(SCORED_ROW, max_size=30))
+def test_any_small_scored_table_audits_as_in_memory(rows) -> None:
+    rows = [("a", "yes", 0.9, 1.0), ("b", "no", 0.2, 2.0), ("a", "no", 0.5, 1.5), *rows]
+    frame = pd.DataFrame(rows, columns=["group", "outcome", "p", "weight"])
+    checks = [
+        {"id": "mean", "metric": "fairness.mean_score_difference", "must": "<= 0.2"},
+        {"id": "gap", "metric": "fairness.calibration_gap_difference", "must": "<= 0.2"},
+        {
+            "id": "ece",
+            "metric": "fairness.expected_calibration_error_difference",
+            "must": "<= 0.2",
+            "params": {"n_bins": 3},
+        },
+    ]
+    scores_policy = {
+        "name": "property",
+        "data": {
+            "sensitive": ["group"],
+            "target": "outcome",
+            "score": "p",
+            "weight": "weight",
+            "positive_label": "yes",
+        },
+        "fairness": {"n_boot": 20, "min_group_size": 1},
+        "checks": checks,
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'p.sqlite'}"
+        _scores_table(url, frame)
+        ours = audit("scores", scores_policy, url=url)
+    same_values(ours, audit(frame, scores_policy))
