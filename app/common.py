@@ -11,7 +11,9 @@ section, else a store user's password once the store has users, else unauthentic
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -28,6 +30,14 @@ from responsible_ai.audit_run import (
 )
 from responsible_ai.errors import RAIError
 from responsible_ai.report.escaping import escape_markdown
+from responsible_ai.sample_start import (
+    SAMPLE_LABEL,
+    helper_report,
+    loaded_sample,
+    same_audit,
+    sample_policy_texts,
+    server_audit_finished,
+)
 from responsible_ai.store import Identity, ReviewStore, default_store_url
 
 __all__ = [
@@ -40,6 +50,8 @@ __all__ = [
     "md",
     "open_run",
     "run_id",
+    "sample_loaded",
+    "sample_loading",
     "set_current_run",
     "show_announcement",
     "sign_in",
@@ -49,6 +61,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+SAMPLE_LOADING = "sample_loading"  # session key: since when the sample shown is its report only
+LOADING_PATIENCE_SECONDS = 60.0
 
 STATUS_ICONS = {
     "pass": ":green[**PASS**]",
@@ -81,7 +95,10 @@ def store() -> ReviewStore:
     return _store(default_store_url())
 
 
-@st.cache_resource(show_spinner="Auditing the German credit sample with the lending policy…")
+SAMPLE_SPINNER = "Auditing the German credit sample with the lending policy…"
+
+
+@st.cache_resource(show_spinner=SAMPLE_SPINNER)
 def _sample() -> AuditRun:
     return sample_run()
 
@@ -127,6 +144,7 @@ def set_current_run(run: AuditRun) -> int:
 
 
 def _show(run: AuditRun | StoredRun, run_number: int) -> None:
+    st.session_state.pop(SAMPLE_LOADING, None)  # whatever is shown now, it is shown whole
     st.session_state["run"] = run
     st.session_state["run_id"] = run_number
     # The address names the run shown, so that it can be shared, and a stale ?run= never
@@ -152,18 +170,66 @@ def _run_from_address() -> None:
         del st.query_params["run"]  # said once; the session keeps the run it had
 
 
-def current_run() -> AuditRun | StoredRun:
+def _early_sample() -> StoredRun | None:
+    """The sample's report from the helper ``rai app`` started, made the session's run while
+    this process still audits the sample (see :mod:`responsible_ai.sample_start`)."""
+    with st.spinner(SAMPLE_SPINNER):
+        report = helper_report()
+    if report is None:
+        return None
+    texts = sample_policy_texts(report)
+    number = store().save_run(report, label=SAMPLE_LABEL, reuse=True, policy_text=texts)
+    early = StoredRun(report=report, run_id=number, label=SAMPLE_LABEL, policy_texts=texts)
+    _show(early, number)
+    st.session_state[SAMPLE_LOADING] = time.monotonic()
+    return early
+
+
+def sample_loading() -> bool:
+    """Whether the session shows the sample's report while its data and model still load."""
+    return SAMPLE_LOADING in st.session_state
+
+
+def sample_loaded() -> bool:
+    """Whether the session can switch to the loaded sample: the server's audit has ended, or
+    has taken so long that the session audits it itself (waiting for the server's, if it runs)."""
+    since = float(st.session_state.get(SAMPLE_LOADING) or 0.0)
+    return server_audit_finished() or time.monotonic() - since > LOADING_PATIENCE_SECONDS
+
+
+def _audited_sample() -> AuditRun:
+    sample = attempt(_sample)
+    if sample is None:
+        st.stop()
+    assert sample is not None
+    shown: Any = st.session_state.get("run")
+    if sample_loading() and shown is not None and same_audit(shown.report, sample.report):
+        # The store keeps the report shown first (the helper's): the page keeps its time.
+        when = {"created_at": shown.report.created_at}
+        when["duration_seconds"] = shown.report.duration_seconds
+        sample = replace(sample, report=replace(sample.report, **when))
+    attempt(lambda: set_current_run(sample))
+    return sample
+
+
+def current_run(*, with_data: bool = False) -> AuditRun | StoredRun:
     """The session's run: the one the address names, else the audited German credit sample
-    until the user audits or opens something else."""
+    until the user audits or opens something else.
+
+    While ``rai app`` starts, the sample may be its report only (:func:`sample_loading`):
+    ``with_data`` waits for its data and model (pages that need them), otherwise the session
+    switches to them as soon as they are there.
+    """
     _run_from_address()
     run: Any = st.session_state.get("run")
     if run is None:
-        sample = attempt(_sample)
-        if sample is None:
-            st.stop()
-        assert sample is not None
-        attempt(lambda: set_current_run(sample))
-        run = sample
+        run = None if loaded_sample() is not None else attempt(_early_sample)
+        if run is None:
+            run = _audited_sample()
+    elif sample_loading() and (with_data or sample_loaded()):
+        run = _audited_sample()
+        if with_data:
+            st.rerun()  # the sidebar, drawn before the page, named the report-only run
     return run
 
 
@@ -178,7 +244,7 @@ def stored_run_notice(what: str, family: str) -> None:
     show what the report records of ``family`` (``explain``, ``privacy``), and stop the page."""
     from responsible_ai.report.tables import checks_frame
 
-    run = current_run()
+    run = current_run(with_data=True)
     if not run.stored:
         return
     st.info(DATA_NOT_STORED.format(run=run_id(), what=what))

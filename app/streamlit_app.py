@@ -8,6 +8,7 @@ from common import (
     current_run,
     md,
     run_id,
+    sample_loading,
     show_announcement,
     sign_in,
     sign_out,
@@ -15,6 +16,7 @@ from common import (
 )
 
 from responsible_ai.audit_run import run_source
+from responsible_ai.sample_start import SAMPLE_LOADING_CAPTION, first_page_drawn
 
 st.set_page_config(page_title="responsible-ai review", page_icon="⚖️", layout="wide")
 
@@ -24,6 +26,7 @@ PAGES = {
         st.Page("views/fairness.py", title="Fairness", icon=":material/balance:"),
         st.Page("views/explanations.py", title="Explanations", icon=":material/insights:"),
         st.Page("views/privacy.py", title="Privacy", icon=":material/shield_person:"),
+        st.Page("views/robustness.py", title="Robustness", icon=":material/security:"),
     ],
     "Inputs": [
         st.Page("views/policy.py", title="Policy", icon=":material/policy:"),
@@ -32,6 +35,7 @@ PAGES = {
     "Sign-off": [
         st.Page("views/review.py", title="Review", icon=":material/gavel:"),
         st.Page("views/history.py", title="History", icon=":material/history:"),
+        st.Page("views/monitoring.py", title="Monitoring", icon=":material/monitor_heart:"),
         st.Page("views/download.py", title="Download", icon=":material/download:"),
     ],
 }
@@ -55,8 +59,13 @@ with st.sidebar:
     record = attempt(lambda: store().run_record(run_id()))
     for what, value in run_source(record or {}):
         st.caption(f"{what[:1].upper() + what[1:]}: {md(value)}")
-    if run.stored:
+    if sample_loading():
+        st.caption(SAMPLE_LOADING_CAPTION)
+    elif run.stored:
         st.caption("Opened from the store: its report only (no data or model).")
     st.caption(f"Store: {md(store().display_url)}")
 show_announcement()  # after the sidebar, which already names the new run
-navigation.run()
+try:
+    navigation.run()
+finally:
+    first_page_drawn()  # the server audits the sample for its data and model after this page

@@ -28,6 +28,7 @@ __all__ = [
     "StoredRun",
     "check_policy_text",
     "findings_of_family",
+    "loaded_sample",
     "open_stored_run",
     "parse_run_id",
     "policies_dir",
@@ -246,6 +247,11 @@ def sample_run() -> AuditRun:
         if "german_credit" not in _SAMPLE:
             _SAMPLE["german_credit"] = _audit_sample()
         return _SAMPLE["german_credit"]
+
+
+def loaded_sample() -> AuditRun | None:
+    """The sample if :func:`sample_run` has computed it in this process, else None (no wait)."""
+    return _SAMPLE.get("german_credit")
 
 
 def _audit_sample() -> AuditRun:

@@ -48,6 +48,7 @@ def audit(
     data_name: str | None = None,
     engine: str | None = None,
     url: Any = None,
+    train: pd.DataFrame | PathLike | None = None,
 ) -> Report:
     """Audit a model (or its predictions) on data against a policy.
 
@@ -91,6 +92,9 @@ def audit(
         The database of ``engine="sql"`` (default ``$RAI_SQL_URL``), e.g.
         ``postgresql://user@host/db`` with the password in ``$PGPASSWORD``; its password is
         never shown (see :mod:`responsible_ai.engines.sql_engine`).
+    train : DataFrame or path, optional
+        The model's training data, for membership inference and the poisoning screen; overrides
+        ``data.train`` of the policy.
 
     Returns
     -------
@@ -129,7 +133,7 @@ def audit(
     if chosen is not None:
         given = {"prediction": prediction, "target": target, "score": score}
         given |= {"sensitive": sensitive, "positive_label": positive_label}
-        if chosen == "spark" and isinstance(model, str | os.PathLike):
+        if chosen in ("spark", "duckdb") and isinstance(model, str | os.PathLike):
             from responsible_ai.models import load_model
 
             given["model_path"] = str(model)
@@ -177,6 +181,15 @@ def audit(
         group_columns=_grouping_columns(active),
         data_name=data_name,
     )
+    if train is not None or roles.train is not None:
+        from responsible_ai.robustness.training import load_training_data
+
+        needed = list((prepared.model_source or {}).get("features", [])) + [
+            c for c in [roles.target] if c is not None
+        ]
+        prepared.train, prepared.train_source = load_training_data(
+            train, roles.train, loaded.path, needed
+        )
     report = _report(AuditContext(prepared, active), loaded, started)
     return _submitted(report, submit, loaded, data)
 
@@ -218,34 +231,45 @@ def _audit_streamed(
         overrides["positive_label"] = given["positive_label"]
     roles = active.data.model_copy(update=overrides)
     bys = groupings(active, list(roles.sensitive))
+    model, sample = given.get("model"), None
     if engine == "duckdb":
         from responsible_ai.engines.duckdb_engine import count_with_duckdb
+        from responsible_ai.engines.sample import explain_sample
 
         prepared, counts = count_with_duckdb(data, roles, bys, active)
+        sample = explain_sample(data, engine, model, roles, active)
     elif engine == "sql":
         from responsible_ai.engines.sql_engine import count_with_sql
 
         url = given.get("url")
         prepared, counts = count_with_sql(str(data), roles, bys, url=url, policy=active)
     elif engine == "spark":
+        from responsible_ai.engines.sample import explain_sample, spark_session_for_run
         from responsible_ai.engines.spark_engine import count_with_spark
 
-        model = given.get("model")
         if model is not None:
             roles = roles.model_copy(update={"prediction": None})
-        prepared, counts = count_with_spark(data, roles, bys, model=model, policy=active)
-        if model is not None:
-            from responsible_ai.hashing import sha256_file, sha256_object
-
-            path = given.get("model_path")
-            prepared.model_source = {
-                "path": path,
-                "sha256": sha256_file(path) if path else sha256_object(model),
-                "type": f"{type(model).__module__}.{type(model).__qualname__}",
-            }
+        with spark_session_for_run():  # one session for the counts and the sample
+            prepared, counts = count_with_spark(data, roles, bys, model=model, policy=active)
+            sample = explain_sample(data, engine, model, roles, active)
     else:
         prepared, counts = prepare_streamed(Path(str(data)), roles, bys, policy=active)
+    if engine in ("duckdb", "spark") and model is not None:
+        from responsible_ai.hashing import sha256_file, sha256_object
+
+        path = given.get("model_path")
+        prepared.model = model
+        prepared.model_source = {
+            "path": path,
+            "sha256": sha256_file(path) if path else sha256_object(model),
+            "type": f"{type(model).__module__}.{type(model).__qualname__}",
+        }
+        if sample is not None:
+            prepared.model_source["features"] = sample.features
+            prepared.notes += sample.notes
     context = AuditContext(prepared, active)
+    if sample is not None:  # explain.* checks explain these rows (explain/checks.py)
+        context.cached("explain.engine_sample", _constant(sample))
     for key, value in counts.items():
         context.cached(key, _constant(value))
     return _report(context, loaded, started)
@@ -333,7 +357,7 @@ def _inputs(prepared: AuditData, loaded: LoadedPolicy) -> dict[str, Any]:
         "data": prepared.source,
         "policy": {"path": str(loaded.path), "sha256": loaded.sha256} if loaded.path else None,
         "model": prepared.model_source,
-    }
+    } | ({"train": prepared.train_source} if prepared.train_source else {})
 
 
 def _roles(prepared: AuditData) -> dict[str, Any]:
@@ -350,7 +374,8 @@ def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {"python": platform.python_version()}
-    for name in ("responsible-ai", "numpy", "pandas", "scikit-learn", "fairlearn", "scipy"):
+    names = ("responsible-ai", "numpy", "pandas", "scikit-learn", "fairlearn", "scipy")
+    for name in (*names, "adversarial-robustness-toolbox"):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:

@@ -38,6 +38,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "responsible_ai.store.cli",
     "responsible_ai.store.service_cli",
     "responsible_ai.api.cli",
+    "responsible_ai.monitor.cli",
 )
 _FORMATS = ("text", "json", "md", "junit", "html")
 _SUFFIX_FORMATS = {
@@ -81,6 +82,8 @@ def _check_inputs(args: argparse.Namespace, report: Any = None) -> list[tuple[st
         from responsible_ai.engines.sql_database import files_read
 
         inputs += files_read(args.url, args.url_file)
+    if args.train:
+        inputs.append(("training data file", args.train))
     if report is not None:
         files = report.policy.get("files") or []
         inputs += [("policy file it extends", item.get("path")) for item in files]
@@ -119,6 +122,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         allow_extends_path=args.allow_extends_path,
         engine=args.engine,
         url=url,
+        train=args.train,
     )
     to_file = bool(args.output) and not is_stdout(args.output)
     if to_file:
@@ -201,8 +205,19 @@ def _cmd_reference_models(args: argparse.Namespace) -> int:
     from responsible_ai.reference_models import save_reference_model
 
     names = SAMPLE_DATASETS if args.dataset == "all" else (args.dataset,)
+    out = Path(args.out) if args.out else None
+    if args.holdout is not None:
+        from responsible_ai.errors import InputError
+        from responsible_ai.reference_models import HOLDOUT_RANGE, save_holdout_split
+
+        if not 0 < args.holdout <= 0.9:
+            raise InputError(HOLDOUT_RANGE.format(value=args.holdout))
+        names = tuple(name for name in names if name != "adult")  # adult has its own split
+        for name in names:
+            print("wrote " + ", ".join(map(str, save_holdout_split(name, out, args.holdout))))
+        return EXIT_PASS
     for name in names:
-        path = save_reference_model(name, Path(args.out) if args.out else None)
+        path = save_reference_model(name, out)
         print(f"wrote {path}")
     return EXIT_PASS
 
@@ -243,6 +258,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--score", metavar="COL", help="column holding predicted probabilities")
     check.add_argument("--sensitive", metavar="COL,...", type=csv_list, help="sensitive features")
     check.add_argument("--positive-label", metavar="VALUE", help="the favourable outcome")
+    check.add_argument("--train", metavar="FILE", help="the model's training data (data.train)")
     check.add_argument(
         "--trust-model",
         action="store_true",
@@ -323,6 +339,13 @@ def _parser() -> argparse.ArgumentParser:
         help="which sample dataset (default: all)",
     )
     reference.add_argument("--out", metavar="DIR", help="directory (default: $RAI_HOME/models)")
+    reference.add_argument(
+        "--holdout",
+        type=float,
+        metavar="FRACTION",
+        help="instead, train on all but this share of rows and write <name>-holdout.skops, "
+        "<name>-train.csv and <name>-holdout.csv (for membership inference)",
+    )
     reference.set_defaults(handler=_cmd_reference_models)
 
     for module in _COMMAND_MODULES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,13 @@ import pandas as pd
 __all__ = ["sha256_file", "sha256_frame", "sha256_object"]
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
+def sha256_file(path: str | os.PathLike[str], stop: threading.Event | None = None) -> str:
+    """The file's SHA-256; ``stop``, once set, ends the reading early (a meaningless result)."""
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
+            if stop is not None and stop.is_set():
+                break
             digest.update(block)
     return digest.hexdigest()
 

@@ -51,6 +51,9 @@ class AuditData:
     prediction_problem: str | None = None
     """Why the predictions are not decisions (a regressor, scores, multi-valued labels without a
     positive_label); a check that needs decisions raises it as bad input."""
+    train: pd.DataFrame | None = None
+    """The model's training data (``data.train``), for membership inference and poisoning."""
+    train_source: dict[str, Any] | None = None
 
     @property
     def sensitive(self) -> list[str]:

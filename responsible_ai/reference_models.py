@@ -36,11 +36,15 @@ from responsible_ai.datasets import SAMPLE_DATASETS, SampleDataset, load_sample
 from responsible_ai.resources import models_dir
 
 __all__ = [
+    "HOLDOUT_RANGE",
     "build_reference_model",
     "reference_training_rows",
+    "save_holdout_split",
     "save_reference_model",
     "train_reference_model",
 ]
+
+HOLDOUT_RANGE = "holdout must be a fraction in (0, 0.9]; got {value}"
 
 _FIT_OPENMP_THREADS = 1
 
@@ -115,24 +119,47 @@ def build_reference_model(dataset: SampleDataset, random_state: int = 0) -> Pipe
     return Pipeline([("prepare", prepare), ("model", model)])
 
 
-def reference_training_rows(dataset: SampleDataset) -> pd.Series:
+def reference_training_rows(
+    dataset: SampleDataset, holdout: float = 0.0, random_state: int = 0
+) -> pd.Series:
     """Boolean mask of the rows the reference model is trained on.
 
     Parameters
     ----------
     dataset : SampleDataset
+    holdout : float, default 0.0
+        Share of the rows held out from training (seeded, stratified by the target), for the
+        membership-inference check, which needs rows the model has not seen. Ignored for
+        ``adult``, which has its own split.
+    random_state : int, default 0
+        Seed of the held-out draw.
 
     Returns
     -------
     pandas.Series
-        ``split == "train"`` for ``adult``; every row for the other data sets.
+        ``split == "train"`` for ``adult``; every row, or all but the held-out share, for the
+        other data sets.
     """
     if dataset.name == "adult":
         return dataset.data["split"] == "train"
-    return pd.Series(True, index=dataset.data.index)
+    if not holdout:
+        return pd.Series(True, index=dataset.data.index)
+    if not 0 < holdout <= 0.9:
+        raise ValueError(HOLDOUT_RANGE.format(value=holdout))
+    from sklearn.model_selection import train_test_split
+
+    _, held = train_test_split(
+        dataset.data.index,
+        test_size=holdout,
+        random_state=random_state,
+        stratify=dataset.data[dataset.target],
+    )
+    return pd.Series(~dataset.data.index.isin(held), index=dataset.data.index)
 
 
-def train_reference_model(name: str, random_state: int = 0) -> tuple[Pipeline, SampleDataset]:
+def train_reference_model(
+    name: str, random_state: int = 0, holdout: float = 0.0
+) -> tuple[Pipeline, SampleDataset]:
     """Load a sample data set and fit its reference model.
 
     Parameters
@@ -141,6 +168,8 @@ def train_reference_model(name: str, random_state: int = 0) -> tuple[Pipeline, S
         One of :data:`responsible_ai.datasets.SAMPLE_DATASETS`.
     random_state : int, default 0
         Seed passed to every estimator that accepts one.
+    holdout : float, default 0.0
+        Share of rows left out of training (see :func:`reference_training_rows`).
 
     Returns
     -------
@@ -155,7 +184,7 @@ def train_reference_model(name: str, random_state: int = 0) -> tuple[Pipeline, S
     """
     dataset = load_sample(name)
     pipeline = build_reference_model(dataset, random_state=random_state)
-    rows = dataset.data.loc[reference_training_rows(dataset)]
+    rows = dataset.data.loc[reference_training_rows(dataset, holdout, random_state)]
     # One OpenMP thread: the models are small (adult takes a few seconds), and on a busy machine
     # with few cores OpenMP's spin-waiting threads can make multi-threaded fitting of
     # HistGradientBoostingClassifier many times slower. The fitted model does not depend on it.
@@ -191,3 +220,43 @@ def save_reference_model(name: str, out_dir: Path | None = None, random_state: i
     import skops.io as sio  # imported here: it loads every scikit-learn module (seconds)
 
     return write_bytes_atomic(directory / f"{name}.skops", sio.dumps(pipeline))
+
+
+def save_holdout_split(
+    name: str, out_dir: Path | None = None, holdout: float = 0.3, random_state: int = 0
+) -> list[Path]:
+    """Train the reference model on all but a held-out share and save model, train and held-out.
+
+    The security pack's membership-inference check needs the training data (``--train``) and
+    rows the model has not seen (the audited data). Files, written atomically: ``<name>-holdout
+    .skops``, ``<name>-train.csv`` and ``<name>-holdout.csv``.
+
+    Parameters
+    ----------
+    name : str
+        ``german_credit`` or ``people`` (``adult`` has its own split: use its ``split`` column).
+    out_dir : pathlib.Path, optional
+        Directory (default :func:`responsible_ai.resources.models_dir`).
+    holdout : float, default 0.3
+        Share of rows held out, stratified by the target.
+    random_state : int, default 0
+        Seed of the split and the estimators.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The model file, the training rows, the held-out rows.
+    """
+    if name == "adult":
+        raise ValueError("adult has its own split: audit split == 'test' with --train on 'train'")
+    pipeline, dataset = train_reference_model(name, random_state=random_state, holdout=holdout)
+    mask = reference_training_rows(dataset, holdout, random_state)
+    directory = Path(out_dir) if out_dir is not None else models_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    import skops.io as sio
+
+    written = [write_bytes_atomic(directory / f"{name}-holdout.skops", sio.dumps(pipeline))]
+    for suffix, rows in (("train", mask), ("holdout", ~mask)):
+        text = dataset.data.loc[rows].to_csv(index=False)
+        written.append(write_bytes_atomic(directory / f"{name}-{suffix}.csv", text.encode()))
+    return written

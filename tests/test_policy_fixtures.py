@@ -7,7 +7,8 @@
     (:mod:`responsible_ai.datasets`), optionally filtered by ``rows`` (column: value).
 ``model``
     ``reference``: audit the sample dataset's reference model
-    (:mod:`responsible_ai.reference_models`).
+    (:mod:`responsible_ai.reference_models`). ``holdout: FRACTION`` beside it trains the model on
+    all but that share of rows, audits the held-out rows and gives the others as ``train``.
 ``audit``
     Further keyword arguments of :func:`responsible_ai.auditing.audit` (``prediction``, ``target``,
     ``sensitive``, ``positive_label``, ...).
@@ -33,10 +34,10 @@ FOLDERS = sorted(path for path in FIXTURES.iterdir() if (path / "expected.yaml")
 
 
 @cache
-def _reference_model(name: str) -> Any:
+def _reference_model(name: str, holdout: float = 0.0) -> Any:
     from responsible_ai.reference_models import train_reference_model
 
-    return train_reference_model(name)[0]
+    return train_reference_model(name, holdout=holdout)[0]
 
 
 def _run(folder: Path) -> tuple[dict[str, Any], Any]:
@@ -52,7 +53,14 @@ def _run(folder: Path) -> tuple[dict[str, Any], Any]:
         for column, value in expected.get("rows", {}).items():
             data = data.loc[data[column] == value].reset_index(drop=True)
         if expected.get("model") == "reference":
-            options["model"] = _reference_model(expected["sample"])
+            holdout = float(expected.get("holdout", 0.0))
+            options["model"] = _reference_model(expected["sample"], holdout)
+            if holdout:
+                from responsible_ai.reference_models import reference_training_rows
+
+                trained = reference_training_rows(dataset, holdout).to_numpy()
+                options["train"] = data.loc[trained].reset_index(drop=True)
+                data = data.loc[~trained].reset_index(drop=True)
     else:
         data = folder / expected["data"]
     return expected, audit(data, policy, **options)

@@ -18,7 +18,7 @@ from responsible_ai.uploads import (
     trust_uploaded_models,
 )
 
-run = current_run()
+run = current_run(with_data=True)  # the sample's data and model, once loaded
 st.title("Data and model")
 if run.stored:
     st.info(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 import streamlit as st
 from common import attempt, current_run, md, run_id, stored_run_notice
+from figures import default_row, png
 from presentation import readable
 
 from responsible_ai.audit_run import AuditRun
@@ -56,13 +56,10 @@ if explanation is None:
     st.stop()
 
 
-def _figure(figure: Any) -> None:
-    st.pyplot(figure, clear_figure=True)
-    plt.close(figure)
+run_key = (run_id(), run.report.created_at)  # the figures of this run's explanation
 
 
-st.markdown(md(shap_sentence(explanation.output_space, explanation.positive_label)))
-st.caption(f"Values in {md(explanation.output_space)}.")
+st.markdown(md(shap_sentence(explanation.output_space, explanation.positive_label)))  # the units
 with st.expander("Explainer details"):
     for detail in explainer_details(explanation):
         st.markdown(f"- {md(detail)}")
@@ -78,10 +75,10 @@ with overall:
     with table_side:
         readable(explanation.global_importance)
     with chart_side:
-        _figure(explanation.plot_bar())
+        st.image(png((*run_key, "bar"), explanation.plot_bar))
 with groups:
     st.markdown("Do the features drive decisions differently for each sensitive group?")
-    _figure(explanation.plot_group_comparison())
+    st.image(png((*run_key, "groups"), explanation.plot_group_comparison))
     readable(explanation.group_attribution)
 with proxies:
     table = explanation.proxies
@@ -99,11 +96,10 @@ with record:
     if decisions is not None and len(decisions):
         outcome = {row: "favourable" if ok else "unfavourable" for row, ok in decisions.items()}
         rows = list(outcome)
-        refused = [row for row in rows if outcome[row] == "unfavourable"]
         row_index = st.selectbox(
             "Explained row",
             rows,
-            index=rows.index(refused[0]) if refused else 0,
+            index=rows.index(default_row(explanation)),
             format_func=lambda row: f"row {row} · {outcome[row]} decision",
         )
         favourable = outcome[row_index] == "favourable"
@@ -125,7 +121,11 @@ with record:
             # Values of different features share one column: show them as text.
             shown = reasons.astype({"value": str}) if "value" in reasons else reasons
             readable(shown)
-    figure = attempt(lambda: explanation.plot_waterfall(row_index))
-    if figure is not None:
-        _figure(figure)
+    waterfall = attempt(
+        lambda: png(
+            (*run_key, "waterfall", row_index), lambda: explanation.plot_waterfall(row_index)
+        )
+    )
+    if waterfall is not None:
+        st.image(waterfall)
         st.caption(md(waterfall_caption(explanation.output_space, explanation.positive_label)))

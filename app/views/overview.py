@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-import threading
-
 import streamlit as st
-from common import code, current_run, md, run_id, store
+from common import code, current_run, md, run_id, sample_loaded, sample_loading, store
+from figures import draw_ahead
 from presentation import banner, show_checks, status_badge
 
 from responsible_ai.report.plain import check_card, when
 from responsible_ai.report.tables import checks_frame
 from responsible_ai.report.text import ordered_findings
 from responsible_ai.review import effective_findings, run_review_state
+from responsible_ai.sample_start import SAMPLE_LOADING_NOTE
 
 run = current_run()
 report = run.report
@@ -22,6 +21,18 @@ effective = {item.finding.id: item for item in effective_findings(report, review
 policy = report.policy
 
 st.title("Overview")
+if sample_loading():
+    st.info(SAMPLE_LOADING_NOTE, icon=":material/hourglass_top:")
+
+    # Every fragment run costs the server a script run (about 0.1 s of CPU under load): a
+    # second and a half between looks keeps that small beside the audit it waits for.
+    @st.fragment(run_every=1.5)
+    def _switch_when_loaded() -> None:
+        """Rerun the page once the server holds the sample's data and model."""
+        if sample_loaded():
+            st.rerun(scope="app")
+
+    _switch_when_loaded()
 st.caption(
     f"Run {run_id()} · {md(run.label)} · policy {md(policy.get('name'))} "
     f"{md(policy.get('version', ''))} (fails on {md(policy.get('fail_on'))} and above) · "
@@ -66,12 +77,7 @@ if report.data_notes:
         st.markdown(f"- {md(note)}")
 
 
-def _warm_explanations() -> None:
-    """Import what the Explanations page draws with (matplotlib: about a second of CPU here)."""
-    import matplotlib.pyplot  # noqa: F401
-
-
-# While the reviewer reads this page, so that the first switch to Explanations does not wait for
-# matplotlib (shap no longer imports it during the audit). Once per server process.
-if "matplotlib.pyplot" not in sys.modules:
-    threading.Thread(target=_warm_explanations, name="rai-warm-plots", daemon=True).start()
+# While the reviewer reads this page, draw the Explanations page's figures of this run (seconds of
+# CPU: matplotlib), so that the first switch to Explanations does not wait for them.
+if run.report.explanation is not None:
+    draw_ahead((run_id(), report.created_at), run.report.explanation)

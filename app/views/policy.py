@@ -7,7 +7,7 @@ from common import announce, attempt, current_run, md, run_id, set_current_run
 
 from responsible_ai.audit_run import check_policy_text, rerun_with_policy
 
-run = current_run()
+run = current_run(with_data=True)  # the sample's data and model, once loaded
 st.title("Policy")
 if run.stored:
     st.info(

@@ -353,4 +353,7 @@ def create_app(store_url: str | None = None, max_upload_mb: int | None = None) -
         result = gate(store, run_id)
         return {"state": result.state, "code": result.code, "message": result.message}
 
+    from responsible_ai.api.monitor_routes import add_monitor_routes
+
+    add_monitor_routes(app, Who, _store, _fail)
     return app

@@ -31,6 +31,7 @@ _CATALOGUES: tuple[str, ...] = (
     "responsible_ai.explain.catalog",
     "responsible_ai.privacy.catalog",
     "responsible_ai.privacy.dp.catalog",
+    "responsible_ai.robustness.catalog",
 )
 
 

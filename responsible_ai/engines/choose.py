@@ -26,7 +26,8 @@ NEEDS_FILES = (
 )
 NEEDS_COLUMN_PREDICTIONS = (
     "the duckdb engine counts predictions stored with the data; a model's predictions need the "
-    "rows in memory: add a prediction column (--prediction) or drop --engine duckdb"
+    "rows in memory: add a prediction column (--prediction) or drop --engine duckdb (a model is "
+    "taken with the predictions when the policy has explain.* checks, to explain a sample)"
 )
 NEEDS_TABLE = (
     "the sql engine reads a table of the database: give DATA as a table or view name "
@@ -51,14 +52,34 @@ SQL_NEEDS_ROWS = (
 )
 
 
-def _counts_only_problem(policy: Policy, engine: str = "duckdb") -> str | None:
-    """The first check the engine cannot compute from its counts and score sums, or None."""
+NEEDS_MODEL = (
+    "check {check!r} ({metric}) explains a model: give it (--model) and the {engine} engine "
+    "explains a stratified sample of explain.engine_sample_size rows, or use --engine pandas"
+)
+#: Engines that collect a sample of rows for the explain.* checks (engines/sample.py).
+SAMPLING_ENGINES = ("duckdb", "spark")
+
+
+def _explains(policy: Policy) -> bool:
+    return any(c.enabled and c.metric.startswith("explain.") for c in policy.checks)
+
+
+def _counts_only_problem(policy: Policy, engine: str = "duckdb", model: Any = None) -> str | None:
+    """The first check the engine cannot compute from its counts and score sums, or None.
+
+    On DuckDB and Spark the explain.* checks run on a sample, when there is a model to explain.
+    """
     from responsible_ai.fairness.score_sums import from_sums
 
     message = SQL_NEEDS_ROWS if engine == "sql" else NEEDS_ROWS
     for check in policy.checks:
-        if check.enabled and not from_sums(check.metric):
-            return message.format(check=check.id, metric=check.metric, engine=engine)
+        if not check.enabled or from_sums(check.metric):
+            continue
+        if check.metric.startswith("explain.") and engine in SAMPLING_ENGINES:
+            if model is None:
+                return NEEDS_MODEL.format(check=check.id, metric=check.metric, engine=engine)
+            continue
+        return message.format(check=check.id, metric=check.metric, engine=engine)
     return None
 
 
@@ -71,11 +92,12 @@ def _refuse_rows(
 ) -> None:
     """Refuse what an engine that brings back only counts cannot do: a model, role arrays, a
     check that needs each row."""
-    if model is not None:
+    explained = engine in SAMPLING_ENGINES and _explains(policy)  # the model explains a sample
+    if model is not None and model_refused and not explained:
         raise InputError(model_refused)
     if any(role is not None and not isinstance(role, str) for role in roles_given):
         raise InputError(f"the {engine} engine takes roles as column names, not arrays")
-    problem = _counts_only_problem(policy, engine)
+    problem = _counts_only_problem(policy, engine, model)
     if problem is not None:
         raise InputError(problem)
 
@@ -113,7 +135,7 @@ def choose_engine(
             raise InputError(f"a Spark DataFrame is counted by Spark, not by {requested}")
         if not (is_path or is_spark_frame(data)):
             raise InputError("the spark engine reads files or a Spark DataFrame")
-        _refuse_rows(policy, roles_given, "spark")
+        _refuse_rows(policy, roles_given, "spark", model)  # a model predicts on the executors
         return "spark"
     if requested == "sql":
         if not isinstance(data, str):

@@ -106,7 +106,13 @@ def finish_pass(counted: CountsPass, roles: DataRoles) -> tuple[AuditData, dict[
         weight=np.zeros(0) if roles.weight else None,
         notes=notes,
         prediction_problem=None if decisions is None else decisions.problem,
-        source={**counted.source, "rows": counted.rows + counted.dropped, "streamed": True},
+        # The columns read, counted the same way on every engine.
+        source={
+            **counted.source,
+            "columns": len(counted.columns),
+            "rows": counted.rows + counted.dropped,
+            "streamed": True,
+        },
     )
     # Without a prediction column (score or regression checks only) the counts are the group
     # sizes and base rates that those checks read as the "rows" counts.

@@ -23,7 +23,7 @@ import pandas as pd
 from responsible_ai.data_files import check_parquet
 from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
-from responsible_ai.engines.sources import data_sources, files_sha256
+from responsible_ai.engines.sources import BackgroundHash, data_sources
 from responsible_ai.engines.sums import CSV_MISSING_TEXTS, SqlDialect, sql_bin_keys, sql_sums
 from responsible_ai.errors import InputError
 from responsible_ai.fairness.groups import GroupCounts
@@ -125,6 +125,7 @@ def count_with_duckdb(
     sensitive = list(dict.fromkeys(c for by in bys for c in by))
     labels = [c for c in (roles.prediction, roles.target) if c is not None]
     spill = Path(tempfile.mkdtemp(prefix="rai-duckdb-"))
+    hashed = BackgroundHash(files)  # every byte read while DuckDB counts: the two overlap
     try:
         con = _connect(spill)
         try:
@@ -133,6 +134,9 @@ def count_with_duckdb(
             )
         finally:
             con.close()
+    except BaseException:
+        hashed.stop()
+        raise
     finally:
         shutil.rmtree(spill, ignore_errors=True)
     memory = os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_LIMIT)
@@ -147,7 +151,7 @@ def count_with_duckdb(
         ],
         source={
             "path": pattern,
-            "sha256": files_sha256(files),
+            "sha256": hashed.result(),
             "columns": len(dict.fromkeys([*sensitive, *labels])),
             "files": len(files),
         },

@@ -11,9 +11,11 @@ Everything after the count table is :mod:`responsible_ai.engines.cube`, as for D
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Hashable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +23,8 @@ import pandas as pd
 
 from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
+from responsible_ai.engines.sources import BackgroundHash, data_sources
+from responsible_ai.engines.spark_session import MASTER_ENV, spark_session
 from responsible_ai.engines.sums import (
     CSV_MISSING_TEXTS,
     spark_bin_keys,
@@ -37,12 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MASTER_ENV", "PREDICTION_COLUMN", "count_with_spark", "is_spark_frame"]
 
-MASTER_ENV = "RAI_SPARK_MASTER"
-DEFAULT_MASTER = "local[2]"
 #: Where a model's predictions go on the executors (a column of its own, never the user's).
 PREDICTION_COLUMN = "rai_model_prediction"
 
-NOT_INSTALLED = "the spark engine needs PySpark and Java 17: pip install 'responsible-ai[spark]'"
 SPARK_FAILED = "Spark could not count the data: {reason}"
 MODEL_FAILED = "the model could not predict on the Spark data: {reason}"
 
@@ -53,50 +54,17 @@ def is_spark_frame(data: Any) -> bool:
     return module.startswith("pyspark.sql") and type(data).__name__ == "DataFrame"
 
 
-def _session(master: str | None) -> tuple[Any, bool]:
-    """The active session (a notebook's), else a new one; and whether we started it."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        raise InputError(NOT_INSTALLED) from None
-    active = SparkSession.getActiveSession()
-    if active is not None and master is None:
-        return active, False
-    master = master or os.environ.get(MASTER_ENV) or DEFAULT_MASTER
-    builder = (
-        SparkSession.builder.master(master)
-        .appName("responsible-ai")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "8")
-    )
-    # Spark's INFO and WARN lines are not for a `rai check` user: errors only.
-    builder = builder.config("spark.log.level", "ERROR")
-    if master.startswith("local"):  # a local session listens on loopback only
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        builder = builder.config("spark.driver.host", "127.0.0.1").config(
-            "spark.driver.bindAddress", "127.0.0.1"
-        )
-    try:
-        with warnings.catch_warnings():  # PySpark's notice about pandas 3: not the user's
-            warnings.simplefilter("ignore", FutureWarning)
-            return builder.getOrCreate(), active is None
-    except Exception as exc:  # no Java, a bad master URL: one line
-        reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-        raise InputError(f"cannot start Spark ({master}): {reason}") from None
-
-
 def _column(name: str) -> Any:
     from pyspark.sql import functions as F
 
     return F.col("`" + name.replace("`", "``") + "`")
 
 
-def _read(spark: Any, data: Any, typed_text: bool) -> tuple[Any, str, dict[str, Any]]:
-    """The DataFrame, its format (``parquet``, ``csv``, ``tsv`` or ``spark``) and its source."""
+def _read(spark: Any, data: Any, typed_text: bool) -> tuple[Any, str, dict[str, Any], list[Path]]:
+    """The DataFrame, its format (``parquet``, ``csv``, ``tsv`` or ``spark``), its source and
+    its files (none for a DataFrame)."""
     if is_spark_frame(data):
-        return data, "spark", {"path": None, "sha256": None, "spark": "DataFrame"}
-    from responsible_ai.engines.sources import data_sources, files_sha256
-
+        return data, "spark", {"path": None, "sha256": None, "spark": "DataFrame"}, []
     files, kind = data_sources(data)
     names = [str(p) for p in files]
     if kind == "parquet":
@@ -105,8 +73,8 @@ def _read(spark: Any, data: Any, typed_text: bool) -> tuple[Any, str, dict[str, 
         frame = spark.read.csv(
             names, header=True, inferSchema=False, sep="\t" if kind == "tsv" else ","
         )
-    source = {"path": os.fspath(data), "sha256": files_sha256(files), "files": len(files)}
-    return frame, kind, source
+    source = {"path": os.fspath(data), "sha256": None, "files": len(files)}
+    return frame, kind, source, files
 
 
 def _with_predictions(frame: Any, model: Any, features: list[str], label_type: str) -> Any:
@@ -157,9 +125,9 @@ def count_with_spark(
     With ``policy``, the sums its score and regression checks need are aggregated in the same
     ``groupBy`` (:mod:`responsible_ai.engines.sums`).
     """
-    spark, started = _session(master)
+    spark, started = spark_session(master)
     try:
-        frame, kind, source = _read(spark, data, typed_text=model is not None)
+        frame, kind, source, files = _read(spark, data, typed_text=model is not None)
         if model is not None:
             from responsible_ai.inputs import _model_features
 
@@ -180,7 +148,11 @@ def count_with_spark(
             )
         needed = None if policy is None else sums_needed(policy, roles, list(frame.columns))
         texts = CSV_MISSING_TEXTS if kind in ("csv", "tsv") else ()
-        table = _count_table(frame, roles, bys, needed, texts)
+        # Every byte hashed while the executors count (a DataFrame has no files to hash).
+        with BackgroundHash(files) if files else contextlib.nullcontext() as hashed:
+            table = _count_table(frame, roles, bys, needed, texts)
+            if hashed is not None:
+                source["sha256"] = hashed.result()
     finally:
         if started:
             spark.stop()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -77,6 +77,8 @@ class Explainer:
     output_space: str
     features: list[str]
     compute: Callable[[pd.DataFrame], Attribution]
+    #: How the last ``compute`` ran (worker processes, native threads), for the details.
+    details: list[str] = field(default_factory=list)
 
 
 def _is_tree(estimator: Any) -> bool:
@@ -204,6 +206,7 @@ def _exact(
     features: list[str],
     background: pd.DataFrame,
     positive_label: Any,
+    n_jobs: int = 1,
 ) -> Explainer:
     index, n_classes = _class_index(estimator, positive_label)
     kind = type(estimator).__name__
@@ -214,16 +217,15 @@ def _exact(
         if encoded
         else ""
     )
+    details: list[str] = []
     if _is_tree(estimator):
-        import shap
+        from responsible_ai.explain._parallel import tree_explainer
 
-        explainer: Any = shap.TreeExplainer(estimator, feature_perturbation="tree_path_dependent")
+        explainer: Any = tree_explainer(estimator, n_jobs)
         space = "probability" if kind in _PROBABILITY_TREES else "log-odds"
         name = "TreeExplainer"
         reason = f"{kind} is a tree ensemble: exact TreeSHAP (path-dependent){through}"
-        values_of: Callable[[np.ndarray], Any] = lambda z: explainer.shap_values(  # noqa: E731
-            z, check_additivity=False
-        )
+        values_of: Callable[[Any], Any] = explainer.shap_values
     else:
         explainer = _Linear(estimator, _dense(transform(background)))
         space = "log-odds"
@@ -235,23 +237,26 @@ def _exact(
         values_of = explainer.shap_values
     if n_classes == 0:
         space = "prediction"
-    expected = explainer.expected_value
 
     def compute(frame: pd.DataFrame) -> Attribution:
         prepared = transform(frame[features])
         matrix = _dense(prepared)
-        parts = _chunks(values_of, matrix, len(matrix))
-        raw = np.concatenate(
-            [np.stack(p, axis=-1) if isinstance(p, list) else np.asarray(p) for p in parts]
-        )
-        values, base = _pick(raw, expected, index, n_classes)
+        if hasattr(explainer, "details"):  # trees: workers or threads chunk the rows themselves
+            raw = np.asarray(values_of(matrix))
+            details[:] = explainer.details
+        else:
+            parts = _chunks(values_of, matrix, len(matrix))
+            raw = np.concatenate(
+                [np.stack(p, axis=-1) if isinstance(p, list) else np.asarray(p) for p in parts]
+            )
+        values, base = _pick(raw, explainer.expected_value, index, n_classes)
         # The estimator's own input type (a DataFrame when it was fitted on one).
         given = prepared if isinstance(prepared, pd.DataFrame) else matrix
         output = _output(estimator, given, space, index, n_classes)
         return Attribution(_to_sources(values, sources, features), base, output)
 
     label = _space_label(space, positive_label if positive_label is not None else "", n_classes)
-    return Explainer(name, reason, label, features, compute)
+    return Explainer(name, reason, label, features, compute, details)
 
 
 class _Codes:
@@ -341,6 +346,7 @@ def choose_explainer(
     positive_label: Any = None,
     *,
     random_state: int = 0,
+    n_jobs: int | None = None,
 ) -> Explainer:
     """Pick the most exact explainer the model allows.
 
@@ -356,6 +362,9 @@ def choose_explainer(
         The class to explain; default the last of ``classes_``.
     random_state : int, default 0
         Seed of the permutation explainer.
+    n_jobs : int, optional
+        Worker processes (or LightGBM threads) for TreeSHAP; default ``$RAI_N_JOBS``, else every
+        core available. 1 explains in this process.
 
     Returns
     -------
@@ -363,6 +372,9 @@ def choose_explainer(
     """
     from sklearn.pipeline import Pipeline
 
+    from responsible_ai.explain._parallel import resolve_n_jobs
+
+    jobs = resolve_n_jobs(n_jobs)
     final, preprocessor = model, None
     if isinstance(model, Pipeline):
         final = model.steps[-1][1]
@@ -378,7 +390,9 @@ def choose_explainer(
             random_state,
         )
     if preprocessor is None:
-        return _exact(final, lambda f: f, list(features), features, background, positive_label)
+        return _exact(
+            final, lambda f: f, list(features), features, background, positive_label, jobs
+        )
     sources = source_columns(preprocessor, features)
     if sources is None:
         return _agnostic(
@@ -390,4 +404,6 @@ def choose_explainer(
             f"exactly in the original columns",
             random_state,
         )
-    return _exact(final, preprocessor.transform, sources, features, background, positive_label)
+    return _exact(
+        final, preprocessor.transform, sources, features, background, positive_label, jobs
+    )

@@ -32,17 +32,18 @@ _REASONS_SHOWN = 20
 def explanation_for(context: AuditContext) -> Explanation:
     """The run's explanation, computed once and shared by every explanation check."""
     data = context.data
+    sample = context.computed("explain.engine_sample")  # an engine's rows (engines/sample.py)
 
     def compute() -> Explanation:
         if data.model is None or data.model_source is None:
             raise ValueError(NO_MODEL_FEATURES)
         settings = context.policy.explain
-        return explain(
+        explanation = explain(
             data.model,
-            data.frame,
+            _rows(context),
             data.sensitive,
             features=list(data.model_source["features"]),
-            rows=settings.sample_size,
+            rows=len(sample.frame) if sample is not None else settings.sample_size,
             random_state=context.seed,
             proxy_threshold=settings.proxy_threshold,
             positive_label=data.roles.positive_label,
@@ -50,19 +51,32 @@ def explanation_for(context: AuditContext) -> Explanation:
             background_size=settings.background_size,
             bootstrap=settings.bootstrap,
             confidence=settings.confidence,
+            n_jobs=settings.n_jobs,
         )
+        if sample is not None:
+            explanation.rows_total, explanation.sample_note = sample.rows_total, sample.note
+        return explanation
 
     return context.cached("explain.explanation", compute)
 
 
+def _rows(context: AuditContext) -> pd.DataFrame:
+    """The rows explanations read: the data in memory, or the sample an engine collected."""
+    sample = context.computed("explain.engine_sample")
+    return sample.frame if sample is not None else context.data.frame
+
+
 def _about(exp: Explanation) -> dict[str, Any]:
-    return {
+    about = {
         "explainer": exp.explainer_name,
         "explainer_reason": exp.explainer_reason,
         "output_space": exp.output_space,
         "rows_explained": exp.rows_explained,
         "rows_total": exp.rows_total,
     }
+    if exp.sample_note:
+        about["explained_on"] = exp.sample_note
+    return about
 
 
 def _label(frame: pd.DataFrame, by: list[str]) -> pd.Series:
@@ -90,7 +104,7 @@ def sensitive_attribution_share(
 def max_proxy_association(context: AuditContext, check: Check, by: list[str]) -> Measurement:
     """The model feature most associated with the ``by`` column(s), and how strongly."""
     exp = explanation_for(context)
-    frame = context.data.frame
+    frame = _rows(context)
     target = _label(frame, by)
     importance = dict(
         zip(exp.global_importance["feature"], exp.global_importance["mean_abs_shap"], strict=True)
@@ -130,7 +144,7 @@ def max_proxy_association(context: AuditContext, check: Check, by: list[str]) ->
 def group_attribution_gap(context: AuditContext, check: Check, by: list[str]) -> Measurement:
     """Largest between-group gap in one feature's mean attribution, relative to total |SHAP|."""
     exp = explanation_for(context)
-    groups = pd.DataFrame({" & ".join(by): _label(context.data.frame.loc[exp.values.index], by)})
+    groups = pd.DataFrame({" & ".join(by): _label(_rows(context).loc[exp.values.index], by)})
     settings = exp.settings
     gaps = group_gaps(
         exp.values,

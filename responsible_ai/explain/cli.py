@@ -39,6 +39,12 @@ def add_commands(subparsers: Any) -> None:
     parser.add_argument("--top", type=int, default=4, help="reasons per refusal (default 4)")
     parser.add_argument("--seed", type=int, help="seed (default: the policy's, else 0)")
     parser.add_argument(
+        "--n-jobs",
+        type=int,
+        metavar="N",
+        help="worker processes for TreeSHAP (default: explain.n_jobs, $RAI_N_JOBS, all cores)",
+    )
+    parser.add_argument(
         "--output",
         metavar="FILE.json",
         help="write the explanation as JSON (never over an input; - for standard output)",
@@ -118,6 +124,7 @@ def _explain(args: argparse.Namespace, json_stream: Any) -> int:
         background_size=settings.background_size,
         bootstrap=settings.bootstrap,
         confidence=settings.confidence,
+        n_jobs=args.n_jobs if args.n_jobs is not None else settings.n_jobs,
     )
     from responsible_ai.report.escaping import escape_terminal
 

@@ -96,6 +96,7 @@ def explain(
     background_size: int = _DEFAULTS.background_size,
     bootstrap: int = _DEFAULTS.bootstrap,
     confidence: float = _DEFAULTS.confidence,
+    n_jobs: int | None = None,
 ) -> Explanation:
     """Explain a fitted model on data: global, per sensitive group, per row, and proxies.
 
@@ -121,8 +122,9 @@ def explain(
         Association (0 to 1) from which a feature is flagged as a proxy.
     positive_label : optional
         The favourable class; default the last of ``model.classes_``.
-    min_rows_per_group, background_size, bootstrap, confidence
-        See :class:`~responsible_ai.explain.settings.ExplainSettings`.
+    min_rows_per_group, background_size, bootstrap, confidence, n_jobs
+        See :class:`~responsible_ai.explain.settings.ExplainSettings`. ``n_jobs`` changes the
+        wall time only: the values are the same with one worker process or many.
 
     Returns
     -------
@@ -150,6 +152,8 @@ def explain(
         raise InputError(NOT_A_MODEL.format(kind=type(model).__name__))
     if rows is not None:
         _check_parameter("rows", rows, 1, math.inf, integer=True)
+    if n_jobs is not None:
+        _check_parameter("n_jobs", n_jobs, 1, math.inf, integer=True)
     _check_parameter("proxy_threshold", proxy_threshold, 0.0, 1.0, integer=False)
     _check_parameter("bootstrap", bootstrap, 20, math.inf, integer=True)
     _check_parameter("confidence", confidence, 0.5, 0.999, integer=False)
@@ -182,7 +186,7 @@ def explain(
         )
     try:
         explainer = choose_explainer(
-            model, features, background, positive_label, random_state=random_state
+            model, features, background, positive_label, random_state=random_state, n_jobs=n_jobs
         )
     except ValueError as exc:
         raise InputError(str(exc)) from exc
@@ -246,8 +250,13 @@ class Explanation:
         self.explainer_reason = explainer.reason
         self.output_space = explainer.output_space
         self.rows_total = len(frame)
+        #: Where the explained rows came from when not all of the data was in memory (an engine's
+        #: stratified sample), e.g. "explained on a stratified sample of 2000 of 10000000 rows".
+        self.sample_note: str | None = None
         sample = frame.loc[picked]
         attribution = explainer.compute(sample)
+        #: How the values were computed (worker processes, LightGBM threads): wall time only.
+        self.compute_details = list(explainer.details)
         self.expected_value = attribution.base
         self.values = pd.DataFrame(attribution.values, index=picked, columns=self.features)
         self.output = pd.Series(attribution.output, index=picked, name="output")
@@ -410,12 +419,14 @@ class Explanation:
                     "output_space": self.output_space,
                     "expected_value": self.expected_value,
                     "additivity_error": self.additivity_error,
+                    "details": self.compute_details,
                 },
                 "positive_label": self.positive_label,
                 "sensitive": self.sensitive,
                 "features": self.features,
                 "rows_explained": self.rows_explained,
                 "rows_total": self.rows_total,
+                "sample_note": self.sample_note,
                 "settings": self.settings,
                 "sensitive_attribution_share": self.sensitive_attribution_share,
                 "global_importance": records(self.global_importance),

@@ -42,6 +42,18 @@ class ExplainSettings(Strict):
     confidence: float = Field(
         0.95, gt=0.5, lt=1.0, description="Confidence level of the bootstrap intervals."
     )
+    n_jobs: int | None = Field(
+        None,
+        ge=1,
+        description="Worker processes for TreeSHAP (threads for LightGBM); default $RAI_N_JOBS, "
+        "else every core available; 1 explains in one process. The values are the same.",
+    )
+    engine_sample_size: int = Field(
+        2000,
+        ge=10,
+        description="On the duckdb and spark engines: rows collected to the driver to explain, a "
+        "seeded sample stratified by the sensitive groups and the label.",
+    )
     top_reasons: int = Field(
         4, ge=1, le=20, description="Principal reasons listed for each negative decision."
     )

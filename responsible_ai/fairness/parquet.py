@@ -29,6 +29,7 @@ from responsible_ai.fairness.groups import GroupCounts, count_groups, merge_coun
 from responsible_ai.inputs import MISSING_GROUP, AuditData
 
 if TYPE_CHECKING:
+    from responsible_ai.engines.sources import BackgroundHash
     from responsible_ai.fairness.score_sums import SumsNeeded
     from responsible_ai.policy.schema import DataRoles, Policy
 
@@ -46,7 +47,7 @@ def streams(data: Any, policy: Policy, model: Any, roles_given: list[Any]) -> bo
     """Whether an audit of ``data`` should stream its counts from a Parquet file."""
     if not isinstance(data, str | os.PathLike) or model is not None:
         return False
-    if Path(data).suffix.lower() not in (".parquet", ".pq"):
+    if Path(data).suffix.lower() not in (".parquet", ".pq") and not _parquet_parts(data):
         return False
     if any(role is not None and not isinstance(role, str) for role in roles_given):
         return False
@@ -54,6 +55,20 @@ def streams(data: Any, policy: Policy, model: Any, roles_given: list[Any]) -> bo
 
     checks = [check for check in policy.checks if check.enabled]
     return bool(checks) and all(from_sums(check.metric) for check in checks)
+
+
+def _parquet_parts(data: str | os.PathLike[str]) -> list[Path]:
+    """The Parquet files of a folder or a glob of them (none for anything else)."""
+    from responsible_ai.engines.sources import data_sources
+
+    text = os.fspath(data)
+    if Path(text).is_file() or not (Path(text).is_dir() or any(c in text for c in "*?[")):
+        return []
+    try:
+        files, kind = data_sources(text)
+    except InputError:
+        return []
+    return files if kind == "parquet" else []
 
 
 def _from_prediction_counts(metric: str) -> bool:
@@ -108,7 +123,8 @@ def prepare_streamed(
     batch_rows: int | None = None,
     policy: Policy | None = None,
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
-    """Count every grouping of a Parquet file in one pass over its batches.
+    """Count every grouping of a Parquet file (or a folder or glob of them) in one pass over
+    its batches.
 
     With ``policy`` and score or regression checks, each batch becomes a count table with the
     score sums (as DuckDB's) and the tables add up (:func:`_streamed_sums`).
@@ -120,13 +136,15 @@ def prepare_streamed(
     counts : dict
         Per-run cache entries ``("fairness.counts", by, "prediction") -> GroupCounts``.
     """
-    from responsible_ai.hashing import sha256_file
+    from responsible_ai.engines.sources import BackgroundHash
 
     batch_rows = batch_rows or BATCH_ROWS
-    file = check_data_file(path)
-    needed = _needed(file, policy, roles)
+    many = _parquet_parts(path)
+    files = many or [check_data_file(path)]
+    needed = _needed(files[0], policy, roles)
     if needed is not None:
-        return _streamed_sums(file, roles, bys, batch_rows, needed)
+        where = os.fspath(path) if many else str(files[0])
+        return _streamed_sums(files, where, roles, bys, batch_rows, needed)
     if roles.prediction is None:
         raise InputError(
             "a streamed Parquet audit needs a prediction column (data.prediction or "
@@ -145,7 +163,9 @@ def prepare_streamed(
     wanted = {"sensitive": sensitive}
     for role in ("target", "prediction", "weight", "score"):
         wanted[role] = [c for c in [getattr(roles, role)] if c is not None]
-    for batch in _batches(file, wanted, batch_rows):
+    # Every byte hashed on a thread while pyarrow and NumPy count (both release the GIL).
+    hashed = BackgroundHash(files)
+    for batch in _each_batch(files, wanted, batch_rows, hashed):
         batches += 1
         for column, values in seen.items():
             if len(values) < MAX_LABELS:
@@ -174,13 +194,31 @@ def prepare_streamed(
         dropped=dropped,
         missing_groups=missing_groups,
         notes=[
-            f"streamed from Parquet in {batches} batch(es) of up to {batch_rows} rows: "
+            f"streamed from {f'{len(files)} Parquet file(s)' if many else 'Parquet'} in "
+            f"{batches} batch(es) of up to {batch_rows} rows: "
             "per-group counts only"
         ],
-        source={"path": str(file), "sha256": sha256_file(file), "columns": len(columns)},
+        source={
+            "path": os.fspath(path) if many else str(files[0]),
+            "sha256": hashed.result(),
+            "columns": len(columns),
+            "files": len(files),
+        },
         columns=columns,
     )
     return finish_pass(counted, roles)
+
+
+def _each_batch(
+    files: list[Path], wanted: dict[str, list[str]], batch_rows: int, hashed: BackgroundHash
+) -> Iterator[pd.DataFrame]:
+    """The batches of every file; a failure here or in the loop over them stops the hashing."""
+    try:
+        for file in files:
+            yield from _batches(file, wanted, batch_rows)
+    except BaseException:  # GeneratorExit too: the loop over the batches raised
+        hashed.stop()
+        raise
 
 
 def _resolve_missing(
@@ -237,12 +275,18 @@ def _needed(file: Path, policy: Policy | None, roles: DataRoles) -> SumsNeeded |
 
 
 def _streamed_sums(
-    file: Path, roles: DataRoles, bys: list[list[str]], batch_rows: int, needed: SumsNeeded
+    files: list[Path],
+    where: str,
+    roles: DataRoles,
+    bys: list[list[str]],
+    batch_rows: int,
+    needed: SumsNeeded,
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
-    """The count table with score sums, batch by batch, then the engines' common path."""
+    """The count table with score sums, batch by batch (of every file), then the engines'
+    common path."""
     from responsible_ai.engines.cube import check_cube, pass_from_cube
+    from responsible_ai.engines.sources import files_sha256
     from responsible_ai.engines.sums import frame_count_table, merge_count_tables
-    from responsible_ai.hashing import sha256_file
 
     sensitive = list(dict.fromkeys(c for by in bys for c in by))
     labels = [c for c in (roles.prediction, roles.target) if c is not None]
@@ -251,7 +295,7 @@ def _streamed_sums(
     for role in ("target", "prediction", "weight", "score"):
         wanted[role] = [c for c in [getattr(roles, role)] if c is not None]
     tables, batches = [], 0
-    for batch in _batches(file, wanted, batch_rows):
+    for batch in (b for file in files for b in _batches(file, wanted, batch_rows)):
         batches += 1
         tables.append(frame_count_table(batch, keys, roles.weight, needed))
     bins = [needed.bin_alias(b) for b in needed.bins if needed.score is not None]
@@ -267,9 +311,10 @@ def _streamed_sums(
             "per-group counts only and score sums"
         ],
         source={
-            "path": str(file),
-            "sha256": sha256_file(file),
+            "path": where,
+            "sha256": files_sha256(files),
             "columns": len(dict.fromkeys([*keys, *needed.columns])),
+            "files": len(files),
         },
         needed=needed,
     )

@@ -22,8 +22,10 @@ from pydantic import (
 
 from responsible_ai.explain.settings import ExplainSettings
 from responsible_ai.fairness.settings import FairnessSettings
+from responsible_ai.monitor.settings import MonitoringSettings
 from responsible_ai.privacy.dp.settings import ReleaseSettings
 from responsible_ai.privacy.settings import PrivacySettings, TransformSpec
+from responsible_ai.robustness.settings import RobustnessSettings
 
 __all__ = [
     "SEVERITIES",
@@ -120,6 +122,12 @@ class DataRoles(_Strict):
     features: list[str] | None = Field(
         None, description="Model input columns; default: what the model was fitted on."
     )
+    train: str | None = Field(
+        None,
+        description="The model's training data (CSV or Parquet), for membership inference and "
+        "the poisoning screen: a path relative to the policy file, inside its folder "
+        "(elsewhere: --train FILE).",
+    )
     missing_sensitive: Literal["group", "drop"] = Field(
         "group",
         description="Rows with a missing sensitive value: 'group' keeps them as their own group "
@@ -211,6 +219,10 @@ class Policy(_Strict):
         default_factory=list, description="Data transforms applied in order (`rai anonymize`)."
     )
     release: ReleaseSettings = Field(default_factory=ReleaseSettings)
+    monitoring: MonitoringSettings | None = Field(
+        None, description="Production monitoring (`rai monitor`): windows, drift, alerts."
+    )
+    robustness: RobustnessSettings = Field(default_factory=RobustnessSettings)
     checks: list[Check] = Field(default_factory=list)
 
     @model_validator(mode="after")

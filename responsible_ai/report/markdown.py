@@ -91,6 +91,8 @@ def _evidence_tables(evidence: dict[str, Any]) -> list[str]:
             f"Explainer: {_cell(evidence['explainer'])}. "
             f"{_cell(evidence.get('explainer_reason', ''))}",
         ]
+        if evidence.get("explained_on"):  # an engine's sample (engines/sample.py)
+            lines += ["", f"Rows: {_cell(evidence['explained_on'])}."]
     for key, title in _EVIDENCE_TABLES.items():
         rows = evidence.get(key)
         if isinstance(rows, list) and rows and isinstance(rows[0], dict):

@@ -338,6 +338,9 @@ def explainer_details(explanation: Any) -> list[str]:
         f"Values in {explanation.output_space}; the model's average output is "
         f"{explanation.expected_value:.4g}.",
     ]
+    if getattr(explanation, "sample_note", None):
+        details.insert(3, f"Which rows: {explanation.sample_note}.")
+    details += [f"How: {line}." for line in getattr(explanation, "compute_details", [])]
     if settings.get("background_size"):
         details.append(
             f"Background rows (what 'average' is measured over): {settings['background_size']}."

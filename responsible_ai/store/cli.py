@@ -82,7 +82,8 @@ def _cmd_app(args: argparse.Namespace) -> int:
     # Streamlit itself always runs headless: otherwise, on a first run, it stops to ask for an
     # e-mail address on the terminal. The browser is opened here once the server answers.
     command = streamlit_command(port, address, headless=True)
-    # Audit the sample while the server starts, so that the first page finds it ready.
+    # The first page shows the sample's report, audited by a helper process on the other core
+    # while Streamlit starts; this process audits it (for its data and model) after that page.
     threading.Thread(target=_warm_sample, name="rai-warm-sample", daemon=True).start()
     if not args.headless:
         threading.Thread(
@@ -110,13 +111,38 @@ def _open_browser(port: int) -> None:
         return
 
 
-def _warm_sample() -> None:
-    try:
-        from responsible_ai.audit_run import sample_run
+#: What the first page imports (about a second of CPU), imported while the browser loads the
+#: app: pandas, the store (SQLAlchemy), the review state (pydantic policy models), the report's
+#: tables, and Streamlit's emoji table (``set_page_config`` checks the page icon against it).
+FIRST_PAGE_MODULES = (
+    "pandas",
+    "responsible_ai.store.store",
+    "responsible_ai.checker.evaluate",
+    "responsible_ai.review",
+    "responsible_ai.report.model",
+    "responsible_ai.report.tables",
+    "responsible_ai.report.plain",
+    "responsible_ai.report.text",
+    "streamlit.emojis",
+)
 
-        sample_run()
-    except Exception:  # the app reports the same failure on its first page, with the fix
-        return
+
+def _warm_sample() -> None:
+    import contextlib
+    import importlib
+
+    from responsible_ai.sample_start import audit_after_first_page, helper_pays_off, start_helper
+
+    if helper_pays_off():
+        with contextlib.suppress(OSError):  # no helper: this process audits the sample at once
+            start_helper()
+    try:
+        for name in FIRST_PAGE_MODULES:
+            # Anything (a missing module, an import racing the page's own) is the page's to say.
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+    finally:
+        audit_after_first_page()  # never raises: the app shows a failure on its first page
 
 
 def _open_store(target: str | None, create: bool = True) -> Any:

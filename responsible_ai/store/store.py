@@ -43,6 +43,7 @@ from responsible_ai.store.head import (
 )
 from responsible_ai.store.identity import Identity, local_identity
 from responsible_ai.store.migrate import STORE, check_revision, stamp_new
+from responsible_ai.store.monitors import MONITOR_ROWS, MONITOR_SPECS, monitor_problems
 from responsible_ai.store.secrets import load_store_key, mask_url, scrub
 from responsible_ai.store.tables import (
     CHAINED_TABLES,
@@ -125,6 +126,7 @@ SPECS = {
         [c.name for c in TokenRow.__table__.columns],
     ),
 }
+SPECS.update(MONITOR_SPECS)
 SUBMITTER_CANNOT_REVIEW = (
     "{user} has the submitter role and cannot review; ask a reviewer (four eyes)"
 )
@@ -402,8 +404,18 @@ class ReviewStore:
         """Every run, newest first: id, created_at, label, policy, verdict, failing checks."""
         import pandas as pd
 
-        with Session(self.engine) as session:
-            rows = session.scalars(select(RunRow).order_by(RunRow.id.desc())).all()
+        with Session(self.engine) as session:  # the run columns, not the reports
+            rows = session.execute(
+                select(
+                    RunRow.id,
+                    RunRow.created_at,
+                    RunRow.label,
+                    RunRow.policy_name,
+                    RunRow.policy_version,
+                    RunRow.verdict,
+                    RunRow.data_sha256,
+                ).order_by(RunRow.id.desc())
+            ).all()
             failing = dict(
                 session.execute(
                     select(FindingRow.run_id, func.count())
@@ -434,18 +446,21 @@ class ReviewStore:
         ``policy_change`` (``policy changed: 1.0 -> 1.0+edit.3f2a91c0`` when the run's policy
         text differs from the previous run of that policy, else empty).
         """
-        from responsible_ai.review import run_review_state
+        from responsible_ai.store.run_list import run_summaries
 
         table = self.runs().head(limit).copy()
         reviews = self.reviews()
+        # The review states from the findings table, as GET /v1/runs has them: no report read.
+        summaries = {s["id"]: s for s in run_summaries(self, limit=limit, today=today)}
         states, after, counts, deciders = [], [], [], []
         for run_id in table["run"]:
             own = [r for r in reviews if r.run_id == run_id]
-            state = run_review_state(self.report(int(run_id)), own, today)
-            states.append(state.state)
-            after.append(state.effective_verdict)
+            summary = summaries[int(run_id)]
+            states.append(summary["review_state"])
+            after.append(summary["verdict_after_waivers"])
             counts.append(len(own))
-            deciders.append(state.decided_by or "")
+            decisions = [r for r in sorted(own, key=lambda r: r.seq) if r.check_id is None]
+            deciders.append(decisions[-1].reviewer if decisions else "")
         table.insert(5, "review", states)
         table.insert(6, "verdict_after_waivers", after)
         table["reviews"] = counts
@@ -582,13 +597,14 @@ class ReviewStore:
         with self.engine.connect() as connection:
             head = read_head(connection, HEAD)
             tables = []
-            for row_class in (RunRow, FindingRow, ReviewRow, UserRow, TokenRow):
+            for row_class in (RunRow, FindingRow, ReviewRow, UserRow, TokenRow, *MONITOR_ROWS):
                 spec = SPECS[row_class.__tablename__]
                 table = row_class.__table__
                 query = select(*[table.c[name] for name in spec.columns]).order_by(table.c.seq)
                 rows = [dict(row) for row in connection.execute(query).mappings()]
                 tables.append((spec, rows))
             reports = dict(connection.execute(select(RunRow.id, RunRow.report_json)).all())
+            monitors = monitor_problems(connection)
         runs = {row["id"]: row for row in tables[0][1]}
 
         def cross_check() -> str | None:
@@ -608,6 +624,6 @@ class ReviewStore:
                         f"{SPECS['rai_reviews'].name(review)}: the report it signed is missing "
                         "or was replaced"
                     )
-            return None
+            return monitors
 
         return verify_chains(self._key, head, tables, WHAT, expect_head, cross_check)

@@ -16,6 +16,10 @@ __all__ = [
     "HEAD",
     "Base",
     "FindingRow",
+    "MonitorAckRow",
+    "MonitorAlertRow",
+    "MonitorRunRow",
+    "MonitorWindowRow",
     "ReviewRow",
     "RunRow",
     "TokenRow",
@@ -140,5 +144,99 @@ class TokenRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class MonitorRunRow(Base):
+    """One run of a monitor (``rai monitor --store``): its report, and the counts of the files
+    it read (only those: a monitor's counts are the sum of its runs', so ``--follow`` appends)."""
+
+    __tablename__ = "rai_monitor_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    policy_name: Mapped[str] = mapped_column(String(200))
+    policy_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    data_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    files: Mapped[int] = mapped_column(Integer)
+    report_sha256: Mapped[str] = mapped_column(String(64))
+    report_json: Mapped[str] = mapped_column(Text)
+    counts_sha256: Mapped[str] = mapped_column(String(64))
+    counts_json: Mapped[str] = mapped_column(Text)
+    profile_sha256: Mapped[str] = mapped_column(String(64))
+    profile_json: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(200))
+    submitted_role: Mapped[str] = mapped_column(String(20))
+    submitted_via: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class MonitorWindowRow(Base):
+    """One window's numbers as a monitor run computed them (a later run's version wins)."""
+
+    __tablename__ = "rai_monitor_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    monitor_run_id: Mapped[int] = mapped_column(ForeignKey("rai_monitor_runs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    window: Mapped[str] = mapped_column(String(40))
+    rows: Mapped[int] = mapped_column(Integer)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    payload_json: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class MonitorAlertRow(Base):
+    """One alert rule's outcome in a monitor run (the finding's JSON is in the run's report)."""
+
+    __tablename__ = "rai_monitor_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    monitor_run_id: Mapped[int] = mapped_column(ForeignKey("rai_monitor_runs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    rule_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(20))
+    alert_window: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class MonitorAckRow(Base):
+    """A reviewer's acknowledgement of an alert, signed by an authenticated identity."""
+
+    __tablename__ = "rai_monitor_acks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("rai_monitor_alerts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    reviewer: Mapped[str] = mapped_column(String(200))
+    reviewer_role: Mapped[str] = mapped_column(String(20))
+    reviewer_via: Mapped[str] = mapped_column(String(40))
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 HEAD = head_table("rai_store_head", Base.metadata)
-CHAINED_TABLES = ["rai_runs", "rai_findings", "rai_reviews", "rai_users", "rai_tokens"]
+MONITOR_TABLES = [
+    "rai_monitor_runs",
+    "rai_monitor_windows",
+    "rai_monitor_alerts",
+    "rai_monitor_acks",
+]
+CHAINED_TABLES = [
+    "rai_runs",
+    "rai_findings",
+    "rai_reviews",
+    "rai_users",
+    "rai_tokens",
+    *MONITOR_TABLES,
+]

@@ -20,6 +20,10 @@ ROUTES = {
     ("GET", "/v1/runs/{run_id}"),
     ("POST", "/v1/runs/{run_id}/reviews"),
     ("GET", "/v1/runs/{run_id}/gate"),
+    ("GET", "/v1/monitors"),
+    ("GET", "/v1/monitors/{name}/windows"),
+    ("GET", "/v1/monitors/{name}/alerts"),
+    ("POST", "/v1/monitors/{name}/alerts/{alert_id}/acknowledgements"),
 }
 
 

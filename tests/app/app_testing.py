@@ -13,11 +13,13 @@ PAGES = [
     "views/fairness.py",
     "views/explanations.py",
     "views/privacy.py",
+    "views/robustness.py",
     "views/policy.py",
     "views/data_and_model.py",
     "views/review.py",
     "views/history.py",
     "views/download.py",
+    "views/monitoring.py",
 ]
 
 

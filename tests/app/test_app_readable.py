@@ -75,7 +75,8 @@ def test_explanations_say_what_shap_is_in_its_units(app):
         "A SHAP value is a feature's push on the model's output for one applicant, in "
         "log-odds of 'good'; a positive value pushes toward 'good'"
     ) in page
-    assert "Values in log-odds of 'good'." in page
+    # The units are said once above (in the sentence), not again in a caption of their own.
+    assert not [c.value for c in at.caption if c.value.startswith("Values in")]
     importance = at.dataframe[0].value
     assert list(importance.columns) == ["feature", "mean |SHAP|", "95% CI low", "95% CI high"]
     assert _columns(at.dataframe[0])["mean |SHAP|"]["type_config"]["format"] == "%.4g"
@@ -84,6 +85,7 @@ def test_explanations_say_what_shap_is_in_its_units(app):
     assert len(details) == 1
     inside = " ".join(m.value.replace("\\", "") for m in details[0].markdown)
     assert "Explainer: LinearExplainer." in inside
+    assert "Values in log-odds of 'good'; the model's average output is" in inside
     assert "Background rows (what 'average' is measured over): 200." in inside
     assert "57 encoded columns" in inside
     outside = [c.value for c in at.caption if "encoded columns" in c.value]

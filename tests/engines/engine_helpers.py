@@ -13,13 +13,15 @@ import pytest
 from responsible_ai.reference_models import train_reference_model
 
 LENDING = Path(__file__).resolve().parents[2] / "policies" / "german-credit-lending.yaml"
-# The lending policy's explanation checks need each row: the engines audit its fairness checks.
+# The lending policy's explanation and counterfactual checks need each row: the engines audit its
+# fairness checks.
 EXPLANATION_CHECKS = (
     "no-direct-reliance",
     "proxy-for-sex",
     "proxy-for-age-group",
     "attribution-gap-age",
     "explanation-faithful",
+    "counterfactual-decision",
 )
 
 

@@ -88,7 +88,7 @@ def test_rai_check_engine_spark_and_what_it_refuses(spark, policy_file, tmp_path
     )
     assert code == 1
     assert "counted by Spark over 1 parquet file(s)" in capsys.readouterr().out
-    with pytest.raises(InputError, match="needs each row, which the spark engine"):
+    with pytest.raises(InputError, match="explains a model: give it"):
         audit(path, LENDING, prediction="approved", engine="spark")
     frame = spark.createDataFrame(pd.DataFrame({"sex": ["a", "b"], "approved": ["good", None]}))
     policy = {
@@ -128,3 +128,56 @@ def test_score_and_regression_sums_on_the_executors(spark, tmp_path) -> None:
     with pytest.raises(InputError, match=r"'auc' .* needs each row, which the spark engine"):
         auc = {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.1"}
         audit(frame, policy(True) | {"checks": [auc]})
+
+
+def test_explain_checks_run_on_a_sample_collected_from_spark(spark, tmp_path) -> None:
+    model, data = german_model_and_decisions()
+    path = tmp_path / "german.parquet"
+    data.drop(columns=["approved"]).to_parquet(path)
+    policy = tmp_path / "sampled.yaml"
+    policy.write_text(f"name: sampled\nextends: {LENDING}\nexplain:\n  engine_sample_size: 300\n")
+    report = audit(path, str(policy), model=model, engine="spark")
+    n = report.explanation.rows_explained
+    assert 300 <= n < 400 and report.explanation.rows_total == 1000
+    explained = [f for f in report.checks if f.metric.startswith("explain.")]
+    assert [f.status for f in explained].count("error") == 0
+    note = f"explained on a stratified sample of {n} of 1000 rows (Spark; strata: sex and age_group"
+    assert all(f.evidence["explained_on"].startswith(note) for f in explained)
+    assert any(line.startswith(note) for line in report.data_notes)
+
+
+@pytest.mark.e2e
+def test_rai_check_on_spark_prints_the_report_and_nothing_else(policy_file, tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _model, data = german_model_and_decisions()
+    path = tmp_path / "german.parquet"
+    data.to_parquet(path)
+    root = str(Path(__file__).resolve().parents[2])
+    command = ["check", str(path), "--policy", policy_file, "--prediction", "approved"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "responsible_ai.cli",
+            *command,
+            "--engine",
+            "spark",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "RAI_SPARK_MASTER"},
+            "PYTHONPATH": root,
+        },
+        timeout=600,
+    )
+    assert done.stderr == ""  # no JVM start-up lines, log4j notices or progress bars
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["data_notes"][0].startswith("counted by Spark over 1 parquet")

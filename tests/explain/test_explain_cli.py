@@ -109,3 +109,12 @@ def test_catalogue_and_command_module_stay_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_explain_takes_a_number_of_worker_processes(model_file, capsys):
+    args = ["explain", DATA, "--model", model_file, "--sensitive", "sex", "--rows", "100"]
+    assert main([*args, "--n-jobs", "0"]) == 2
+    assert "The 'n_jobs' parameter of explain must be an int in the range [1, inf]" in (
+        capsys.readouterr().err
+    )
+    assert main([*args, "--n-jobs", "2"]) == 0

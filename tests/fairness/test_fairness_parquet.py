@@ -16,14 +16,15 @@ from responsible_ai.fairness.parquet import MISSING_COLUMN
 from responsible_ai.reference_models import train_reference_model
 
 LENDING = Path(__file__).resolve().parents[2] / "policies" / "german-credit-lending.yaml"
-# The lending policy's explanation checks need a model, so they would read the whole file; this
-# audit keeps its fairness checks only, which is what streams.
+# The lending policy's explanation and counterfactual checks need a model, so they would read the
+# whole file; this audit keeps its fairness checks only, which is what streams.
 EXPLANATION_CHECKS = (
     "no-direct-reliance",
     "proxy-for-sex",
     "proxy-for-age-group",
     "attribution-gap-age",
     "explanation-faithful",
+    "counterfactual-decision",
 )
 
 

@@ -26,6 +26,8 @@ PACKS = [
     "gdpr-pseudonymisation",
     "german-credit-lending",
     "k-anonymous-release",
+    "model-security",
+    "monitoring",
     "nyc-ll144-bias-audit",
 ]
 

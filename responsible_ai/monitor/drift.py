@@ -1,0 +1,181 @@
+"""Drift statistics from binned histograms, chosen by type and size as Evidently chooses them.
+
+Every statistic is computed from two histograms over the same bins (the reference's and a
+window's), so it follows from mergeable counts. Definitions are Evidently's (``evidently``'s
+``stattests``):
+
+- ``psi``: population stability index over the bins' shares, empty shares set to 0.0001;
+  drift when >= 0.1.
+- ``jensen_shannon``: ``scipy.spatial.distance.jensenshannon`` of the shares (empty shares 0.0001);
+  drift when >= 0.1.
+- ``wasserstein``: ``scipy.stats.wasserstein_distance`` divided by the reference's standard
+  deviation (at least 0.001); drift when >= 0.1.
+- ``ks``: two-sample Kolmogorov-Smirnov p-value; drift when < 0.05.
+- ``chi_square``: ``scipy.stats.chisquare`` of the window's counts against the reference's shares;
+  drift when < 0.05.
+- ``z``: two-proportion z-test on the first category; drift when < 0.05.
+
+``auto`` (:func:`choose_method`): up to 1,000 reference rows, KS for a numeric column with more
+than 5 values, chi-square for more than 2, z otherwise; above 1,000, Wasserstein for a numeric
+column with more than 5 values, Jensen-Shannon otherwise. For numeric columns binned at quantiles
+(more than 100 distinct reference values) KS and Wasserstein are those of the binned values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["DEFAULT_THRESHOLDS", "P_VALUE_METHODS", "DriftResult", "choose_method", "drift"]
+
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "psi": 0.1,
+    "jensen_shannon": 0.1,
+    "wasserstein": 0.1,
+    "ks": 0.05,
+    "chi_square": 0.05,
+    "z": 0.05,
+}
+P_VALUE_METHODS = frozenset({"ks", "chi_square", "z"})
+_EMPTY_SHARE = 0.0001
+#: Up to this many rows on both sides, KS's p-value is scipy's exact one; above, asymptotic.
+_KS_EXACT_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """One column's drift in one window."""
+
+    method: str
+    score: float
+    threshold: float
+    drifted: bool
+
+
+def choose_method(kind: str, reference_rows: int, n_values: int) -> str:
+    """Evidently's default test for a column of ``kind`` (numeric / categorical)."""
+    if reference_rows <= 1000:
+        if kind == "numeric" and n_values > 5:
+            return "ks"
+        return "chi_square" if n_values > 2 else "z"
+    return "wasserstein" if kind == "numeric" and n_values > 5 else "jensen_shannon"
+
+
+def _shares(counts: np.ndarray) -> np.ndarray:
+    shares = counts / counts.sum()
+    return np.where(shares == 0, _EMPTY_SHARE, shares)
+
+
+def drift(
+    method: str,
+    kind: str,
+    bins: list[str],
+    reference: np.ndarray,
+    current: np.ndarray,
+    reference_values: np.ndarray | None = None,
+    current_values: np.ndarray | None = None,
+    threshold: float | None = None,
+) -> DriftResult:
+    """The drift of ``current`` from ``reference``: counts over the same ``bins``.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`DEFAULT_THRESHOLDS`, or ``auto``.
+    kind : {"numeric", "categorical"}
+    bins : list of str
+        The bins' names: categories (sorted as text), or numeric bin indices in order.
+    reference, current : ndarray of float
+        Rows per bin.
+    reference_values, current_values : ndarray of float, optional
+        Each bin's mean value on each side (numeric columns; Wasserstein).
+    threshold : float, optional
+        Default :data:`DEFAULT_THRESHOLDS`.
+    """
+    from scipy.spatial import distance
+
+    reference = np.asarray(reference, dtype=float)
+    current = np.asarray(current, dtype=float)
+    if method == "auto":
+        n_values = int(((reference > 0) | (current > 0)).sum())
+        method = choose_method(kind, int(reference.sum()), n_values)
+    limit = DEFAULT_THRESHOLDS[method] if threshold is None else float(threshold)
+    if method == "psi":
+        ref, cur = _shares(reference), _shares(current)
+        score = float(np.sum((ref - cur) * np.log(ref / cur)))
+    elif method == "jensen_shannon":
+        score = float(distance.jensenshannon(_shares(reference), _shares(current)))
+    elif method == "wasserstein":
+        score = _wasserstein(reference, current, reference_values, current_values)
+    elif method == "ks":
+        score = _ks_p_value(reference, current)
+    elif method == "chi_square":
+        score = _chi_square_p_value(reference, current)
+    else:
+        score = _z_p_value(bins, reference, current)
+    drifted = score < limit if method in P_VALUE_METHODS else score >= limit
+    return DriftResult(method, score, limit, bool(drifted))
+
+
+def _wasserstein(
+    reference: np.ndarray,
+    current: np.ndarray,
+    reference_values: np.ndarray | None,
+    current_values: np.ndarray | None,
+) -> float:
+    from scipy import stats
+
+    if reference_values is None or current_values is None:
+        raise ValueError("wasserstein needs each bin's mean value")
+    ref_keep, cur_keep = reference > 0, current > 0
+    ref_at, cur_at = reference_values[ref_keep], current_values[cur_keep]
+    distance = stats.wasserstein_distance(
+        ref_at, cur_at, u_weights=reference[ref_keep], v_weights=current[cur_keep]
+    )
+    mean = np.average(ref_at, weights=reference[ref_keep])
+    spread = float(np.sqrt(np.average((ref_at - mean) ** 2, weights=reference[ref_keep])))
+    return float(distance / max(spread, 0.001))
+
+
+def _ks_p_value(reference: np.ndarray, current: np.ndarray) -> float:
+    """KS's p-value; the statistic depends only on the order, so bins stand for their values."""
+    from scipy import stats
+
+    n, m = int(reference.sum()), int(current.sum())
+    if max(n, m) <= _KS_EXACT_ROWS:
+        order = np.arange(len(reference))
+        return float(
+            stats.ks_2samp(
+                np.repeat(order, reference.astype(np.int64)),
+                np.repeat(order, current.astype(np.int64)),
+            ).pvalue
+        )
+    statistic = float(np.max(np.abs(np.cumsum(reference) / n - np.cumsum(current) / m)))
+    return float(stats.kstwo.sf(statistic, np.round(n * m / (n + m))))
+
+
+def _chi_square_p_value(reference: np.ndarray, current: np.ndarray) -> float:
+    """``scipy.stats.chisquare(current, expected).pvalue`` without its per-call overhead."""
+    from scipy.special import chdtrc
+
+    expected = reference * (current.sum() / reference.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = float(np.sum((current - expected) ** 2 / expected))
+    if np.isnan(statistic):
+        return 0.0
+    return float(chdtrc(len(current) - 1, statistic))
+
+
+def _z_p_value(bins: list[str], reference: np.ndarray, current: np.ndarray) -> float:
+    from scipy import stats
+
+    present = [i for i in range(len(bins)) if reference[i] > 0 or current[i] > 0]
+    if len(present) <= 1:
+        return 1.0
+    first = min(present, key=lambda i: bins[i])
+    n1, n2 = reference.sum(), current.sum()
+    p1, p2 = reference[first] / n1, current[first] / n2
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return float(2 * (1 - stats.norm.cdf(abs(z))))

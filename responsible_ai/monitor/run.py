@@ -1,0 +1,322 @@
+"""``monitor(...)``: prediction logs and a policy in, windows, alerts and a report out.
+
+Reads only the files it has not counted before (``previous``: the state a store keeps), merges
+their counts into the previous ones and re-evaluates only the windows they touched; the
+sequential tests and the alerts are then run over every window (cheap: they read per-window
+numbers only).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from responsible_ai.errors import InputError
+from responsible_ai.monitor.profile import ReferenceProfile
+from responsible_ai.monitor.windows import WindowCounts
+
+__all__ = ["MonitorResult", "MonitorState", "monitor", "monitor_name"]
+
+NO_MONITORING = (
+    "{policy} has no monitoring: section; add one (see policies/monitoring.yaml and "
+    "docs/monitor.md)"
+)
+NO_PREDICTION = "rai monitor needs data.prediction in the policy: the logged decision column"
+NO_POSITIVE = "rai monitor needs data.positive_label in the policy: the favourable decision"
+FILE_CHANGED = (
+    "{path} changed since the monitor counted it; logs are append-only: write new rows to a new "
+    "file (or start a new monitor)"
+)
+NOTHING_NEW = "no new log files: every file of {logs} is already counted"
+NO_REFERENCE_NOTE = "no reference data (--reference or monitoring.reference): no drift computed"
+
+
+@dataclass
+class MonitorState:
+    """What a monitor keeps between runs: the counts, the reference profile, the windows."""
+
+    counts: WindowCounts
+    profile: ReferenceProfile | None
+    windows: list[dict[str, Any]]
+
+
+@dataclass
+class MonitorResult:
+    """The outcome of one ``monitor`` run.
+
+    Attributes
+    ----------
+    report : Report
+        One finding per alert rule; ``verdict`` fail when an alert at ``fail_on`` fires.
+    windows : list of dict
+        Per window: rows, checks (values, per-group rates and intervals), drift, performance.
+    sequential : dict
+        Rule id -> :class:`~responsible_ai.monitor.sequential.SequentialResult`.
+    state : MonitorState
+        What ``--follow`` continues from.
+    new_files : list of str
+        The files this run counted.
+    """
+
+    name: str
+    report: Any
+    windows: list[dict[str, Any]]
+    sequential: dict[str, Any]
+    state: MonitorState
+    new_files: list[str] = field(default_factory=list)
+    fresh_counts: WindowCounts | None = None
+
+
+def _reference_path(reference: str | os.PathLike[str] | None, loaded: Any) -> Path | None:
+    if reference is not None:
+        return Path(reference)
+    settings = loaded.policy.monitoring
+    if settings.reference is None:
+        return None
+    base = loaded.path.parent if loaded.path is not None else Path.cwd()
+    return base / settings.reference
+
+
+def _profile(path: Path, loaded: Any) -> ReferenceProfile:
+    from responsible_ai.data_files import read_table
+    from responsible_ai.hashing import sha256_file
+    from responsible_ai.monitor.evaluate import _drift_methods
+    from responsible_ai.monitor.profile import build_profile
+
+    policy = loaded.policy
+    roles = policy.data
+    frame = read_table(path)
+    return build_profile(
+        frame,
+        list(_drift_methods(policy)),
+        list(policy.monitoring.categorical),
+        score=roles.score,
+        target=roles.target,
+        positive_label=str(roles.positive_label),
+        where=str(path),
+        source={"path": str(path), "sha256": sha256_file(path), "rows": len(frame)},
+    )
+
+
+def _spec(loaded: Any, profile: ReferenceProfile | None) -> Any:
+    from responsible_ai.monitor.reading import LogSpec
+    from responsible_ai.monitor.settings import parse_window
+
+    policy = loaded.policy
+    roles = policy.data
+    features = profile.features if profile is not None else {}
+    return LogSpec(
+        timestamp=policy.monitoring.timestamp,
+        window=parse_window(policy.monitoring.window),
+        sensitive=list(roles.sensitive),
+        prediction=str(roles.prediction),
+        positive_label=_label_text(roles.positive_label),
+        target=roles.target,
+        score=roles.score,
+        numeric={n: f.edges for n, f in features.items() if f.kind == "numeric"},
+        categorical=[n for n, f in features.items() if f.kind == "categorical"],
+    )
+
+
+def _label_text(label: Any) -> str:
+    import pandas as pd
+
+    from responsible_ai.monitor.reading import _text
+
+    return str(_text(pd.Series([label], dtype=object)).iloc[0])
+
+
+def monitor_name(policy: str | os.PathLike[str]) -> str:
+    """A monitor's default name: its policy's name."""
+    from responsible_ai.policy.loader import load_policy
+
+    return load_policy(policy).policy.name
+
+
+def monitor(
+    logs: str | os.PathLike[str],
+    policy: str | os.PathLike[str],
+    *,
+    reference: str | os.PathLike[str] | None = None,
+    previous: MonitorState | None = None,
+    engine: str = "auto",
+    name: str | None = None,
+) -> MonitorResult:
+    """Monitor prediction logs against the policy's ``monitoring:`` section.
+
+    Parameters
+    ----------
+    logs : path
+        A CSV or Parquet file, a folder of them, or a glob.
+    policy : path
+        A policy file (or shipped pack) with a ``monitoring:`` section.
+    reference : path, optional
+        Reference data (what the windows drift from); default ``monitoring.reference``.
+    previous : MonitorState, optional
+        Continue a monitor: only files it has not counted are read.
+    engine : {"auto", "duckdb", "batches"}
+    name : str, optional
+        The monitor's name (default: the policy's name).
+
+    Returns
+    -------
+    MonitorResult
+
+    Raises
+    ------
+    InputError
+        Bad logs, a policy without ``monitoring:``, a changed log file, nothing new to read.
+    """
+    from responsible_ai.engines.sources import data_sources, files_sha256
+    from responsible_ai.monitor.evaluate import evaluate_windows, window_checks
+    from responsible_ai.monitor.reading import count_logs
+    from responsible_ai.policy.loader import load_policy
+
+    started = time.perf_counter()
+    loaded = load_policy(policy)
+    active = loaded.policy
+    if active.monitoring is None:
+        raise InputError(NO_MONITORING.format(policy=policy))
+    if active.data.prediction is None:
+        raise InputError(NO_PREDICTION)
+    if active.data.positive_label is None:
+        raise InputError(NO_POSITIVE)
+    files, kind = data_sources(logs)
+    notes: list[str] = []
+    if previous is not None:
+        profile = previous.profile
+        known = previous.counts.files
+        for path in files:
+            if str(path) in known and known[str(path)] != files_sha256([path]):
+                raise InputError(FILE_CHANGED.format(path=path))
+        files = [p for p in files if str(p) not in known]
+        if not files:
+            raise InputError(NOTHING_NEW.format(logs=logs))
+    else:
+        where = _reference_path(reference, loaded)
+        profile = _profile(where, loaded) if where is not None else None
+    if profile is None:
+        notes.append(NO_REFERENCE_NOTE)
+    spec = _spec(loaded, profile)
+    first_row = previous.counts.rows_total if previous is not None else 0
+    fresh = count_logs(files, kind, spec, first_row=first_row, engine=engine)
+    counts = previous.counts.merge(fresh) if previous is not None else fresh
+    items, skipped = window_checks(active)
+    notes += skipped
+    touched = set(fresh.windows)
+    kept = {
+        w["window"]: w for w in (previous.windows if previous else []) if w["window"] not in touched
+    }
+    redo = WindowCounts(
+        counts.sensitive,
+        counts.groups[counts.groups["window"].isin(touched)],
+        counts.scores[counts.scores["window"].isin(touched)],
+        counts.features[counts.features["window"].isin(touched)],
+    )
+    for result in evaluate_windows(redo, active, profile, items):
+        kept[result["window"]] = result
+    windows = [kept[w] for w in counts.windows if w in kept]
+    sequential = _sequential(active, windows, counts)
+    from responsible_ai.monitor.alerts import alert_findings
+
+    findings = alert_findings(active, items, windows, sequential)
+    report = _report(loaded, findings, counts, profile, notes, started, logs)
+    return MonitorResult(
+        name or active.name,
+        report,
+        windows,
+        sequential,
+        MonitorState(counts, profile, windows),
+        [str(p) for p in files],
+        fresh,
+    )
+
+
+def _sequential(policy: Any, windows: list[dict[str, Any]], counts: WindowCounts) -> dict[str, Any]:
+    from responsible_ai.monitor.alerts import sequential_inputs
+    from responsible_ai.monitor.sequential import run_sequential
+
+    results = {}
+    for rule in policy.monitoring.sequential:
+        hits, sizes = sequential_inputs(rule, windows, counts)
+        results[rule.id] = run_sequential(
+            [w["window"] for w in windows],
+            hits,
+            sizes,
+            tolerance=rule.tolerance,
+            alpha=rule.alpha,
+            lookback=rule.lookback,
+            min_rows=policy.fairness.min_group_size,
+        )
+    return results
+
+
+def _recorded_sha256(hashes: dict[str, str]) -> str:
+    """:func:`~responsible_ai.engines.sources.files_sha256` of the files, from their recorded
+    hashes (every file was hashed when it was counted: not read again)."""
+    import hashlib
+
+    if len(hashes) == 1:
+        return next(iter(hashes.values()))
+    digest = hashlib.sha256()
+    for path in sorted(hashes, key=Path):
+        digest.update(f"{Path(path)}\0{hashes[path]}\n".encode())
+    return digest.hexdigest()
+
+
+def _report(
+    loaded: Any,
+    findings: list[Any],
+    counts: WindowCounts,
+    profile: ReferenceProfile | None,
+    notes: list[str],
+    started: float,
+    logs: Any,
+) -> Any:
+    from responsible_ai.auditing import package_versions
+    from responsible_ai.checker.evaluate import verdict_of
+    from responsible_ai.report.model import Report
+
+    active = loaded.policy
+    files = [Path(p) for p in sorted(counts.files)]
+    windows = counts.windows
+    inputs: dict[str, Any] = {
+        "data": {
+            "path": os.fspath(logs),
+            "sha256": _recorded_sha256(counts.files) if files else None,
+            "rows": counts.rows_total,
+            "files": len(files),
+            "windows": len(windows),
+            "first_window": windows[0] if windows else None,
+            "last_window": windows[-1] if windows else None,
+        },
+        "policy": {"path": str(loaded.path) if loaded.path else None, "sha256": loaded.sha256},
+    }
+    if profile is not None:
+        inputs["reference"] = profile.source
+    return Report(
+        verdict=verdict_of(findings, active),
+        checks=findings,
+        policy={
+            "name": active.name,
+            "version": active.version,
+            "fail_on": active.fail_on,
+            "path": str(loaded.path) if loaded.path else None,
+            "files": loaded.files,
+        },
+        inputs=inputs,
+        roles=active.data.model_dump(exclude_none=True),
+        data_notes=[
+            f"{counts.rows_total} prediction(s) in {len(windows)} window(s) of "
+            f"{active.monitoring.window}, {len(files)} file(s)",
+            *notes,
+        ],
+        versions=package_versions(),
+        seed=active.seed,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_seconds=round(time.perf_counter() - started, 3),
+    )

@@ -1,0 +1,133 @@
+"""Window counts: both readers agree, counts merge, day and row windows cut where they should."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from responsible_ai.errors import InputError
+from responsible_ai.monitor.reading import BAD_TIMESTAMPS, LogSpec, count_frame, count_logs
+from responsible_ai.monitor.settings import parse_window
+from responsible_ai.monitor.windows import WindowCounts
+
+SPEC = LogSpec(
+    "ts",
+    ("days", 1),
+    ["group"],
+    "pred",
+    "yes",
+    target="label",
+    score="score",
+    numeric={"x": [1.0, 2.0, 3.0]},
+    categorical=["colour"],
+)
+
+
+def _logs(rows: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "ts": pd.Timestamp("2025-03-01")
+            + pd.to_timedelta(rng.integers(0, 5 * 86400, rows), "s"),
+            "group": rng.choice(["a", "b", None], rows),
+            "pred": rng.choice(["yes", "no"], rows),
+            "label": rng.choice(["yes", "no", None], rows),
+            "score": rng.random(rows),
+            "x": rng.choice([0.5, 1.0, 2.0, 2.5, 9.0, np.nan], rows),
+            "colour": rng.choice(["red", "blue"], rows),
+        }
+    )
+    return frame.sort_values("ts").reset_index(drop=True)
+
+
+def _same(a: WindowCounts, b: WindowCounts) -> None:
+    for name in ("groups", "scores", "features"):
+        left = getattr(a, name).reset_index(drop=True)
+        right = getattr(b, name).reset_index(drop=True)
+        pd.testing.assert_frame_equal(left, right, check_dtype=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_duckdb_and_batches_count_the_same(tmp_path, suffix) -> None:
+    pytest.importorskip("duckdb")
+    frame = _logs(3000)
+    files = []
+    for i, start in enumerate(range(0, 3000, 1000)):
+        part = frame.iloc[start : start + 1000]
+        path = tmp_path / f"part{i}.{suffix}"
+        part.to_parquet(path) if suffix == "parquet" else part.to_csv(path, index=False)
+        files.append(path)
+    duck = count_logs(files, suffix, SPEC, engine="duckdb")
+    batches = count_logs(files, suffix, SPEC, engine="batches")
+    _same(duck, batches)
+    assert duck.rows_total == batches.rows_total == 3000
+    assert duck.windows == ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04", "2025-03-05"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 400), st.integers(0, 10_000))
+def test_counts_of_two_batches_merge_to_the_counts_of_both(split, seed) -> None:
+    frame = _logs(401, seed)
+    whole = count_frame(frame, SPEC)
+    merged = count_frame(frame.iloc[:split], SPEC).merge(count_frame(frame.iloc[split:], SPEC))
+    _same(whole, merged)
+    assert int(whole.groups["rows"].sum()) == 401
+
+
+def test_a_new_day_merges_into_many_days_like_a_recount() -> None:
+    frame = _logs(2000, seed=5)
+    late = frame["ts"] >= pd.Timestamp("2025-03-05 12:00")
+    before = count_frame(frame[~late], SPEC)  # five days, the last one half counted
+    merged = before.merge(count_frame(frame[late], SPEC))  # one window of five: the fast path
+    assert len(before.windows) == 5
+    _same(merged, count_frame(frame, SPEC))
+
+
+def test_state_round_trips_through_json() -> None:
+    counts = count_frame(_logs(500), SPEC)
+    _same(WindowCounts.from_json(counts.to_json()), counts)
+
+
+def test_seven_day_windows_start_on_mondays() -> None:
+    spec = LogSpec("ts", parse_window("7d"), [], "pred", "yes")
+    frame = pd.DataFrame(
+        {
+            "ts": pd.to_datetime(["2025-03-02", "2025-03-03", "2025-03-09", "2025-03-10"]),
+            "pred": "yes",
+        }
+    )
+    counts = count_frame(frame, spec)
+    assert counts.windows == ["2025-02-24", "2025-03-03", "2025-03-10"]
+    assert counts.groups.groupby("window")["rows"].sum().tolist() == [1, 2, 1]
+
+
+def test_row_windows_continue_across_batches() -> None:
+    spec = LogSpec("ts", parse_window("100 rows"), [], "pred", "yes")
+    frame = pd.DataFrame({"ts": range(250), "pred": "no"})
+    first = count_frame(frame.iloc[:130], spec, first_row=0)
+    rest = count_frame(frame.iloc[130:], spec, first_row=130)
+    sizes = first.merge(rest).groups.groupby("window")["rows"].sum()
+    assert sizes.tolist() == [100, 100, 50]
+
+
+def test_a_timestamp_that_is_not_a_time_is_refused() -> None:
+    frame = _logs(10)
+    frame["ts"] = frame["ts"].astype(str)
+    frame.loc[3, "ts"] = "yesterday-ish"
+    with pytest.raises(InputError, match="1 value\\(s\\) that are not times"):
+        count_frame(frame, SPEC)
+    assert "ISO 8601" in BAD_TIMESTAMPS
+
+
+@pytest.mark.parametrize("text", ["1d", "7d", "10000 rows", " 3 d "])
+def test_windows_parse(text) -> None:
+    assert parse_window(text)[1] >= 1
+
+
+@pytest.mark.parametrize("text", ["0d", "weekly", "7 days", "-1 rows"])
+def test_bad_windows_are_refused(text) -> None:
+    with pytest.raises(ValueError, match="expected a window such as"):
+        parse_window(text)
