@@ -47,7 +47,8 @@ NEEDS_ROWS = (
 SQL_NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the sql engine does not bring back; "
     "audit the rows in memory (audit(pandas.read_sql_table(...), ...)), or use a policy of "
-    "decision-count fairness metrics"
+    "fairness metrics from counts and score sums (not ROC AUC, the scoring rate, explanations "
+    "or privacy)"
 )
 
 
@@ -68,14 +69,11 @@ def _counts_only_problem(policy: Policy, engine: str = "duckdb", model: Any = No
 
     On DuckDB and Spark the explain.* checks run on a sample, when there is a model to explain.
     """
-    from responsible_ai.fairness.parquet import _from_prediction_counts
     from responsible_ai.fairness.score_sums import from_sums
 
     message = SQL_NEEDS_ROWS if engine == "sql" else NEEDS_ROWS
     for check in policy.checks:
-        # The sql engine counts decisions only: score sums are not pushed down to databases yet.
-        computable = _from_prediction_counts if engine == "sql" else from_sums
-        if not check.enabled or computable(check.metric):
+        if not check.enabled or from_sums(check.metric):
             continue
         if check.metric.startswith("explain.") and engine in SAMPLING_ENGINES:
             if model is None:
