@@ -53,21 +53,37 @@ SQL_NEEDS_ROWS = (
 
 
 NEEDS_MODEL = (
-    "check {check!r} ({metric}) explains a model: give it (--model) and the {engine} engine "
-    "explains a stratified sample of explain.engine_sample_size rows, or use --engine pandas"
+    "check {check!r} ({metric}) needs a model: give it (--model) and the {engine} engine runs "
+    "it on a stratified sample of explain.engine_sample_size rows, or use --engine pandas"
 )
 #: Engines that collect a sample of rows for the explain.* checks (engines/sample.py).
 SAMPLING_ENGINES = ("duckdb", "spark")
+#: Checks of a model that run on the engine's sample as the explain.* checks do: they need the
+#: model and rows, not all rows (membership inference and the poisoning screen need the training
+#: data in memory, so they stay refused on an engine).
+SAMPLED_METRICS = (
+    "robustness.perturbation_flip_rate",
+    "robustness.evasion_success_rate",
+    "robustness.evasion_median_perturbation",
+    "fairness.robustness_gap",
+    "fairness.counterfactual_flip_rate",
+)
+
+
+def runs_on_sample(metric: str) -> bool:
+    """Whether a check of ``metric`` runs on the rows an engine samples for the model."""
+    return metric.startswith("explain.") or metric in SAMPLED_METRICS
 
 
 def _explains(policy: Policy) -> bool:
-    return any(c.enabled and c.metric.startswith("explain.") for c in policy.checks)
+    return any(c.enabled and runs_on_sample(c.metric) for c in policy.checks)
 
 
 def _counts_only_problem(policy: Policy, engine: str = "duckdb", model: Any = None) -> str | None:
     """The first check the engine cannot compute from its counts and score sums, or None.
 
-    On DuckDB and Spark the explain.* checks run on a sample, when there is a model to explain.
+    On DuckDB and Spark the explain.* checks (and the model's robustness and counterfactual
+    checks) run on a sample, when there is a model to explain.
     """
     from responsible_ai.fairness.score_sums import from_sums
 
@@ -75,7 +91,7 @@ def _counts_only_problem(policy: Policy, engine: str = "duckdb", model: Any = No
     for check in policy.checks:
         if not check.enabled or from_sums(check.metric):
             continue
-        if check.metric.startswith("explain.") and engine in SAMPLING_ENGINES:
+        if runs_on_sample(check.metric) and engine in SAMPLING_ENGINES:
             if model is None:
                 return NEEDS_MODEL.format(check=check.id, metric=check.metric, engine=engine)
             continue

@@ -190,9 +190,9 @@ def _duckdb_survivors(
 @contextlib.contextmanager
 def spark_session_for_run() -> Iterator[Any]:
     """The notebook's active session, or one started for the run and stopped after it."""
-    from responsible_ai.engines.spark_engine import _session
+    from responsible_ai.engines.spark_session import spark_session
 
-    spark, started = _session(None)
+    spark, started = spark_session(None)
     try:
         yield spark
     finally:
@@ -215,7 +215,7 @@ def sample_with_spark(
     from responsible_ai.engines.spark_engine import _column, _read
 
     with spark_session_for_run() as spark:
-        frame, kind, _source = _read(spark, data, typed_text=False)
+        frame, kind, _source, _files = _read(spark, data, typed_text=False)
         columns, strata = sample_columns(model, list(frame.columns), roles)
         try:
             keyed = frame.select(*[_column(c) for c in columns]).withColumn(
@@ -273,8 +273,11 @@ def _column_name(name: str) -> str:
 def explain_sample(
     data: Any, engine: str, model: Any, roles: DataRoles, policy: Policy
 ) -> EngineSample | None:
-    """The rows to explain when the policy has enabled ``explain.*`` checks and a model."""
-    wanted = any(c.enabled and c.metric.startswith("explain.") for c in policy.checks)
+    """The rows to explain when the policy has enabled ``explain.*`` checks (or other checks that
+    run on the sample, :func:`~responsible_ai.engines.choose.runs_on_sample`) and a model."""
+    from responsible_ai.engines.choose import runs_on_sample
+
+    wanted = any(c.enabled and runs_on_sample(c.metric) for c in policy.checks)
     if model is None or not wanted:
         return None
     settings = policy.explain
