@@ -38,9 +38,7 @@ def _rewrite_end(path, keep_time: bool) -> None:
         os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
 
 
-def test_a_changed_counted_file_is_refused_even_with_its_size_and_time(
-    followed, capsys
-) -> None:
+def test_a_changed_counted_file_is_refused_even_with_its_size_and_time(followed, capsys) -> None:
     folder, args = followed
     june = folder / "2025-06.parquet"
     before = file_stamp(june)
