@@ -122,10 +122,12 @@ def run_sequential(
     wealth = np.cumsum(step, axis=0)
     crossed = wealth >= threshold
     # Plain lists for every pair at once (one conversion, not one per pair and window).
-    gaps = np.where(np.isnan(gap), None, gap.astype(object)).T.tolist()
+    shown = gap.astype(object)
+    shown[np.isnan(gap)] = None
+    gaps = shown.T.tolist()
     paths = wealth.T.tolist()
-    alarmed = crossed.any(axis=0)
-    first = np.argmax(crossed, axis=0)
+    alarmed = np.asarray(crossed.any(axis=0), dtype=bool)
+    first = np.asarray(np.argmax(crossed, axis=0))
     pairs = [
         PairTest(
             a,
