@@ -93,8 +93,6 @@ def drift(
     threshold : float, optional
         Default :data:`DEFAULT_THRESHOLDS`.
     """
-    from scipy.spatial import distance
-
     reference = np.asarray(reference, dtype=float)
     current = np.asarray(current, dtype=float)
     if method == "auto":
@@ -105,6 +103,8 @@ def drift(
         ref, cur = _shares(reference), _shares(current)
         score = float(np.sum((ref - cur) * np.log(ref / cur)))
     elif method == "jensen_shannon":
+        from scipy.spatial import distance  # only here: a second of import for the others
+
         score = float(distance.jensenshannon(_shares(reference), _shares(current)))
     elif method == "wasserstein":
         score = _wasserstein(reference, current, reference_values, current_values)
