@@ -263,14 +263,9 @@ def _weights(batch: pd.DataFrame, column: str | None) -> np.ndarray | None:
 def _needed(file: Path, policy: Policy | None, roles: DataRoles) -> SumsNeeded | None:
     if policy is None:
         return None
-    import pyarrow.parquet as pq
-
     from responsible_ai.fairness.score_sums import sums_needed
 
-    try:
-        present = list(pq.ParquetFile(file).schema_arrow.names)
-    except Exception as exc:
-        raise InputError(NOT_PARQUET.format(path=file, error=exc)) from exc
+    present = list(check_parquet(file).names)  # one refusal, worded as for every Parquet file
     return sums_needed(policy, roles, present)
 
 
