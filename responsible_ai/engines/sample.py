@@ -271,7 +271,7 @@ def sample_with_spark(
 
             drawn = (share >= 1.0) | (F.col(_KEY).cast("double") < limit)
             features = _features(model, columns, roles)
-            stays = wants_executors(on_executors, model, size, kind)
+            stays = wants_executors(on_executors, model, size, kind, spark)
             attribution = None
             if stays is None:
                 rows = picked_on_spark(joined, kept, drawn, strata, columns, wanted)
@@ -306,13 +306,12 @@ def explain_sample(
     if model is None or not wanted:
         return None
     settings = policy.explain
-    size, where = settings.engine_sample_size, {}
+    size, where = settings.engine_sample_size, dict[str, Any]()
     if engine == "spark":
         where = {"on_executors": settings.on_executors, "positive_label": roles.positive_label}
     sample = sample_with_duckdb if engine == "duckdb" else sample_with_spark
-    drawn = sample(
-        data, model, roles, size, min_per_group=settings.min_rows_per_group, seed=policy.seed, **where
-    )
+    per_group = settings.min_rows_per_group
+    drawn = sample(data, model, roles, size, min_per_group=per_group, seed=policy.seed, **where)
     # Missing sensitive values as in memory: their own group, or dropped (data.missing_sensitive).
     from responsible_ai.inputs import _resolve_missing_groups
 

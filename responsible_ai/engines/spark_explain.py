@@ -31,10 +31,12 @@ __all__ = [
     "wants_executors",
 ]
 
-#: ``explain.on_executors: auto`` sends a tree ensemble's sample to the executors from this many
-#: rows (docs/scale.md, "Explanations on an engine": a mapInPandas job costs ~2-4 s of start-up
-#: on local[2] here; TreeSHAP of a 100-tree forest runs ~200 rows/s per core, so from ~5000 rows
-#: a cluster with more cores than the driver gains wall time).
+#: ``explain.on_executors: auto`` sends a tree ensemble's sample to a cluster's executors (never
+#: on ``local[N]``, whose executors are the driver's own cores) from this many rows. Measured
+#: (benchmarks/results/spark_explain.md, local[2], loaded): the executor job costs ~6-10 s more
+#: than the driver's forked TreeSHAP workers on the same cores; TreeSHAP of a 50-tree depth-8
+#: forest runs ~290 rows/s per core, so 5000 rows are ~17 core-seconds: from there a cluster
+#: with several times the driver's cores wins back the job's start-up.
 ON_EXECUTORS_MIN_ROWS = 5000
 _VALUE = "rai_shap_{}"
 _OUTPUT, _BASE = "rai_shap_output", "rai_shap_base"
@@ -46,9 +48,12 @@ def _final_estimator(model: Any) -> Any:
     return model.steps[-1][1] if isinstance(model, Pipeline) else model
 
 
-def wants_executors(setting: bool | str, model: Any, rows: int, kind: str) -> str | None:
+def wants_executors(
+    setting: bool | str, model: Any, rows: int, kind: str, spark: Any
+) -> str | None:
     """Why the sample stays on the driver (None: explain it on the executors)."""
     from responsible_ai.explain._explainers import _is_tree
+    from responsible_ai.explain._parallel import available_cores
 
     if setting is False:
         return "explain.on_executors: false"
@@ -56,7 +61,12 @@ def wants_executors(setting: bool | str, model: Any, rows: int, kind: str) -> st
         return "only tree ensembles are explained on the executors (linear SHAP is cheap)"
     if kind in ("csv", "tsv"):
         return "text files are typed on the driver, on the whole sample"
-    if setting == "auto" and rows < ON_EXECUTORS_MIN_ROWS:
+    if setting != "auto":
+        return None
+    context = spark.sparkContext
+    if str(context.master).startswith("local") or context.defaultParallelism <= available_cores():
+        return "explain.on_executors: auto, and the executors are no more cores than the driver's"
+    if rows < ON_EXECUTORS_MIN_ROWS:
         return f"explain.on_executors: auto, and fewer than {ON_EXECUTORS_MIN_ROWS} rows"
     return None
 
@@ -156,7 +166,7 @@ def explain_on_executors(
         collected[_OUTPUT].to_numpy(dtype=float),
         [
             f"SHAP values computed on the Spark executors (mapInPandas over {partitions} "
-        f"partition(s), the explainer broadcast; {explainer.name})"
+            f"partition(s), the explainer broadcast; {explainer.name})"
         ],
     )
     return collected[columns], found

@@ -22,6 +22,7 @@ from responsible_ai.explain._explainers import (
     choose_explainer,
     positive_label_of,
 )
+from responsible_ai.explain._precomputed import use_precomputed
 from responsible_ai.explain._sample import stratified_sample
 from responsible_ai.explain._tables import (
     global_importance,
@@ -196,7 +197,7 @@ def explain(
     except ValueError as exc:
         raise InputError(str(exc)) from exc
     if precomputed is not None:
-        _use_precomputed(explainer, frame, precomputed)
+        use_precomputed(explainer, frame, precomputed)
     settings = {
         "rows": rows or _DEFAULTS.sample_size,
         "random_state": random_state,
@@ -209,22 +210,6 @@ def explain(
     explanation = Explanation(explainer, frame, picked, sensitive, positive_label, settings, model)
     explanation.data_notes = aligned
     return explanation
-
-
-def _use_precomputed(explainer: Explainer, frame: pd.DataFrame, given: Attribution) -> None:
-    """Make ``explainer`` answer from ``given`` (one row per row of ``frame``, in order)."""
-    if len(given.values) != len(frame):
-        raise ValueError(f"{len(given.values)} precomputed rows for {len(frame)} rows of data")
-    original = explainer.compute
-
-    def compute(rows: pd.DataFrame) -> Attribution:
-        at = frame.index.get_indexer(rows.index)
-        if len(at) == 0 or (at < 0).any():
-            return original(rows)
-        return Attribution(given.values[at], given.base, given.output[at])
-
-    explainer.compute = compute
-    explainer.details[:] = list(given.details)
 
 
 class Explanation:

@@ -19,13 +19,14 @@ if shutil.which("java") is None:
         "Spark needs Java: apt-get install openjdk-17-jre-headless", allow_module_level=True
     )
 
-from responsible_ai.auditing import audit  # noqa: E402
-from responsible_ai.cli import main  # noqa: E402
-from responsible_ai.errors import InputError  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder  # noqa: E402
+
+from responsible_ai.auditing import audit  # noqa: E402
+from responsible_ai.cli import main  # noqa: E402
+from responsible_ai.errors import InputError  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("spark")
 
