@@ -33,7 +33,7 @@ __all__ = [
 
 #: ``explain.on_executors: auto`` sends a tree ensemble's sample to a cluster's executors (never
 #: on ``local[N]``, whose executors are the driver's own cores) from this many rows. Measured
-#: (benchmarks/results/spark_explain.md, local[2], loaded): the executor job costs ~6-10 s more
+#: (benchmarks/results/spark_explain.md, local[2], loaded): the executor job costs 0-6 s more
 #: than the driver's forked TreeSHAP workers on the same cores; TreeSHAP of a 50-tree depth-8
 #: forest runs ~290 rows/s per core, so 5000 rows are ~17 core-seconds: from there a cluster
 #: with several times the driver's cores wins back the job's start-up.
