@@ -28,6 +28,7 @@ import pandas as pd
 from responsible_ai.errors import InputError
 
 if TYPE_CHECKING:
+    from responsible_ai.explain._explainers import Attribution
     from responsible_ai.policy.schema import DataRoles, Policy
 
 __all__ = [
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 SAMPLE_FAILED = "{engine} could not sample the rows to explain: {reason}"
-_KEY, _QUOTA, _TOTAL = "rai_key", "rai_quota", "rai_total"
+_KEY, _QUOTA, _TOTAL, _ROW = "rai_key", "rai_quota", "rai_total", "rai_sample_row"
 # A stratum's filter keeps (quota + _SIGMAS * sqrt(quota) + _SPARE) / rows of its rows: fewer
 # than its quota survive with probability below 1e-6; then the stratum is read again in full.
 _SIGMAS, _SPARE = 5.0, 10.0
@@ -57,16 +58,21 @@ class EngineSample:
     features: list[str] = field(default_factory=list)
     #: For the data notes: the sample, and whether the model reproduces the stored predictions.
     notes: list[str] = field(default_factory=list)
+    #: SHAP values the executors computed, one row per row of ``frame`` (engines/spark_explain.py).
+    attribution: Attribution | None = None
+    #: Where the SHAP values are computed, when it was decided with the sample.
+    computed_on: str = ""
 
     @property
     def note(self) -> str:
         """What the report says about the explained rows."""
+        where = f"; {self.computed_on}" if self.computed_on else ""
         if len(self.frame) >= self.rows_total:
-            return f"explained on all {self.rows_total} rows, collected from {self.engine}"
+            return f"explained on all {self.rows_total} rows, collected from {self.engine}{where}"
         by = " and ".join(self.strata) if self.strata else "nothing (a simple random sample)"
         return (
             f"explained on a stratified sample of {len(self.frame)} of {self.rows_total} rows "
-            f"({self.engine}; strata: {by}; seeded)"
+            f"({self.engine}; strata: {by}; seeded){where}"
         )
 
 
@@ -208,11 +214,23 @@ def sample_with_spark(
     *,
     min_per_group: int,
     seed: int,
+    on_executors: bool | str = False,
+    positive_label: Any = None,
 ) -> EngineSample:
-    """A stratified, seeded sample of ``data`` (a Spark DataFrame or files) on the executors."""
+    """A stratified, seeded sample of ``data`` (a Spark DataFrame or files) on the executors.
+
+    With ``on_executors`` (``True`` or ``"auto"``, see
+    :func:`responsible_ai.engines.spark_explain.wants_executors`), a tree ensemble's SHAP values
+    are computed on the executors too, and collected with the rows.
+    """
     from pyspark.sql import functions as F
 
     from responsible_ai.engines.spark_engine import _column, _read
+    from responsible_ai.engines.spark_explain import (
+        explain_on_executors,
+        picked_on_spark,
+        wants_executors,
+    )
 
     with spark_session_for_run() as spark:
         frame, kind, _source, _files = _read(spark, data, typed_text=False)
@@ -252,9 +270,18 @@ def sample_with_spark(
                 return _finish(picked, strata, columns, kind in ("csv", "tsv"), goal)
 
             drawn = (share >= 1.0) | (F.col(_KEY).cast("double") < limit)
-            sample, short = collect(drawn, wanted)
-            if short:  # read every row of the strata again: exact, slower
-                sample, _short = collect(F.lit(True), 0)
+            features = _features(model, columns, roles)
+            stays = wants_executors(on_executors, model, size, kind, spark)
+            attribution = None
+            if stays is None:
+                rows = picked_on_spark(joined, kept, drawn, strata, columns, wanted)
+                sample, attribution = explain_on_executors(
+                    rows, model, features, positive_label, seed
+                )
+            else:
+                sample, short = collect(drawn, wanted)
+                if short:  # read every row of the strata again: exact, slower
+                    sample, _short = collect(F.lit(True), 0)
         except InputError:
             raise
         except Exception as exc:
@@ -262,8 +289,9 @@ def sample_with_spark(
                 str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
             )
             raise InputError(SAMPLE_FAILED.format(engine="Spark", reason=reason)) from None
-    features = [c for c in columns if c in _features(model, columns, roles)]
-    return EngineSample(sample, total, "Spark", strata, features)
+    where = attribution.details[0] if attribution is not None else f"SHAP on the driver ({stays})"
+    features = [c for c in columns if c in features]
+    return EngineSample(sample, total, "Spark", strata, features, [], attribution, where)
 
 
 def _column_name(name: str) -> str:
@@ -281,22 +309,23 @@ def explain_sample(
     if model is None or not wanted:
         return None
     settings = policy.explain
+    size, where = settings.engine_sample_size, dict[str, Any]()
+    if engine == "spark":
+        where = {"on_executors": settings.on_executors, "positive_label": roles.positive_label}
     sample = sample_with_duckdb if engine == "duckdb" else sample_with_spark
-    drawn = sample(
-        data,
-        model,
-        roles,
-        settings.engine_sample_size,
-        min_per_group=settings.min_rows_per_group,
-        seed=policy.seed,
-    )
+    per_group = settings.min_rows_per_group
+    drawn = sample(data, model, roles, size, min_per_group=per_group, seed=policy.seed, **where)
     # Missing sensitive values as in memory: their own group, or dropped (data.missing_sensitive).
     from responsible_ai.inputs import _resolve_missing_groups
 
     sensitive = [c for c in roles.sensitive if c in drawn.frame.columns]
-    drawn.frame = _resolve_missing_groups(
-        drawn.frame.copy(), sensitive, roles.missing_sensitive, []
-    )
+    numbered = drawn.frame.assign(**{_ROW: range(len(drawn.frame))})
+    numbered = _resolve_missing_groups(numbered, sensitive, roles.missing_sensitive, [])
+    kept = numbered.pop(_ROW).to_numpy()
+    drawn.frame = numbered
+    if drawn.attribution is not None:  # the values of the rows kept, in their order
+        found = drawn.attribution
+        found.values, found.output = found.values[kept], found.output[kept]
     drawn.notes = [drawn.note + " for the explain.* checks"]
     if roles.prediction is not None and roles.prediction in drawn.frame.columns:
         drawn.notes.append(_agreement(model, drawn, roles.prediction))

@@ -20,7 +20,7 @@ import pandas as pd
 
 from responsible_ai.explain._columns import source_columns
 
-__all__ = ["Attribution", "Explainer", "choose_explainer"]
+__all__ = ["Attribution", "Explainer", "choose_explainer", "positive_label_of"]
 
 _TREES = {
     "DecisionTreeClassifier",
@@ -66,6 +66,8 @@ class Attribution:
     values: np.ndarray
     base: float
     output: np.ndarray
+    #: Where they were computed, when not by this process (e.g. on the Spark executors).
+    details: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +111,15 @@ def _chunks(function: Callable[[Any], Any], data: Any, rows: int) -> list[Any]:
 
         starts = tqdm(starts, desc="explaining", unit="chunk", leave=False)
     return [function(data[start : start + _CHUNK]) for start in starts]
+
+
+def positive_label_of(model: Any, given: Any) -> Any:
+    """The class explained: ``given``, else the last of the model's ``classes_``."""
+    classes = list(getattr(model, "classes_", []))
+    if given is None and classes:
+        last = classes[-1]
+        return last.item() if hasattr(last, "item") else last
+    return given
 
 
 def _class_index(estimator: Any, positive_label: Any) -> tuple[int, int]:

@@ -52,6 +52,7 @@ def explanation_for(context: AuditContext) -> Explanation:
             bootstrap=settings.bootstrap,
             confidence=settings.confidence,
             n_jobs=settings.n_jobs,
+            precomputed=sample.attribution if sample is not None else None,
         )
         if sample is not None:
             explanation.rows_total, explanation.sample_note = sample.rows_total, sample.note

@@ -16,7 +16,13 @@ import pandas as pd
 
 from responsible_ai.alignment import align_to_model
 from responsible_ai.errors import InputError
-from responsible_ai.explain._explainers import Explainer, choose_explainer
+from responsible_ai.explain._explainers import (
+    Attribution,
+    Explainer,
+    choose_explainer,
+    positive_label_of,
+)
+from responsible_ai.explain._precomputed import use_precomputed
 from responsible_ai.explain._sample import stratified_sample
 from responsible_ai.explain._tables import (
     global_importance,
@@ -97,6 +103,7 @@ def explain(
     bootstrap: int = _DEFAULTS.bootstrap,
     confidence: float = _DEFAULTS.confidence,
     n_jobs: int | None = None,
+    precomputed: Attribution | None = None,
 ) -> Explanation:
     """Explain a fitted model on data: global, per sensitive group, per row, and proxies.
 
@@ -125,6 +132,10 @@ def explain(
     min_rows_per_group, background_size, bootstrap, confidence, n_jobs
         See :class:`~responsible_ai.explain.settings.ExplainSettings`. ``n_jobs`` changes the
         wall time only: the values are the same with one worker process or many.
+    precomputed : Attribution, optional
+        SHAP values already computed for every row of ``data``, in its row order, by the same
+        explainer (the Spark engine computes them on the executors); used instead of computing
+        them again. Rows not in ``data`` (none, normally) are computed here.
 
     Returns
     -------
@@ -178,18 +189,15 @@ def explain(
     background = frame.loc[:, features].sample(
         n=min(background_size, len(frame)), random_state=random_state
     )
-    classes = list(getattr(model, "classes_", []))
-    if positive_label is None and classes:
-        positive_label = classes[-1]
-        positive_label = (
-            positive_label.item() if hasattr(positive_label, "item") else positive_label
-        )
+    positive_label = positive_label_of(model, positive_label)
     try:
         explainer = choose_explainer(
             model, features, background, positive_label, random_state=random_state, n_jobs=n_jobs
         )
     except ValueError as exc:
         raise InputError(str(exc)) from exc
+    if precomputed is not None:
+        use_precomputed(explainer, frame, precomputed)
     settings = {
         "rows": rows or _DEFAULTS.sample_size,
         "random_state": random_state,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from responsible_ai.policy._base import Strict
@@ -53,6 +55,12 @@ class ExplainSettings(Strict):
         ge=10,
         description="On the duckdb and spark engines: rows collected to the driver to explain, a "
         "seeded sample stratified by the sensitive groups and the label.",
+    )
+    on_executors: bool | Literal["auto"] = Field(
+        "auto",
+        description="On the spark engine: compute a tree ensemble's SHAP values on the executors "
+        "(mapInPandas, the explainer broadcast) instead of the driver; auto does so from 5000 "
+        "sampled rows (engine_sample_size). The values are the same.",
     )
     top_reasons: int = Field(
         4, ge=1, le=20, description="Principal reasons listed for each negative decision."

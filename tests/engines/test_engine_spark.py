@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 from engine_helpers import LENDING, german_model_and_decisions, same_findings
@@ -17,6 +18,11 @@ if shutil.which("java") is None:
     pytest.skip(
         "Spark needs Java: apt-get install openjdk-17-jre-headless", allow_module_level=True
     )
+
+from sklearn.compose import ColumnTransformer  # noqa: E402
+from sklearn.ensemble import RandomForestClassifier  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import OneHotEncoder  # noqa: E402
 
 from responsible_ai.auditing import audit  # noqa: E402
 from responsible_ai.cli import main  # noqa: E402
@@ -181,3 +187,43 @@ def test_rai_check_on_spark_prints_the_report_and_nothing_else(policy_file, tmp_
     assert done.stderr == ""  # no JVM start-up lines, log4j notices or progress bars
     assert done.returncode == 1
     assert json.loads(done.stdout)["data_notes"][0].startswith("counted by Spark over 1 parquet")
+
+
+#: The lending policy's counterfactual flip test is not under test here: off, to keep it fast.
+ROW_CHECKS_OFF = "checks:\n  - id: counterfactual-decision\n    enabled: false\n"
+
+
+def _small_forest(data: pd.DataFrame, features: list[str]) -> Pipeline:
+    text = [c for c in features if not pd.api.types.is_numeric_dtype(data[c])]
+    prepare = ColumnTransformer(
+        [("text", OneHotEncoder(handle_unknown="ignore"), text)], remainder="passthrough"
+    )
+    forest = RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0, n_jobs=1)
+    return Pipeline([("prepare", prepare), ("model", forest)]).fit(data[features], data["approved"])
+
+
+def test_shap_values_on_the_executors_equal_the_drivers(spark, tmp_path) -> None:
+    reference, data = german_model_and_decisions()
+    features = [str(c) for c in reference.feature_names_in_]
+    model = _small_forest(data, features)
+    path = tmp_path / "german.parquet"
+    data.drop(columns=["approved"]).to_parquet(path)
+    reports = {}
+    for where in ("true", "false"):
+        policy = tmp_path / f"{where}.yaml"
+        policy.write_text(
+            f"name: sampled\nextends: {LENDING}\n{ROW_CHECKS_OFF}"
+            f"explain:\n  engine_sample_size: 200\n  on_executors: {where}\n"
+        )
+        reports[where] = audit(path, str(policy), model=model, engine="spark")
+    executors, driver = reports["true"].explanation, reports["false"].explanation
+    assert executors.rows_explained == driver.rows_explained > 0
+    pd.testing.assert_frame_equal(executors.data, driver.data)
+    np.testing.assert_allclose(executors.values, driver.values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(executors.output, driver.output, rtol=0, atol=1e-12)
+    assert executors.expected_value == pytest.approx(driver.expected_value, abs=1e-12)
+    assert executors.compute_details[0].startswith("SHAP values computed on the Spark executors")
+    assert "SHAP on the driver (explain.on_executors: false)" in driver.sample_note
+    found = [f for f in reports["true"].checks if f.metric.startswith("explain.")]
+    assert all("on the Spark executors" in f.evidence["explained_on"] for f in found)
+    assert [f.status for f in found].count("error") == 0
