@@ -30,8 +30,16 @@ names = attempt(lambda: monitor_names(the_store)) or []
 if not names:
     st.info(
         "No monitor yet. Record one with `rai monitor LOGS --policy policies/monitoring.yaml "
-        "--store`, for example on `sample_data/monitoring/german_credit_logs`."
+        "--store`, for example on `sample_data/monitoring/german_credit_logs`, or here on that "
+        "shipped year of the German credit model's predictions."
     )
+    if st.button("Monitor the shipped sample log", key="monitor_sample"):
+        from responsible_ai.monitor.sample import record_shipped_monitor
+
+        with st.spinner("Counting a year of daily windows..."):
+            recorded = attempt(lambda: record_shipped_monitor(the_store, identity()))
+        if recorded is not None:
+            st.rerun()
     st.stop()
 name = st.selectbox("Monitor", names, key="monitor_name")
 windows = attempt(lambda: monitor_windows(the_store, name)) or []

@@ -6,6 +6,7 @@ Everything shown comes from the report's robustness findings (their evidence), t
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from common import current_run, md
@@ -49,7 +50,17 @@ if summary.flip_rates:
     shown = flips[
         (flips["check"] == check) & (flips["test"] == test) & (flips["attribute"] == attribute)
     ]
-    st.bar_chart(shown.set_index("group")["flip_rate"], y_label="flip rate")
+    # A fixed floor on the scale, so that rates of 0 read as 0 rather than as an empty chart.
+    top = max(0.1, float(shown[["flip_rate", "ci_high"]].max().max()))
+    scale = alt.Scale(domain=[0, top])
+    base = alt.Chart(shown).encode(x=alt.X("group:N", title=attribute))
+    bars = base.mark_bar().encode(
+        y=alt.Y("flip_rate:Q", title="decisions flipped", scale=scale, axis=alt.Axis(format="%")),
+        tooltip=["group", "rows", "flip_rate", "ci_low", "ci_high"],
+    )
+    whiskers = base.mark_rule().encode(y="ci_low:Q", y2="ci_high:Q")
+    st.altair_chart(bars + whiskers, width="stretch")
+    st.caption("Bars: the share of decisions that flipped; lines: the 95% interval.")
     st.dataframe(shown, hide_index=True)
 
 if summary.attack_curve:

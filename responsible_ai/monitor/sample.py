@@ -17,11 +17,18 @@ clean variant (nothing planted) is generated in the tests.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["LOG_COLUMNS", "make_german_credit_logs", "write_monthly_logs", "write_reference"]
+__all__ = [
+    "LOG_COLUMNS",
+    "make_german_credit_logs",
+    "record_shipped_monitor",
+    "write_monthly_logs",
+    "write_reference",
+]
 
 #: What the generated logs add to the German credit columns.
 LOG_COLUMNS = ("timestamp", "prediction", "score")
@@ -119,3 +126,16 @@ def write_reference(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     rows.to_parquet(path, index=False, compression="zstd")
     return path
+
+
+def record_shipped_monitor(store: Any, identity: Any = None) -> int:
+    """Monitor the shipped year of logs with ``policies/monitoring.yaml`` and record it in
+    ``store`` (what ``rai monitor sample_data/monitoring/german_credit_logs --policy monitoring
+    --store`` does); returns the monitor run's id."""
+    from responsible_ai.monitor.run import monitor
+    from responsible_ai.resources import shipped_policies_dir, shipped_sample_data_dir
+    from responsible_ai.store.monitors import save_monitor_run
+
+    logs = shipped_sample_data_dir() / "monitoring" / "german_credit_logs"
+    result = monitor(logs, shipped_policies_dir() / "monitoring.yaml")
+    return save_monitor_run(store, result, result.fresh_counts, identity)

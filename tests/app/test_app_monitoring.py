@@ -19,6 +19,15 @@ def test_without_a_monitor_the_page_says_how_to_record_one(app) -> None:
     assert "No monitor yet" in texts(app)
 
 
+def test_the_shipped_sample_log_is_monitored_from_the_page(app) -> None:
+    open_page(app, "views/monitoring.py")
+    app.button(key="monitor_sample").click()
+    app.run()
+    assert not app.exception, app.exception
+    assert "No monitor yet" not in texts(app)
+    assert [m.value for m in app.metric][:2] == ["3", "365"]  # the planted alerts, a year
+
+
 @pytest.fixture
 def monitored_app(app_env, tmp_path) -> AppTest:
     from responsible_ai.monitor.run import monitor
