@@ -173,10 +173,10 @@ def _closed_form(
     if data.weight is not None or data.score is None or data.y_true is None:
         return None
     if len(data.frame) == 0 and data.roles.score is not None:  # an engine's per-bin sums
-        from responsible_ai.fairness.engine_scores import summed_ece_intervals
+        from responsible_ai.fairness.engine_scores import summed_closed_intervals
 
-        groups, bounds, method, labels = summed_ece_intervals(
-            context, by, data.roles.score, usable_of[name], disparity.comparison, options
+        groups, bounds, method, labels = summed_closed_intervals(
+            context, by, name, data.roles.score, usable_of[name], disparity.comparison, options
         )
     else:
         index = index_for(context, by)
@@ -337,6 +337,10 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
     }
     if reference is not None:
         evidence["reference_group"] = labels[reference]
+    if "roc_auc" in usable_of and len(context.data.frame) == 0:  # an engine's binned scores
+        from responsible_ai.fairness.engine_scores import binning_evidence
+
+        evidence |= binning_evidence(context, by, context.data.roles.score, usable_of["roc_auc"])
     if counts.weighted:
         evidence["weighted"] = True
     if reasons:

@@ -59,8 +59,9 @@ SUMS_SIMULTANEOUS_METHOD = (
     "Sidak-simultaneous percentile bootstrap of per-group sums (computed in the engine), "
     "bounds of the extreme over more than two groups"
 )
-#: Metrics whose value and interval come from sums (ROC AUC ranks; the scoring rate needs the
-#: sample's median score: both still need the rows).
+#: Metrics whose value and interval come from sums (the scoring rate needs the sample's median
+#: score: it still needs the rows; ROC AUC comes from weighted counts per fine score bin,
+#: :data:`FROM_BINS`).
 FROM_SUMS = frozenset(
     {
         "mean_score",
@@ -71,6 +72,9 @@ FROM_SUMS = frozenset(
         "root_mean_squared_error",
     }
 )
+#: Metrics computed from weighted counts per (group, outcome, fine score bin) of
+#: :data:`~responsible_ai.fairness.binned_auc.AUC_BINS` bins, with an exact bound on binning.
+FROM_BINS = frozenset({"roc_auc"})
 SCORE_METRICS = frozenset({"mean_score", "calibration_gap", "expected_calibration_error"})
 PAIR_METRICS = frozenset({"mean_absolute_error", "root_mean_squared_error"})
 NOT_NUMERIC_COLUMN = "params.{role} column {column!r} must be numeric"
@@ -155,7 +159,7 @@ def from_sums(metric: str) -> bool:
 
     disparity = DISPARITIES.get(metric)
     return disparity is not None and all(
-        GROUP_METRICS[name].kind in ("rate", "mean_of") or name in FROM_SUMS
+        GROUP_METRICS[name].kind in ("rate", "mean_of") or name in FROM_SUMS | FROM_BINS
         for name in disparity.group_metrics
     )
 
@@ -167,7 +171,8 @@ def summed_only(policy: Policy | None) -> bool:
 
     checks = [] if policy is None else [c for c in policy.checks if c.enabled]
     return bool(checks) and all(
-        c.metric in DISPARITIES and set(DISPARITIES[c.metric].group_metrics) <= FROM_SUMS
+        c.metric in DISPARITIES
+        and set(DISPARITIES[c.metric].group_metrics) <= FROM_SUMS | FROM_BINS
         for c in checks
     )
 
@@ -188,6 +193,12 @@ def sums_needed(policy: Policy, roles: DataRoles, present: list[str]) -> SumsNee
             continue
         params = DisparityParams.model_validate(check.params)
         for name in disparity.group_metrics:
+            if name in FROM_BINS and roles.score is not None and roles.score in present:
+                from responsible_ai.fairness.binned_auc import AUC_BINS
+
+                values.append(roles.score)
+                bins.append(AUC_BINS)
+                continue
             if name not in FROM_SUMS:
                 continue
             column = roles.score if name in SCORE_METRICS else (params.prediction or roles.score)
