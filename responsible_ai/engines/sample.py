@@ -190,9 +190,9 @@ def _duckdb_survivors(
 @contextlib.contextmanager
 def spark_session_for_run() -> Iterator[Any]:
     """The notebook's active session, or one started for the run and stopped after it."""
-    from responsible_ai.engines.spark_engine import _session
+    from responsible_ai.engines.spark_session import spark_session
 
-    spark, started = _session(None)
+    spark, started = spark_session(None)
     try:
         yield spark
     finally:

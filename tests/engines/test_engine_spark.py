@@ -125,9 +125,16 @@ def test_score_and_regression_sums_on_the_executors(spark, tmp_path) -> None:
     bad.to_csv(csv, index=False)
     with pytest.raises(InputError, match="weight column 'weight' must be numeric"):
         audit(csv, policy(True), engine="spark")
-    with pytest.raises(InputError, match=r"'auc' .* needs each row, which the spark engine"):
-        auc = {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.1"}
-        audit(frame, policy(True) | {"checks": [auc]})
+    with pytest.raises(InputError, match=r"'ll144' .* needs each row, which the spark engine"):
+        scoring = {"id": "ll144", "metric": "fairness.scoring_rate_ratio", "must": ">= 0.8"}
+        audit(frame, policy(True) | {"checks": [scoring]})
+    # ROC AUC from counts per fine score bin: on bin-valued scores, the in-memory values
+    from test_engine_auc import auc_policy, binned_scored, same_auc
+
+    binned = binned_scored()
+    frame = spark.createDataFrame(binned.astype({"sex": object}).where(binned.notna(), None))
+    for weighted in (False, True):
+        same_auc(audit(frame, auc_policy(weighted)), audit(binned, auc_policy(weighted)))
 
 
 def test_explain_checks_run_on_a_sample_collected_from_spark(spark, tmp_path) -> None:
