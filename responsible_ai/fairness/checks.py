@@ -74,6 +74,10 @@ def counts_for(context: AuditContext, by: list[str], decision: str = "prediction
     data = context.data
 
     def compute() -> GroupCounts:
+        if len(data.frame) == 0 and decision == "scoring":  # an engine's binned scores
+            from responsible_ai.fairness.engine_scores import summed_scoring
+
+            return summed_scoring(context, by).counts
         if len(data.frame) == 0:  # a streamed audit: only the prediction counts were made
             raise ValueError(NO_ROWS_FOR_SCORES.format(metric=f"the {decision} counts"))
         if decision == "rows":  # score-based checks without decisions: only group sizes matter
@@ -341,6 +345,10 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
         from responsible_ai.fairness.engine_scores import binning_evidence
 
         evidence |= binning_evidence(context, by, context.data.roles.score, usable_of["roc_auc"])
+    if "scoring_rate" in usable_of and len(context.data.frame) == 0:
+        from responsible_ai.fairness.engine_scores import summed_scoring
+
+        evidence["binned_scores"] = summed_scoring(context, by).evidence(usable_of["scoring_rate"])
     if counts.weighted:
         evidence["weighted"] = True
     if reasons:

@@ -25,6 +25,7 @@ from responsible_ai.fairness.score_sums import (
 if TYPE_CHECKING:
     from responsible_ai.checker.context import AuditContext
     from responsible_ai.fairness.binned_auc import BinnedAuc
+    from responsible_ai.fairness.binned_scoring import BinnedScoring
     from responsible_ai.fairness.intervals import Replicator
     from responsible_ai.fairness.options import Options
     from responsible_ai.fairness.score_intervals import GroupBounds
@@ -37,13 +38,14 @@ __all__ = [
     "summed_closed_intervals",
     "summed_ece_intervals",
     "summed_method",
+    "summed_scoring",
     "summed_values",
 ]
 
 NOT_SUMMED = (
     "{metric} needs each row's score, but this audit holds only per-group counts and sums "
-    "(rows counted by an engine); the scoring rate needs the rows: audit an in-memory "
-    "DataFrame or CSV instead"
+    "(rows counted by an engine), none of this score: give the score column (data.score), "
+    "or audit an in-memory DataFrame or CSV instead"
 )
 
 
@@ -111,16 +113,41 @@ def summed_auc(context: AuditContext, by: list[str], column: str | None) -> Binn
         found = _sums(context, by, "roc_auc", 0)
         if column is None or column not in found.needed.columns:
             raise ValueError(NOT_SUMMED.format(metric="roc_auc"))
-        problem = found.problems.get(column)
-        if problem is not None:
-            message = NOT_NUMERIC_COLUMN if problem == "not numeric" else MISSING_VALUES
-            raise ValueError(
-                message.replace("params.{role}", "{role}").format(role="score", column=column)
-            )
+        _usable_score(found, column)
         weighted = context.data.weight is not None
         return binned_auc(found.array("rai_weight"), found.array("rai_rows"), weighted)
 
     return context.cached(("fairness.binned_auc", tuple(by)), compute)
+
+
+def summed_scoring(context: AuditContext, by: list[str]) -> BinnedScoring:
+    """The LL144 scoring decision's counts from the engine's counts per fine score bin."""
+    from responsible_ai.fairness.binned_scoring import binned_scoring
+
+    def compute() -> BinnedScoring:
+        column = context.data.roles.score
+        if column is None:
+            raise ValueError("no scores: give a score column or a model with predict_proba")
+        found = _sums(context, by, "roc_auc", 0)  # the same fine bins as ROC AUC
+        _usable_score(found, column)
+        return binned_scoring(
+            found.by,
+            found.groups,
+            found.array("rai_rows"),
+            found.array("rai_weight"),
+            context.data.roles.target is not None,
+        )
+
+    return context.cached(("fairness.binned_scoring", tuple(by)), compute)
+
+
+def _usable_score(found: GroupSums, column: str) -> None:
+    problem = found.problems.get(column)
+    if problem is not None:
+        message = NOT_NUMERIC_COLUMN if problem == "not numeric" else MISSING_VALUES
+        raise ValueError(
+            message.replace("params.{role}", "{role}").format(role="score", column=column)
+        )
 
 
 def summed_closed_intervals(

@@ -59,9 +59,8 @@ SUMS_SIMULTANEOUS_METHOD = (
     "Sidak-simultaneous percentile bootstrap of per-group sums (computed in the engine), "
     "bounds of the extreme over more than two groups"
 )
-#: Metrics whose value and interval come from sums (the scoring rate needs the sample's median
-#: score: it still needs the rows; ROC AUC comes from weighted counts per fine score bin,
-#: :data:`FROM_BINS`).
+#: Metrics whose value and interval come from sums (ROC AUC and the scoring rate come from
+#: weighted counts per fine score bin, :data:`FROM_BINS`).
 FROM_SUMS = frozenset(
     {
         "mean_score",
@@ -74,7 +73,7 @@ FROM_SUMS = frozenset(
 )
 #: Metrics computed from weighted counts per (group, outcome, fine score bin) of
 #: :data:`~responsible_ai.fairness.binned_auc.AUC_BINS` bins, with an exact bound on binning.
-FROM_BINS = frozenset({"roc_auc"})
+FROM_BINS = frozenset({"roc_auc", "scoring_rate"})
 SCORE_METRICS = frozenset({"mean_score", "calibration_gap", "expected_calibration_error"})
 PAIR_METRICS = frozenset({"mean_absolute_error", "root_mean_squared_error"})
 NOT_NUMERIC_COLUMN = "params.{role} column {column!r} must be numeric"
