@@ -3,7 +3,7 @@
 On scores that are bin values (``k / 4096``) DuckDB and streamed Parquet equal the in-memory
 engine to 1e-12, intervals included (Spark: test_engine_spark.py, sharing its session); on any
 scores the binned AUC is within its reported bound of the unbinned one (Hypothesis), and a bound
-above the tolerance is said in the evidence. The scoring rate stays refused with its check named.
+above the tolerance is said in the evidence. The LL144 scoring rate comes from the same bins.
 """
 
 from __future__ import annotations
@@ -176,12 +176,76 @@ def test_a_bound_above_the_tolerance_is_said_in_the_evidence(tmp_path: Path) -> 
     assert abs(finding.value - exact.value) <= evidence["disparity_bound"]
 
 
-def test_the_scoring_rate_is_still_refused_with_the_check_named(tmp_path: Path) -> None:
+SCORING = {"id": "ll144", "metric": "fairness.scoring_rate_ratio", "must": ">= 0.8"}
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_the_scoring_rate_on_duckdb_equals_the_in_memory_one(tmp_path: Path, weighted) -> None:
+    from engine_helpers import rounded
+
+    data = binned_scored()
+    path = tmp_path / "scored.parquet"
+    data.to_parquet(path)
+    policy = auc_policy(weighted, [SCORING])
+    in_memory = audit(data, policy)
+    for ours in (audit(path, policy, engine="duckdb"), audit(path, policy)):
+        for a, b in zip(ours.checks, in_memory.checks, strict=True):
+            assert (a.status, a.message) == (b.status, b.message)
+            assert a.value == pytest.approx(b.value, abs=1e-12), a.id
+            assert rounded(a.evidence["groups"]) == rounded(b.evidence["groups"]), a.id
+            assert a.interval == pytest.approx(b.interval), a.id
+            evidence = a.evidence["binned_scores"]
+            # the median falls inside a bin: its rows (one score, the median) are not above it
+            assert evidence["median_between"][1] - evidence["median_between"][0] == 1 / AUC_BINS
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 300),
+    spread=st.sampled_from([1.0, 1e-3, 1e-5]),
+)
+def test_the_scoring_bound_holds_on_any_scores(seed, n, spread) -> None:
+    from responsible_ai.fairness.binned_scoring import binned_scoring
+    from responsible_ai.fairness.scores import scoring_decision
+
+    rng = np.random.default_rng(seed)
+    scores = 0.5 + spread * (rng.random(n) - 0.5)
+    codes = rng.integers(0, 2, n)
+    weights = rng.exponential(size=n)
+    bins = np.minimum(np.floor(scores * AUC_BINS), AUC_BINS - 1).astype(int)
+    rows, summed = np.zeros((2, AUC_BINS, 2)), np.zeros((2, AUC_BINS, 2))
+    np.add.at(rows, (codes, bins, 0), 1.0)
+    np.add.at(summed, (codes, bins, 0), weights)
+    found = binned_scoring(("g",), [(0,), (1,)], rows, summed, has_target=False)
+    above = scoring_decision(scores)[0]
+    for g in range(2):
+        total = weights[codes == g].sum()
+        if total == 0:
+            continue
+        exact = weights[(codes == g) & above].sum() / total
+        binned = found.counts.weights[g, 1] / total
+        assert binned - 1e-12 <= exact <= binned + found.bound[g] + 1e-12
+        assert found.counts.rows[g].sum() == (codes == g).sum()
+
+
+def test_the_scoring_rate_is_exact_when_the_median_falls_on_a_bin_edge() -> None:
+    from responsible_ai.fairness.binned_scoring import binned_scoring
+
+    rows = np.zeros((1, AUC_BINS, 2))
+    rows[0, 10, 0], rows[0, 20, 0] = 3, 3  # six rows: the median between bins 10 and 20
+    found = binned_scoring(("g",), [(0,)], rows, rows, has_target=False)
+    assert found.bound.tolist() == [0.0]
+    assert found.counts.rows.tolist() == [[3, 3]]
+    assert "note" not in found.evidence(np.ones(1, dtype=bool))
+
+
+def test_what_still_needs_the_rows_is_refused_with_the_check_named(tmp_path: Path) -> None:
     path = tmp_path / "scored.parquet"
     binned_scored().to_parquet(path)
-    scoring = {"id": "ll144", "metric": "fairness.scoring_rate_ratio", "must": ">= 0.8"}
+    flips = {"id": "flips", "metric": "fairness.counterfactual_flip_rate", "must": "<= 0.1"}
     with pytest.raises(InputError) as refused:
-        audit(path, auc_policy(False, [AUC, scoring]), engine="duckdb")
+        audit(path, auc_policy(False, [AUC, SCORING, flips]), engine="duckdb")
     assert str(refused.value) == NEEDS_ROWS.format(
-        check="ll144", metric=scoring["metric"], engine="duckdb"
+        check="flips", metric=flips["metric"], engine="duckdb"
     )
