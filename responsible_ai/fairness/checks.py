@@ -74,7 +74,7 @@ def counts_for(context: AuditContext, by: list[str], decision: str = "prediction
     data = context.data
 
     def compute() -> GroupCounts:
-        if len(data.frame) == 0 and decision == "scoring":  # an engine's binned scores
+        if len(data.frame) == 0 and decision == "scoring" and data.roles.score is not None:
             from responsible_ai.fairness.engine_scores import summed_scoring
 
             return summed_scoring(context, by).counts

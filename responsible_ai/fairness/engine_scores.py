@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NOT_SUMMED",
+    "SCORES_OUTSIDE_BINS",
     "binning_evidence",
     "ece_bin_sums",
     "summed_auc",
@@ -46,6 +47,13 @@ NOT_SUMMED = (
     "{metric} needs each row's score, but this audit holds only per-group counts and sums "
     "(rows counted by an engine), none of this score: give the score column (data.score), "
     "or audit an in-memory DataFrame or CSV instead"
+)
+
+
+SCORES_OUTSIDE_BINS = (
+    "score column {column!r} has values from {low:g} to {high:g}; the engines compute ROC AUC "
+    "and the scoring rate over fine bins of scores in [0, 1]: rescale the score to [0, 1] (a "
+    "monotone map keeps both metrics), or audit the rows in memory (--engine pandas)"
 )
 
 
@@ -142,12 +150,16 @@ def summed_scoring(context: AuditContext, by: list[str]) -> BinnedScoring:
 
 
 def _usable_score(found: GroupSums, column: str) -> None:
+    """The refusals of a binned score: missing or not numeric (as in memory), outside [0, 1]."""
     problem = found.problems.get(column)
     if problem is not None:
         message = NOT_NUMERIC_COLUMN if problem == "not numeric" else MISSING_VALUES
         raise ValueError(
             message.replace("params.{role}", "{role}").format(role="score", column=column)
         )
+    low, high = found.score_range or (0.0, 1.0)
+    if low < 0 or high > 1:
+        raise ValueError(SCORES_OUTSIDE_BINS.format(column=column, low=low, high=high))
 
 
 def summed_closed_intervals(

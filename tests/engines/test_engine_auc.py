@@ -42,6 +42,14 @@ def on_bins(scores: np.ndarray) -> np.ndarray:
     return np.minimum(np.round(np.asarray(scores) * AUC_BINS), AUC_BINS - 1) / AUC_BINS
 
 
+def parts(data: pd.DataFrame, folder: Path) -> Path:
+    """``data`` as a folder of three Parquet files (a single file is read into memory)."""
+    folder.mkdir()
+    for part, rows in enumerate(np.array_split(np.arange(len(data)), 3)):
+        data.iloc[rows].to_parquet(folder / f"part-{part}.parquet")
+    return folder
+
+
 def binned_scored() -> pd.DataFrame:
     from test_engine_scores import scored
 
@@ -83,10 +91,13 @@ def test_duckdb_and_streamed_parquet_equal_the_in_memory_auc(tmp_path: Path, wei
     data = binned_scored()
     path = tmp_path / "scored.parquet"
     data.to_parquet(path)
+    folder = parts(data, tmp_path / "parts")
     in_memory = audit(data, auc_policy(weighted))
     on_duckdb = audit(path, auc_policy(weighted), engine="duckdb")
-    streamed = audit(path, auc_policy(weighted))  # a .parquet with such a policy streams
-    assert streamed.data_notes[0].startswith("streamed from Parquet")
+    streamed = audit(folder, auc_policy(weighted), engine="pandas")  # a folder streams
+    assert streamed.data_notes[0].startswith("streamed from Parquet in 3 batch(es)")
+    # one file is read into memory: ROC AUC exact, no binning
+    assert "binned_scores" not in audit(path, auc_policy(weighted)).checks[0].evidence
     same_auc(on_duckdb, in_memory)
     same_auc(streamed, in_memory)
     methods = {f.interval["method"] for f in on_duckdb.checks if f.interval}
@@ -188,7 +199,8 @@ def test_the_scoring_rate_on_duckdb_equals_the_in_memory_one(tmp_path: Path, wei
     data.to_parquet(path)
     policy = auc_policy(weighted, [SCORING])
     in_memory = audit(data, policy)
-    for ours in (audit(path, policy, engine="duckdb"), audit(path, policy)):
+    folder = parts(data, tmp_path / "parts")
+    for ours in (audit(path, policy, engine="duckdb"), audit(folder, policy, engine="pandas")):
         for a, b in zip(ours.checks, in_memory.checks, strict=True):
             assert (a.status, a.message) == (b.status, b.message)
             assert a.value == pytest.approx(b.value, abs=1e-12), a.id
@@ -238,6 +250,18 @@ def test_the_scoring_rate_is_exact_when_the_median_falls_on_a_bin_edge() -> None
     assert found.bound.tolist() == [0.0]
     assert found.counts.rows.tolist() == [[3, 3]]
     assert "note" not in found.evidence(np.ones(1, dtype=bool))
+
+
+def test_scores_outside_0_1_are_an_error_on_the_engines(tmp_path: Path) -> None:
+    from responsible_ai.fairness.engine_scores import SCORES_OUTSIDE_BINS
+
+    data = binned_scored().assign(p=lambda d: d["p"] * 10)
+    path = tmp_path / "scaled.parquet"
+    data.to_parquet(path)
+    low, high = float(data["p"].min()), float(data["p"].max())
+    for finding in audit(path, auc_policy(False, [AUC, SCORING]), engine="duckdb").checks:
+        assert finding.status == "error"
+        assert SCORES_OUTSIDE_BINS.format(column="p", low=low, high=high) in finding.message
 
 
 def test_what_still_needs_the_rows_is_refused_with_the_check_named(tmp_path: Path) -> None:
