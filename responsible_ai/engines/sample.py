@@ -215,7 +215,7 @@ def sample_with_spark(
     from responsible_ai.engines.spark_engine import _column, _read
 
     with spark_session_for_run() as spark:
-        frame, kind, _source = _read(spark, data, typed_text=False)
+        frame, kind, _source, _files = _read(spark, data, typed_text=False)
         columns, strata = sample_columns(model, list(frame.columns), roles)
         try:
             keyed = frame.select(*[_column(c) for c in columns]).withColumn(
