@@ -8,7 +8,7 @@ whole sample the median's order statistics ``(N - 1) // 2`` and ``N // 2`` fall 
 - in one bin ``b``: rows of bins above ``b`` are above the median, rows below are not; rows of
   ``b`` itself are counted as not above (exact when they share one score, e.g. scores that are
   bin values), and each group's rate may be short by at most its share of weight in ``b``:
-  the bound reported in the evidence (noted above
+  the bound reported in the evidence with the range of the impact ratio it allows (noted above
   :data:`~responsible_ai.fairness.binned_auc.AUC_BIN_TOLERANCE`).
 """
 
@@ -26,9 +26,9 @@ __all__ = ["BINNED_SCORING_NOTE", "BinnedScoring", "binned_scoring"]
 
 BINNED_SCORING_NOTE = (
     "scoring rate computed by the engine over {bins} equal-width score bins: the median score "
-    "falls inside a bin, whose rows are counted as not above it; a group's rate may be higher "
-    "by up to {bound:.3g} (more than the {tolerance:g} tolerance); audit the rows in memory "
-    "(--engine pandas) for the exact value"
+    "falls inside a bin, whose rows are counted as not above it; a group's rate, or the impact "
+    "ratio (evidence ratio_between), may differ by up to {bound:.3g} (more than the "
+    "{tolerance:g} tolerance); audit the rows in memory (--engine pandas) for the exact value"
 )
 
 
@@ -49,6 +49,17 @@ class BinnedScoring:
             "max_group_bound": largest,
             "tolerance": AUC_BIN_TOLERANCE,
         }
+        weights = self.counts.weights[usable]
+        total = weights.sum(axis=1)
+        chosen = weights[:, weights.shape[1] // 2 :].sum(axis=1)  # the "above" cells
+        if total.size and (total > 0).all():
+            rate = chosen / total
+            top = rate + self.bound[usable]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # where min(rate) / max(rate) can be, each rate in [rate, rate + bound]
+                ratio = [float(rate.min() / top.max()), float(top.min() / rate.max())]
+            found["ratio_between"] = [None if np.isnan(r) else r for r in ratio]
+            largest = max(largest, 0.0 if np.isnan(ratio).any() else ratio[1] - ratio[0])
         if largest > AUC_BIN_TOLERANCE:
             found["note"] = BINNED_SCORING_NOTE.format(
                 bins=AUC_BINS, bound=largest, tolerance=AUC_BIN_TOLERANCE

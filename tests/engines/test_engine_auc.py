@@ -231,6 +231,7 @@ def test_the_scoring_bound_holds_on_any_scores(seed, n, spread) -> None:
     np.add.at(summed, (codes, bins, 0), weights)
     found = binned_scoring(("g",), [(0,), (1,)], rows, summed, has_target=False)
     above = scoring_decision(scores)[0]
+    rates = []
     for g in range(2):
         total = weights[codes == g].sum()
         if total == 0:
@@ -239,6 +240,10 @@ def test_the_scoring_bound_holds_on_any_scores(seed, n, spread) -> None:
         binned = found.counts.weights[g, 1] / total
         assert binned - 1e-12 <= exact <= binned + found.bound[g] + 1e-12
         assert found.counts.rows[g].sum() == (codes == g).sum()
+        rates.append(exact)
+    if len(rates) == 2 and max(rates) > 0:
+        low, high = found.evidence(np.ones(2, dtype=bool))["ratio_between"]
+        assert low - 1e-12 <= min(rates) / max(rates) <= high + 1e-12
 
 
 def test_the_scoring_rate_is_exact_when_the_median_falls_on_a_bin_edge() -> None:
