@@ -40,7 +40,7 @@ SQL_NEEDS_COLUMN_PREDICTIONS = (
 NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the {engine} engine does not bring back; "
     "use --engine pandas, or a policy of fairness metrics from counts, score sums and score "
-    "bins (not the scoring rate, explanations or privacy)"
+    "bins (not counterfactual flips, explanations or privacy)"
 )
 
 # A table cannot be read by the pandas engine: the alternative is reading it into a DataFrame.
