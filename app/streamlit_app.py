@@ -27,6 +27,7 @@ PAGES = {
         st.Page("views/explanations.py", title="Explanations", icon=":material/insights:"),
         st.Page("views/privacy.py", title="Privacy", icon=":material/shield_person:"),
         st.Page("views/robustness.py", title="Robustness", icon=":material/security:"),
+        st.Page("views/mitigation.py", title="Mitigation", icon=":material/tune:"),
     ],
     "Inputs": [
         st.Page("views/policy.py", title="Policy", icon=":material/policy:"),

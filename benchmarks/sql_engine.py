@@ -10,9 +10,14 @@ with its peak memory (max RSS), in one run per database:
 - ``pandas.read_sql_table`` then ``audit(frame)`` in memory: what a user would otherwise write;
 - the limit: the same GROUP BY written by hand and fetched (no audit around it).
 
+With ``--scores`` the table also holds a score in [0, 1] and the policy is of score metrics
+(mean score, calibration gap, ECE with 10 bins, MAE against the target), which the sql engine
+computes from sums in the same GROUP BY.
+
 Run from the repository root::
 
     PYTHONPATH=. OMP_NUM_THREADS=1 python benchmarks/sql_engine.py --rows 1_000_000 --postgres
+    PYTHONPATH=. OMP_NUM_THREADS=1 python benchmarks/sql_engine.py --rows 200_000 --scores
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +55,22 @@ POLICY = {
             "by": ["sex", "age_band", "region"],
         },
         {"id": "ratio", "metric": "fairness.selection_rate_ratio", "must": ">= 0.8", "by": "sex"},
+    ],
+}
+BY = ["sex", "age_band", "region"]
+SCORE_POLICY = {
+    "name": "sql-bench-scores",
+    "data": {**POLICY["data"], "score": "score"},  # type: ignore[dict-item]
+    "checks": [
+        {"id": "mean", "metric": "fairness.mean_score_difference", "must": "<= 0.1", "by": BY},
+        {"id": "gap", "metric": "fairness.calibration_gap_difference", "must": "<= 0.1"},
+        {"id": "ece", "metric": "fairness.expected_calibration_error_difference", "must": "<= 0.1"},
+        {
+            "id": "mae",
+            "metric": "fairness.mean_absolute_error_difference",
+            "must": "<= 0.1",
+            "params": {"target": "label"},
+        },
     ],
 }
 GROUP_BY = (
@@ -84,10 +106,10 @@ CHILD = {
 }
 
 
-def frame(rows: int, seed: int = 0) -> pd.DataFrame:
+def frame(rows: int, seed: int = 0, scores: bool = False) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     label = rng.random(rows) < 0.4
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "sex": rng.choice(np.array(["female", "male"]), rows),
             "age_band": rng.choice(np.array(["18-25", "26-35", "36-45", "46-60", "60+"]), rows),
@@ -97,6 +119,9 @@ def frame(rows: int, seed: int = 0) -> pd.DataFrame:
             "weight": rng.uniform(0.5, 2, rows),
         }
     )
+    if scores:
+        table["score"] = np.clip(0.4 + 0.3 * (2 * label - 1) + rng.normal(0, 0.2, rows), 0, 1)
+    return table
 
 
 def load(data: pd.DataFrame, url: str) -> None:
@@ -116,7 +141,7 @@ def load(data: pd.DataFrame, url: str) -> None:
     engine.dispose()
 
 
-def run_child(name: str, url: str) -> tuple[float, float, float, str]:
+def run_child(name: str, url: str, policy: dict[str, Any]) -> tuple[float, float, float, str]:
     imports, work = CHILD[name]
     # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would report the
     # peak of this parent (which holds the generated rows) instead of its own.
@@ -129,7 +154,7 @@ def run_child(name: str, url: str) -> tuple[float, float, float, str]:
         "print('RSS', [x.split()[1] for x in open('/proc/self/status') if 'VmHWM' in x][0])"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, url, json.dumps(POLICY)],
+        [sys.executable, "-c", code, url, json.dumps(policy)],
         capture_output=True,
         text=True,
         check=True,
@@ -144,8 +169,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=1_000_000)
     parser.add_argument("--postgres", action="store_true", help="also on a throwaway server")
+    parser.add_argument("--scores", action="store_true", help="a policy of score metrics")
     args = parser.parse_args()
-    data = frame(args.rows)
+    data = frame(args.rows, scores=args.scores)
+    policy = SCORE_POLICY if args.scores else POLICY
     with tempfile.TemporaryDirectory() as folder:
         urls = {"SQLite": f"sqlite:///{Path(folder) / 'decisions.sqlite'}"}
         server = None
@@ -159,14 +186,15 @@ def main() -> None:
             server = PostgresServer(bindir).start()
             urls["PostgreSQL"] = server.new_database()
         try:
-            print(f"{args.rows:,} rows, 60 intersectional groups, weighted")
+            kind = ", score metrics" if args.scores else ""
+            print(f"{args.rows:,} rows, 60 intersectional groups, weighted{kind}")
             print("| database | way | wall s | work s | peak RSS MiB | result |")
             print("|---|---|---:|---:|---:|---|")
             for database, url in urls.items():
                 load(data, url)
                 print(f"(loaded into {database})", file=sys.stderr, flush=True)
                 for name in CHILD:
-                    wall, work, rss, value = run_child(name, url)
+                    wall, work, rss, value = run_child(name, url, policy)
                     row = f"| {database} | {name} | {wall:.2f} | {work:.2f} | {rss:.0f} | {value} |"
                     print(row, flush=True)
         finally:

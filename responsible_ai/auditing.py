@@ -241,7 +241,8 @@ def _audit_streamed(
     elif engine == "sql":
         from responsible_ai.engines.sql_engine import count_with_sql
 
-        prepared, counts = count_with_sql(str(data), roles, bys, url=given.get("url"))
+        url = given.get("url")
+        prepared, counts = count_with_sql(str(data), roles, bys, url=url, policy=active)
     elif engine == "spark":
         from responsible_ai.engines.sample import explain_sample, spark_session_for_run
         from responsible_ai.engines.spark_engine import count_with_spark

@@ -38,6 +38,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "responsible_ai.store.cli",
     "responsible_ai.store.service_cli",
     "responsible_ai.api.cli",
+    "responsible_ai.mitigate.cli",
     "responsible_ai.monitor.cli",
 )
 _FORMATS = ("text", "json", "md", "junit", "html")

@@ -26,6 +26,7 @@ from responsible_ai.errors import InputError
 
 __all__ = [
     "EXTRA_MODEL_TYPES",
+    "MITIGATION_TYPES",
     "NUMPY_SCIPY_TYPES",
     "SKLEARN_HELPER_TYPES",
     "check_tree_structures",
@@ -42,6 +43,17 @@ SKLEARN_HELPER_TYPES = (
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+)
+
+# The mitigated models of ``rai mitigate`` (responsible_ai.mitigate), by exact class name, and the
+# one fairlearn class they keep (its fitted state is NumPy arrays).
+MITIGATION_TYPES = (
+    "responsible_ai.mitigate.reweighing.ReweighingClassifier",
+    "responsible_ai.mitigate.reductions.ReductionClassifier",
+    "responsible_ai.mitigate.reductions.CorrelationRemoverClassifier",
+    "responsible_ai.mitigate.thresholds.GroupThresholdClassifier",
+    "responsible_ai.mitigate.thresholds.ThresholdOptimizerClassifier",
+    "fairlearn.preprocessing._correlation_remover.CorrelationRemover",
 )
 
 NUMPY_SCIPY_TYPES = (
@@ -103,7 +115,7 @@ def trusted_model_types() -> frozenset[str]:
     from sklearn.utils import all_estimators
 
     names = {_qualified_name(cls) for _, cls in all_estimators() if isinstance(cls, type)}
-    names.update(SKLEARN_HELPER_TYPES, NUMPY_SCIPY_TYPES)
+    names.update(SKLEARN_HELPER_TYPES, NUMPY_SCIPY_TYPES, MITIGATION_TYPES)
     names.update(_qualified_name(scalar) for scalar in set(np.sctypeDict.values()))
     for package, types in EXTRA_MODEL_TYPES.items():
         if importlib.util.find_spec(package) is not None:

@@ -47,37 +47,51 @@ NEEDS_ROWS = (
 SQL_NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the sql engine does not bring back; "
     "audit the rows in memory (audit(pandas.read_sql_table(...), ...)), or use a policy of "
-    "decision-count fairness metrics"
+    "fairness metrics from counts and score sums (not ROC AUC, the scoring rate, explanations "
+    "or privacy)"
 )
 
 
 NEEDS_MODEL = (
-    "check {check!r} ({metric}) explains a model: give it (--model) and the {engine} engine "
-    "explains a stratified sample of explain.engine_sample_size rows, or use --engine pandas"
+    "check {check!r} ({metric}) needs a model: give it (--model) and the {engine} engine runs "
+    "it on a stratified sample of explain.engine_sample_size rows, or use --engine pandas"
 )
 #: Engines that collect a sample of rows for the explain.* checks (engines/sample.py).
 SAMPLING_ENGINES = ("duckdb", "spark")
+#: Checks of a model that run on the engine's sample as the explain.* checks do: they need the
+#: model and rows, not all rows (membership inference and the poisoning screen need the training
+#: data in memory, so they stay refused on an engine).
+SAMPLED_METRICS = (
+    "robustness.perturbation_flip_rate",
+    "robustness.evasion_success_rate",
+    "robustness.evasion_median_perturbation",
+    "fairness.robustness_gap",
+    "fairness.counterfactual_flip_rate",
+)
+
+
+def runs_on_sample(metric: str) -> bool:
+    """Whether a check of ``metric`` runs on the rows an engine samples for the model."""
+    return metric.startswith("explain.") or metric in SAMPLED_METRICS
 
 
 def _explains(policy: Policy) -> bool:
-    return any(c.enabled and c.metric.startswith("explain.") for c in policy.checks)
+    return any(c.enabled and runs_on_sample(c.metric) for c in policy.checks)
 
 
 def _counts_only_problem(policy: Policy, engine: str = "duckdb", model: Any = None) -> str | None:
     """The first check the engine cannot compute from its counts and score sums, or None.
 
-    On DuckDB and Spark the explain.* checks run on a sample, when there is a model to explain.
+    On DuckDB and Spark the explain.* checks (and the model's robustness and counterfactual
+    checks) run on a sample, when there is a model to explain.
     """
-    from responsible_ai.fairness.parquet import _from_prediction_counts
     from responsible_ai.fairness.score_sums import from_sums
 
     message = SQL_NEEDS_ROWS if engine == "sql" else NEEDS_ROWS
     for check in policy.checks:
-        # The sql engine counts decisions only: score sums are not pushed down to databases yet.
-        computable = _from_prediction_counts if engine == "sql" else from_sums
-        if not check.enabled or computable(check.metric):
+        if not check.enabled or from_sums(check.metric):
             continue
-        if check.metric.startswith("explain.") and engine in SAMPLING_ENGINES:
+        if runs_on_sample(check.metric) and engine in SAMPLING_ENGINES:
             if model is None:
                 return NEEDS_MODEL.format(check=check.id, metric=check.metric, engine=engine)
             continue

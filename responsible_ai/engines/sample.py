@@ -273,8 +273,11 @@ def _column_name(name: str) -> str:
 def explain_sample(
     data: Any, engine: str, model: Any, roles: DataRoles, policy: Policy
 ) -> EngineSample | None:
-    """The rows to explain when the policy has enabled ``explain.*`` checks and a model."""
-    wanted = any(c.enabled and c.metric.startswith("explain.") for c in policy.checks)
+    """The rows to explain when the policy has enabled ``explain.*`` checks (or other checks that
+    run on the sample, :func:`~responsible_ai.engines.choose.runs_on_sample`) and a model."""
+    from responsible_ai.engines.choose import runs_on_sample
+
+    wanted = any(c.enabled and runs_on_sample(c.metric) for c in policy.checks)
     if model is None or not wanted:
         return None
     settings = policy.explain

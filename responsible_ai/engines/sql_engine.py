@@ -3,9 +3,10 @@
 ``rai check TABLE --engine sql --url-file db.url`` and ``audit("decisions", policy,
 engine="sql", url=...)`` send one query to the database (PostgreSQL, SQLite, or any database
 SQLAlchemy has a dialect for): rows and summed weights per combination of sensitive values,
-prediction and target. Only that small table comes back; everything after it is
-:mod:`responsible_ai.engines.cube`, as for DuckDB and Spark, so the report equals the pandas
-engine's bar the engine note.
+prediction and target. A policy's score and regression checks add their sums per group and
+score bin to the same query (:mod:`responsible_ai.engines.sql_sums`). Only that small table
+comes back; everything after it is :mod:`responsible_ai.engines.cube`, as for DuckDB and Spark,
+so the report equals the pandas engine's bar the engine note.
 
 DATA is the name of a table or view (``schema.table`` for another schema), never SQL: to audit
 a query, create a view of it. The table and its columns are looked up in the database's own
@@ -32,7 +33,9 @@ import pandas as pd
 from responsible_ai.engines.counts import finish_pass
 from responsible_ai.engines.cube import NOT_NUMERIC, check_cube, pass_from_cube, require_columns
 from responsible_ai.engines.sql_database import connect, find_table, open_database, reason_of
+from responsible_ai.engines.sql_sums import sum_columns, typed_sums
 from responsible_ai.errors import InputError
+from responsible_ai.fairness.score_sums import summed_only, sums_needed
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -40,13 +43,17 @@ if TYPE_CHECKING:
 
     from responsible_ai.engines.sql_database import Database
     from responsible_ai.fairness.groups import GroupCounts
+    from responsible_ai.fairness.score_sums import SumsNeeded
     from responsible_ai.inputs import AuditData
-    from responsible_ai.policy.schema import DataRoles
+    from responsible_ai.policy.schema import DataRoles, Policy
 
 __all__ = ["HASH_OF", "count_with_sql", "counts_sha256"]
 
 #: What ``inputs.data.sha256`` of a database table is the hash of.
-HASH_OF = "the table name and its per-group counts (weights to 12 significant digits)"
+HASH_OF = (
+    "the table name and its per-group counts and score sums (weights and sums to 12 "
+    "significant digits)"
+)
 
 NEEDS_PREDICTION = (
     "the sql engine needs a prediction column (data.prediction or --prediction): "
@@ -68,7 +75,11 @@ QUERY_FAILED = "the database at {url} could not count {table!r}: {reason}"
 
 
 def count_with_sql(
-    table: str, roles: DataRoles, bys: list[list[str]], url: Any = None
+    table: str,
+    roles: DataRoles,
+    bys: list[list[str]],
+    url: Any = None,
+    policy: Policy | None = None,
 ) -> tuple[AuditData, dict[Hashable, GroupCounts]]:
     """Count every grouping of database table ``table`` in the database; the audit's data and
     its counts cache.
@@ -78,11 +89,15 @@ def count_with_sql(
     table : str
         A table or view of the database (``schema.table`` for another schema).
     roles : DataRoles
-        The columns to count; ``roles.prediction`` must be a column of the table.
+        The columns to count; ``roles.prediction`` must be a column of the table unless every
+        check of ``policy`` is a score or regression metric.
     bys : list of list of str
         The groupings the checks use.
     url : str, sqlalchemy.engine.URL or sqlalchemy.engine.Engine, optional
         The database; default ``$RAI_SQL_URL``.
+    policy : Policy, optional
+        With it, the sums its score and regression checks need are computed in the same query
+        (:mod:`responsible_ai.engines.sql_sums`).
 
     Raises
     ------
@@ -90,7 +105,7 @@ def count_with_sql(
         No prediction column, an unknown table or column, a database that cannot be reached or
         refuses the query (the URL's password masked), or data the audit refuses.
     """
-    if roles.prediction is None:
+    if roles.prediction is None and not summed_only(policy):
         raise InputError(NEEDS_PREDICTION)
     sensitive = list(dict.fromkeys(c for by in bys for c in by))
     labels = [c for c in (roles.prediction, roles.target) if c is not None]
@@ -107,7 +122,9 @@ def count_with_sql(
                 raise InputError(
                     QUERY_FAILED.format(url=database.masked, table=table, reason=reason)
                 ) from None
-            cube = _count_table(connection, schema, name, roles, sensitive, keys, database)
+            cube, needed = _count_table(
+                connection, schema, name, roles, sensitive, keys, database, policy
+            )
     finally:
         database.close()
     qualified = name if schema is None else f"{schema}.{name}"
@@ -122,16 +139,26 @@ def count_with_sql(
         notes=[
             f"counted by the database ({database.dialect}) in one GROUP BY over table "
             f"{qualified!r}: per-group counts only"
+            + (" and score sums" if needed is not None else "")
         ],
         source={
             "path": None,
             "name": f"table {qualified} at {database.masked}",
             "table": qualified,
             "database": database.masked,
-            "sha256": counts_sha256(qualified, cube, keys),
+            "sha256": counts_sha256(qualified, cube, *hashed(keys, needed)),
             "sha256_of": HASH_OF,
-            "columns": len(dict.fromkeys([*keys, *([roles.weight] if roles.weight else [])])),
+            "columns": len(
+                dict.fromkeys(
+                    [
+                        *keys,
+                        *([roles.weight] if roles.weight else []),
+                        *(needed.columns if needed else []),
+                    ]
+                )
+            ),
         },
+        needed=needed,
     )
     return finish_pass(counted, roles)
 
@@ -156,8 +183,10 @@ def _count_table(
     sensitive: list[str],
     keys: list[str],
     database: Database,
-) -> pd.DataFrame:
-    """One query: rows and summed weight per (sensitive values, prediction, target)."""
+    policy: Policy | None = None,
+) -> tuple[pd.DataFrame, SumsNeeded | None]:
+    """One query: rows and summed weight per (sensitive values, prediction, target), with the
+    score sums per score bin where the policy needs them."""
     from sqlalchemy import Boolean, Float, Integer, Numeric, case, func, select
 
     shown = database.masked
@@ -185,7 +214,12 @@ def _count_table(
         if sqlite:  # elsewhere the column's numeric type is the check
             text = func.typeof(raw).in_(["text", "blob"])
             columns.append(func.count(case((text, 1))).label("rai_bad"))
-    query = select(*columns).select_from(reflected).group_by(*grouped)
+    needed = None if policy is None else sums_needed(policy, roles, present)
+    bins: list[Any] = []
+    if needed is not None:
+        bins, summed = sum_columns(reflected, needed, roles.weight, connection.dialect)
+        columns += [*bins, *summed]
+    query = select(*columns).select_from(reflected).group_by(*grouped, *(b.element for b in bins))
     try:
         result = connection.execute(query)
         rows = result.fetchmany(MAX_COMBINATIONS + 1)
@@ -211,7 +245,19 @@ def _count_table(
             cube["rai_bad"] = 0
         # PostgreSQL keeps NaN in a double column (NaN = NaN there): a NaN sum is a missing weight.
         cube["rai_gaps"] = cube["rai_gaps"].astype("int64") + cube["rai_weight"].isna()
-    return cube
+    if needed is not None:
+        cube = typed_sums(cube, needed)
+    return cube, needed
+
+
+def hashed(keys: list[str], needed: SumsNeeded | None) -> tuple[list[str], list[str]]:
+    """The key columns and the summed columns of the count table that its hash covers."""
+    if needed is None:
+        return keys, []
+    bins = [needed.bin_alias(b) for b in needed.bins]
+    sums = [raw.alias for raw in needed.raw_sums()]
+    sums += [a for c in needed.columns for a in (needed.missing_alias(c), needed.text_alias(c))]
+    return [*keys, *bins], [*sums, *(["rai_min", "rai_max"] if needed.score else [])]
 
 
 def _plain(value: Any) -> Any:
@@ -221,23 +267,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def counts_sha256(table: str, cube: pd.DataFrame, keys: list[str]) -> str:
+def counts_sha256(
+    table: str, cube: pd.DataFrame, keys: list[str], sums: list[str] | None = None
+) -> str:
     """SHA-256 of the table name and its count table, independent of the rows' order.
 
-    Each row is its key values (with their types), its row count and its summed weight to 12
-    significant digits: a database may add the weights in another order from run to run.
+    Each row is its key values (with their types), its row count, its summed weight and then
+    its ``sums`` columns (the score sums), each to 12 significant digits: a database may add
+    the values in another order from run to run.
     """
+    sums = sums or []
+    columns = [*keys, "rai_rows", "rai_weight", *sums]
     lines = sorted(
         json.dumps(
             [
                 [[type(v).__name__, str(v)] for v in row[: len(keys)]],
                 int(row[len(keys)]),
-                f"{float(row[len(keys) + 1]):.12g}",
+                *(f"{float(v):.12g}" for v in row[len(keys) + 1 :]),
             ]
         )
-        for row in cube[[*keys, "rai_rows", "rai_weight"]].itertuples(index=False, name=None)
+        for row in cube[columns].itertuples(index=False, name=None)
     )
-    digest = hashlib.sha256(json.dumps({"table": table, "keys": keys}).encode())
+    header = {"table": table, "keys": keys, **({"sums": sums} if sums else {})}
+    digest = hashlib.sha256(json.dumps(header).encode())
     for line in lines:
         digest.update(line.encode() + b"\n")
     return digest.hexdigest()

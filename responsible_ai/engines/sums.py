@@ -121,7 +121,9 @@ def sql_bin_keys(needed: SumsNeeded, dialect: SqlDialect) -> list[str]:
         return []
     score = dialect.number(dialect.quote(needed.score))
     return [
-        f"CASE WHEN {score} * {b} >= {b - 1} THEN {b - 1} ELSE FLOOR({score} * {b}) END "
+        # NULL first: SQLAlchemy's SQLite FLOOR is Python's math.floor, which fails on NULL.
+        f"CASE WHEN {score} IS NULL THEN NULL WHEN {score} * {b} >= {b - 1} THEN {b - 1} "
+        f"ELSE FLOOR({score} * {b}) END "
         f"AS {needed.bin_alias(b)}"
         for b in needed.bins
     ]

@@ -372,6 +372,19 @@ def choose_explainer(
     """
     from sklearn.pipeline import Pipeline
 
+    delegate = getattr(model, "explained_model", None)
+    inner = delegate() if callable(delegate) else None
+    if inner is not None:  # a mitigator deciding exactly as one pipeline inside it
+        estimator, inner_positive = inner
+        return choose_explainer(
+            estimator,
+            features,
+            background,
+            inner_positive,
+            random_state=random_state,
+            n_jobs=n_jobs,
+        )
+
     from responsible_ai.explain._parallel import resolve_n_jobs
 
     jobs = resolve_n_jobs(n_jobs)

@@ -203,22 +203,20 @@ def sequential_inputs(
 
     spec = GROUP_METRICS[rule.metric]
     labelled = "target" in spec.needs
-    by_window = dict(tuple(counts.groups.groupby("window", sort=False)))
-    hits: list[dict[str, float]] = []
-    sizes: list[dict[str, float]] = []
-    for window in windows:
-        table = by_window.get(window["window"])
-        grouped = None if table is None else window_counts(table, [rule.by], labelled=labelled)
-        if grouped is None:
-            hits.append({})
-            sizes.append({})
-            continue
+    # One count over (window, group) for every window at once, not one per window.
+    grouped = window_counts(counts.groups, ["window", rule.by], labelled=labelled)
+    hits: dict[str, dict[str, float]] = {}
+    sizes: dict[str, dict[str, float]] = {}
+    if grouped is not None:
         cells = grouped.row_cells
-        numerator = np.sum([cells[c] for c in spec.numerator], axis=0)
-        denominator = np.sum([cells[c] for c in spec.denominator], axis=0)
-        hits.append({g: float(v) for g, v in zip(grouped.labels, numerator, strict=True)})
-        sizes.append({g: float(v) for g, v in zip(grouped.labels, denominator, strict=True)})
-    return hits, sizes
+        numerator = np.sum([cells[c] for c in spec.numerator], axis=0).tolist()
+        denominator = np.sum([cells[c] for c in spec.denominator], axis=0).tolist()
+        for (name, group), h, n in zip(grouped.groups, numerator, denominator, strict=True):
+            label = str(group)  # GroupCounts.labels of the one column rule.by
+            hits.setdefault(str(name), {})[label] = float(h)
+            sizes.setdefault(str(name), {})[label] = float(n)
+    names = [w["window"] for w in windows]
+    return [hits.get(n, {}) for n in names], [sizes.get(n, {}) for n in names]
 
 
 def _sequential(rule: SequentialRule, result: SequentialResult, policy: Policy) -> Finding:

@@ -24,9 +24,11 @@ import pandas as pd
 from responsible_ai.errors import InputError
 from responsible_ai.monitor.windows import NO_LABEL, SCORE_BINS, WindowCounts
 
-__all__ = ["BAD_TIMESTAMPS", "LogSpec", "count_frame", "count_logs"]
+__all__ = ["BAD_TIMESTAMPS", "LogSpec", "count_frame", "count_logs", "file_stamp"]
 
 MISSING = "(missing)"
+#: Bytes hashed at each end of a file for its stamp (a Parquet file's footer, a CSV's last rows).
+EDGE_BYTES = 1 << 16
 BATCH_ROWS = 1 << 18
 #: Day windows start on this Monday, so that ``7d`` windows are weeks from Monday.
 ORIGIN = pd.Timestamp("1970-01-05")
@@ -200,7 +202,30 @@ def count_logs(
     from responsible_ai.engines.sources import files_sha256
 
     counts.files = {str(path): files_sha256([path]) for path in files}
+    counts.stamps = {str(path): file_stamp(path) for path in files}
     return counts
+
+
+def file_stamp(path: Path) -> list[Any]:
+    """``[size, mtime_ns, sha256 of the first and last 64 KiB]``: what ``--follow`` compares
+    to tell that an already counted file changed without reading all of it again.
+
+    An append, a rewrite or a truncation changes the size or the modification time; an edit
+    in place that keeps both (a copy over the file with its time restored) is still caught
+    when it touches either end, which holds a Parquet file's footer (every row group's
+    offsets and statistics) and a CSV's last rows. Only a same-size edit in the middle of a
+    file whose time was put back goes unnoticed: ``--follow`` says so in its docs.
+    """
+    import hashlib
+
+    info = path.stat()
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        digest.update(handle.read(EDGE_BYTES))
+        if info.st_size > EDGE_BYTES:
+            handle.seek(max(info.st_size - EDGE_BYTES, EDGE_BYTES))
+            digest.update(handle.read(EDGE_BYTES))
+    return [int(info.st_size), int(info.st_mtime_ns), digest.hexdigest()]
 
 
 def _has_duckdb() -> bool:

@@ -171,7 +171,7 @@ def monitor(
     InputError
         Bad logs, a policy without ``monitoring:``, a changed log file, nothing new to read.
     """
-    from responsible_ai.engines.sources import data_sources, files_sha256
+    from responsible_ai.engines.sources import data_sources
     from responsible_ai.monitor.evaluate import evaluate_windows, window_checks
     from responsible_ai.monitor.reading import count_logs
     from responsible_ai.policy.loader import load_policy
@@ -187,12 +187,11 @@ def monitor(
         raise InputError(NO_POSITIVE)
     files, kind = data_sources(logs)
     notes: list[str] = []
+    stamps: dict[str, list[Any]] = {}
     if previous is not None:
         profile = previous.profile
         known = previous.counts.files
-        for path in files:
-            if str(path) in known and known[str(path)] != files_sha256([path]):
-                raise InputError(FILE_CHANGED.format(path=path))
+        stamps = _verify_counted(files, known, previous.counts.stamps)
         files = [p for p in files if str(p) not in known]
         if not files:
             raise InputError(NOTHING_NEW.format(logs=logs))
@@ -205,6 +204,8 @@ def monitor(
     first_row = previous.counts.rows_total if previous is not None else 0
     fresh = count_logs(files, kind, spec, first_row=first_row, engine=engine)
     counts = previous.counts.merge(fresh) if previous is not None else fresh
+    if previous is not None:
+        counts.stamps = {**counts.stamps, **stamps, **fresh.stamps}
     items, skipped = window_checks(active)
     notes += skipped
     touched = set(fresh.windows)
@@ -234,6 +235,34 @@ def monitor(
         [str(p) for p in files],
         fresh,
     )
+
+
+def _verify_counted(
+    files: list[Path], known: dict[str, str], stamps: dict[str, list[Any]]
+) -> dict[str, list[Any]]:
+    """Refuse a counted file that changed: hashed in full again only when its stamp (size,
+    modification time, hash of both ends) differs from the recorded one, or none was recorded.
+
+    Returns the stamps of the counted files as they are now.
+
+    Raises
+    ------
+    InputError
+        A counted file whose content is not what was counted.
+    """
+    from responsible_ai.engines.sources import files_sha256
+    from responsible_ai.monitor.reading import file_stamp
+
+    now: dict[str, list[Any]] = {}
+    for path in files:
+        key = str(path)
+        if key not in known:
+            continue
+        stamp = file_stamp(path)
+        if stamps.get(key) != stamp and known[key] != files_sha256([path]):
+            raise InputError(FILE_CHANGED.format(path=path))
+        now[key] = stamp
+    return now
 
 
 def _sequential(policy: Any, windows: list[dict[str, Any]], counts: WindowCounts) -> dict[str, Any]:

@@ -121,19 +121,24 @@ def run_sequential(
     step = np.where(valid, bet * (gap - tolerance) - bet * bet * spread / 2, 0.0)
     wealth = np.cumsum(step, axis=0)
     crossed = wealth >= threshold
-    pairs = []
-    for p, (a, b) in enumerate(ordered):
-        first = int(np.argmax(crossed[:, p])) if crossed[:, p].any() else None
-        pairs.append(
-            PairTest(
-                a,
-                b,
-                list(windows),
-                [None if np.isnan(g) else float(g) for g in gap[:, p]],
-                wealth[:, p].tolist(),
-                None if first is None else windows[first],
-            )
+    # Plain lists for every pair at once (one conversion, not one per pair and window).
+    shown = gap.astype(object)
+    shown[np.isnan(gap)] = None
+    gaps = shown.T.tolist()
+    paths = wealth.T.tolist()
+    alarmed = np.asarray(crossed.any(axis=0), dtype=bool)
+    first = np.asarray(np.argmax(crossed, axis=0))
+    pairs = [
+        PairTest(
+            a,
+            b,
+            list(windows),
+            gaps[p],
+            paths[p],
+            windows[int(first[p])] if alarmed[p] else None,
         )
+        for p, (a, b) in enumerate(ordered)
+    ]
     return SequentialResult(tolerance, alpha, threshold, pairs)
 
 

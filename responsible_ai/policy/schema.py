@@ -22,6 +22,7 @@ from pydantic import (
 
 from responsible_ai.explain.settings import ExplainSettings
 from responsible_ai.fairness.settings import FairnessSettings
+from responsible_ai.mitigate.settings import MitigationSettings
 from responsible_ai.monitor.settings import MonitoringSettings
 from responsible_ai.privacy.dp.settings import ReleaseSettings
 from responsible_ai.privacy.settings import PrivacySettings, TransformSpec
@@ -223,6 +224,10 @@ class Policy(_Strict):
         None, description="Production monitoring (`rai monitor`): windows, drift, alerts."
     )
     robustness: RobustnessSettings = Field(default_factory=RobustnessSettings)
+    mitigation: MitigationSettings = Field(
+        default_factory=MitigationSettings,
+        description="How `rai mitigate` tries methods and chooses a candidate.",
+    )
     checks: list[Check] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -141,6 +141,10 @@ def render_markdown(report: Report) -> str:
         if exclusions:
             lines += ["", "Excluded from the comparison:", ""]
             lines += [f"- {_cell(e['group'])}: {_cell(e.get('reason', ''))}" for e in exclusions]
+    if report.mitigation is not None:
+        from responsible_ai.report.mitigation import mitigation_markdown
+
+        lines += mitigation_markdown(report.mitigation)
     if report.data_notes:
         lines += ["", "## Data notes", ""] + [f"- {_cell(note)}" for note in report.data_notes]
     lines += ["", "## Inputs", ""]

@@ -45,6 +45,8 @@ class Report:
     #: The audit's SHAP explanation (in memory only, never serialised): the app shows these very
     #: values rather than computing others with other settings.
     explanation: Any = field(default=None, repr=False, compare=False)
+    #: Set by ``rai mitigate``: every candidate model, the choice and the Pareto front.
+    mitigation: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -83,6 +85,12 @@ class Report:
         return rows
 
     def to_dict(self) -> dict[str, Any]:
+        data = self._core_dict()
+        if self.mitigation is not None:
+            data["mitigation"] = self.mitigation
+        return data
+
+    def _core_dict(self) -> dict[str, Any]:
         return {
             "schema_version": REPORT_SCHEMA_VERSION,
             "verdict": self.verdict,
@@ -115,6 +123,7 @@ class Report:
             seed=data.get("seed", 0),
             created_at=data.get("created_at", ""),
             duration_seconds=data.get("duration_seconds", 0.0),
+            mitigation=data.get("mitigation"),
         )
 
     @classmethod

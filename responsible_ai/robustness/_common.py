@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_MODEL",
     "ModelView",
+    "audited_rows",
     "bootstrap_interval",
     "group_labels",
     "model_view",
@@ -83,6 +84,12 @@ def model_view(context: AuditContext) -> ModelView:
     return ModelView(data.model, list(data.model_source["features"]), data.roles.positive_label)
 
 
+def audited_rows(context: AuditContext) -> pd.DataFrame:
+    """The rows the checks read: the data in memory, or the sample an engine collected."""
+    sample = context.computed("explain.engine_sample")  # DuckDB or Spark (engines/sample.py)
+    return sample.frame if sample is not None else context.data.frame
+
+
 def perturbable_features(context: AuditContext, features: list[str]) -> list[str]:
     """The model features an attack or perturbation may change: all but the sensitive ones."""
     return [f for f in features if f not in context.data.sensitive]
@@ -96,7 +103,7 @@ def sample_index(
     Each group gets at least ``min_per_group`` rows (default ``robustness.min_rows_per_group``).
     """
     floor = context.policy.robustness.min_rows_per_group if min_per_group is None else min_per_group
-    frame = context.data.frame
+    frame = audited_rows(context)
     strata = [c for c in context.data.sensitive if c in frame.columns]
     return stratified_sample(
         frame, strata, rows, min_per_group=min(floor, rows), random_state=context.seed + salt

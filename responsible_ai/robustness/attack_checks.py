@@ -9,6 +9,7 @@ import pandas as pd
 
 from responsible_ai.checker.findings import Measurement
 from responsible_ai.robustness._common import (
+    audited_rows,
     model_view,
     perturbable_features,
     sample_index,
@@ -49,7 +50,7 @@ def evasion_for(context: AuditContext) -> EvasionResult:
     def compute() -> EvasionResult:
         view = model_view(context)
         settings = context.policy.robustness
-        frame = context.data.frame
+        frame = audited_rows(context)
         numeric = [
             c
             for c in perturbable_features(context, view.features)
@@ -141,7 +142,7 @@ def membership_for(context: AuditContext) -> MembershipResult:
         settings = context.policy.robustness
         train = _train(context)
         target = str(context.data.roles.target)
-        frame = context.data.frame
+        frame = audited_rows(context)
         outside = held_out_rows(frame, train, [*view.features, target])
         if len(outside) < 20:
             raise ValueError(NO_HELD_OUT.format(count=len(outside)))

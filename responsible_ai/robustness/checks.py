@@ -13,6 +13,7 @@ import pandas as pd
 
 from responsible_ai.checker.findings import Measurement
 from responsible_ai.robustness._common import (
+    audited_rows,
     bootstrap_interval,
     group_labels,
     model_view,
@@ -65,7 +66,7 @@ def stability_for(context: AuditContext) -> StabilityResult:
         settings = context.policy.robustness
         return stability(
             view,
-            context.data.frame,
+            audited_rows(context),
             sample_index(context, settings.sample_size),
             perturbable_features(context, view.features),
             noise_scale=settings.noise_scale,
@@ -101,7 +102,7 @@ def perturbation_flip_rate(
     """Share of decisions that flip under small perturbations, overall; per group in evidence."""
     result = stability_for(context)
     shares = result.flip_share
-    frame = context.data.frame.loc[shares.index]
+    frame = audited_rows(context).loc[shares.index]
     evidence: dict[str, Any] = {"budget": result.settings, "note": BUDGET_NOTE}
     evidence["by_group"] = {
         column: _group_table(shares, group_labels(frame, [column]), context)
@@ -122,7 +123,7 @@ def robustness_gap(context: AuditContext, check: Check, by: list[str]) -> Measur
     """Largest difference between groups in the share of decisions that flip under noise."""
     result = stability_for(context)
     shares = result.flip_share
-    groups = group_labels(context.data.frame.loc[shares.index], by)
+    groups = group_labels(audited_rows(context).loc[shares.index], by)
     table = _group_table(shares, groups, context)
     evidence: dict[str, Any] = {"budget": result.settings, "groups": table, "sensitive": by}
     if len(table) < 2:
@@ -140,7 +141,7 @@ def counterfactual_for(context: AuditContext, by: list[str]) -> CounterfactualRe
 
     def compute() -> CounterfactualResult:
         view = model_view(context)
-        frame = context.data.frame
+        frame = audited_rows(context)
         proxies = detected_proxies(frame, view.features, by, context.policy.explain.proxy_threshold)
         sample = sample_index(context, context.policy.robustness.sample_size)
         return counterfactual_flips(view, frame, sample, by, proxies, context.seed)

@@ -13,6 +13,7 @@ PAGES = [
     "views/fairness.py",
     "views/explanations.py",
     "views/privacy.py",
+    "views/mitigation.py",
     "views/robustness.py",
     "views/policy.py",
     "views/data_and_model.py",

@@ -125,7 +125,7 @@ def test_bad_data_is_one_line(tmp_path: Path, change, message: str) -> None:
 def test_what_duckdb_cannot_do_is_refused_with_the_alternative(tmp_path: Path) -> None:
     path = tmp_path / "german.parquet"
     german_with_decisions().to_parquet(path)
-    with pytest.raises(InputError, match="explains a model: give it"):  # or --model: a sample
+    with pytest.raises(InputError, match="needs a model: give it"):  # or --model: a sample
         audit(path, LENDING, prediction="approved", engine="duckdb")
     with pytest.raises(InputError, match=choose.NEEDS_FILES.split(":")[0]):
         audit(german_with_decisions(), LENDING, prediction="approved", engine="duckdb")

@@ -63,7 +63,10 @@ def test_explain_checks_run_on_a_stratified_sample(tmp_path: Path) -> None:
         assert finding.evidence["explained_on"].startswith(SAMPLED.format(n=n))
         assert finding.evidence["rows_explained"] == n
         assert finding.evidence["rows_total"] == 1000
-    assert report.checks[-1].value < 1e-9  # additivity holds on the sample
+    faithful = next(f for f in report.checks if f.id == "explanation-faithful")
+    assert faithful.value < 1e-9  # additivity holds on the sample
+    counterfactual = [f for f in report.checks if f.metric == "fairness.counterfactual_flip_rate"]
+    assert counterfactual and all(f.status != "error" for f in counterfactual)  # on the sample too
     assert SAMPLED.format(n=n) in report.to_markdown()
     # Every stratum (sex x age group x credit) is there, with at least its minimum of rows.
     sample = explanation.data.join(explanation.groups.add_suffix("_group"))
@@ -125,7 +128,7 @@ def test_explain_checks_without_a_model_are_refused_with_the_fix(tmp_path: Path)
     message = choose.NEEDS_MODEL.format(
         check="no-direct-reliance", metric="explain.sensitive_attribution_share", engine="duckdb"
     )
-    with pytest.raises(InputError, match=r"explains a model: give it \(--model\)"):
+    with pytest.raises(InputError, match=r"needs a model: give it \(--model\)"):
         audit(path, LENDING, prediction="approved", engine="duckdb")
     assert "--engine pandas" in message
 

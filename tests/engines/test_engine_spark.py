@@ -88,7 +88,7 @@ def test_rai_check_engine_spark_and_what_it_refuses(spark, policy_file, tmp_path
     )
     assert code == 1
     assert "counted by Spark over 1 parquet file(s)" in capsys.readouterr().out
-    with pytest.raises(InputError, match="explains a model: give it"):
+    with pytest.raises(InputError, match="needs a model: give it"):
         audit(path, LENDING, prediction="approved", engine="spark")
     frame = spark.createDataFrame(pd.DataFrame({"sex": ["a", "b"], "approved": ["good", None]}))
     policy = {

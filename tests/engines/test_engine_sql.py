@@ -14,10 +14,12 @@ import sqlalchemy as sa
 from engine_helpers import LENDING, german_model_and_decisions, same_findings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_engine_scores import policy, same_values, scored
 
 from responsible_ai.auditing import audit
 from responsible_ai.cli import main
 from responsible_ai.engines import choose, sql_database, sql_engine
+from responsible_ai.engines.cube import SCORE_NOT_NUMERIC
 from responsible_ai.errors import InputError
 from responsible_ai.report import report_json_schema
 
@@ -427,3 +429,167 @@ def test_the_output_never_replaces_the_database_or_the_url_file(tmp_path, capsys
         assert "--output" in capsys.readouterr().err
     assert database.read_bytes() == before
     assert Path(url_file).read_text() == f"sqlite:///{database}\n"
+
+
+# Score and regression metrics: the sums of test_engine_scores.py's policy, in the same GROUP BY.
+HOSTILE_SCORE = "p\"; DROP TABLE scores; -- 50% :x AS y'"
+
+
+def _scores_table(url: str, frame: pd.DataFrame, table: str = "scores") -> None:
+    engine = sa.create_engine(url)
+    frame.to_sql(table, engine, index=False)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("weighted", "missing"),
+    [(False, "group"), (True, "group"), (True, "drop")],
+    ids=["unweighted", "weighted", "weighted-dropped"],
+)
+def test_a_score_policy_gives_the_pandas_engines_values(
+    database, tmp_path, weighted, missing
+) -> None:
+    _scores_table(database, scored())
+    streamed = tmp_path / "scored.parquet"  # the counting engines' notes on missing groups
+    scored().to_parquet(streamed)
+    chosen = policy(weighted)
+    chosen["data"] = chosen["data"] | {"missing_sensitive": missing}
+    ours = audit("scores", chosen, url=database)
+    in_memory = audit(scored(), chosen)
+    same_values(ours, in_memory)
+    assert ours.data_notes[0].endswith("per-group counts only and score sums")
+    assert ours.data_notes[1:] == audit(streamed, chosen).data_notes[1:]  # two missing sexes
+    assert ours.inputs["data"]["rows"] == in_memory.inputs["data"]["rows"]
+
+
+def test_a_score_policy_needs_no_prediction_column(database) -> None:
+    _scores_table(database, scored().drop(columns=["approved"]))
+    scores_only = policy(False, prediction=False)
+    same_values(
+        audit("scores", scores_only, url=database),
+        audit(scored().drop(columns=["approved"]), scores_only),
+    )
+
+
+def test_a_hostile_score_column_name_is_an_identifier(database) -> None:
+    frame = scored().rename(columns={"p": HOSTILE_SCORE})
+    _scores_table(database, frame)
+    hostile = policy(True)
+    hostile["data"] = hostile["data"] | {"score": HOSTILE_SCORE}
+    hostile["checks"] = [  # RMSE names its prediction; the others use the score
+        c | {"params": c["params"] | {"prediction": HOSTILE_SCORE}}
+        if c.get("params", {}).get("prediction") == "p"
+        else c
+        for c in hostile["checks"]
+    ]
+    ours = audit("scores", hostile, url=database)
+    same_values(ours, audit(frame, hostile))
+    assert {f.status for f in ours.checks} <= {"pass", "fail"}  # computed, not errors
+    assert "scores" in sa.inspect(sa.create_engine(database)).get_table_names()
+
+
+def test_the_hash_covers_the_score_sums(postgres, tmp_path) -> None:
+    url, sqlite = postgres.new_database(), f"sqlite:///{tmp_path / 's.sqlite'}"
+    _scores_table(url, scored())
+    _scores_table(sqlite, scored())
+    _scores_table(sqlite, scored().assign(p=scored()["p"] * 0.999), "rescored")
+    hashes = [
+        audit(t, policy(True), url=u).inputs["data"]
+        for t, u in [("scores", url), ("scores", sqlite), ("rescored", sqlite)]
+    ]
+    assert hashes[0]["sha256"] == hashes[1]["sha256"] != hashes[2]["sha256"]
+    assert hashes[0]["sha256_of"] == sql_engine.HASH_OF
+    postgres.drop_database(url)
+
+
+def test_roc_auc_is_still_refused_in_one_line(tmp_path, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    _scores_table(url, scored())
+    path = tmp_path / "auc.yaml"
+    path.write_text(
+        "name: auc\ndata: {target: credit, score: p, prediction: approved, "
+        "sensitive: [sex], positive_label: good}\n"
+        "checks:\n  - {id: auc, metric: fairness.roc_auc_difference, must: '<= 0.1'}\n"
+    )
+    code = main(["check", "scores", "--policy", str(path), "--engine", "sql", "--url", url])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err == [
+        "rai: error: "
+        + choose.SQL_NEEDS_ROWS.format(check="auc", metric="fairness.roc_auc_difference")
+    ]
+
+
+def test_bad_scores_and_outcomes_fail_as_in_memory(postgres, tmp_path) -> None:
+    path = tmp_path / "text.sqlite"
+    _scores_table(f"sqlite:///{path}", scored())
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:  # SQLite keeps text in a REAL column as it is
+        connection.execute(sa.text("UPDATE scores SET p = 'high' WHERE rowid = 3"))
+    engine.dispose()
+    with pytest.raises(InputError, match=re.escape(SCORE_NOT_NUMERIC.format(column="p"))):
+        audit("scores", policy(False), url=f"sqlite:///{path}")
+    url = postgres.new_database()
+    _scores_table(url, scored())
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # PostgreSQL keeps NaN in a double precision column
+        connection.execute(sa.text("UPDATE scores SET p = 'NaN' WHERE age = 67"))
+    engine.dispose()
+    nan = scored().assign(p=scored()["p"].where(scored()["age"] != 67))
+    with pytest.raises(InputError, match="score column 'p' has 3 missing value") as ours:
+        audit("scores", policy(False), url=url)
+    with pytest.raises(InputError) as in_memory:
+        audit(nan, policy(False))
+    assert str(ours.value) == str(in_memory.value)
+    # An outcome stored as text: numbers where the text is one, else the checks error
+    text = scored().assign(outcome=scored()["outcome"].astype(str).astype(object))
+    text.loc[5, "outcome"] = "none yet"
+    _scores_table(url, text, "text_outcome")
+    ours_checks = {f.id: f for f in audit("text_outcome", policy(False), url=url).checks}
+    memory_checks = {f.id: f for f in audit(text, policy(False)).checks}
+    for check in ("mae[sex]", "rmse[age_group]", "mean-score[sex]"):
+        assert ours_checks[check].status == memory_checks[check].status, check
+        assert ours_checks[check].message == memory_checks[check].message, check
+    postgres.drop_database(url)
+
+
+SCORED_ROW = st.tuples(
+    st.sampled_from(["a", "b", None]),
+    st.sampled_from(["yes", "no"]),
+    st.floats(0.0, 1.0),
+    st.floats(0.1, 5.0),
+)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(SCORED_ROW, max_size=30))
+def test_any_small_scored_table_audits_as_in_memory(rows) -> None:
+    rows = [("a", "yes", 0.9, 1.0), ("b", "no", 0.2, 2.0), ("a", "no", 0.5, 1.5), *rows]
+    frame = pd.DataFrame(rows, columns=["group", "outcome", "p", "weight"])
+    checks = [
+        {"id": "mean", "metric": "fairness.mean_score_difference", "must": "<= 0.2"},
+        {"id": "gap", "metric": "fairness.calibration_gap_difference", "must": "<= 0.2"},
+        {
+            "id": "ece",
+            "metric": "fairness.expected_calibration_error_difference",
+            "must": "<= 0.2",
+            "params": {"n_bins": 3},
+        },
+    ]
+    scores_policy = {
+        "name": "property",
+        "data": {
+            "sensitive": ["group"],
+            "target": "outcome",
+            "score": "p",
+            "weight": "weight",
+            "positive_label": "yes",
+        },
+        "fairness": {"n_boot": 20, "min_group_size": 1},
+        "checks": checks,
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'p.sqlite'}"
+        _scores_table(url, frame)
+        ours = audit("scores", scores_policy, url=url)
+    same_values(ours, audit(frame, scores_policy))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from scipy.spatial import distance
 
@@ -139,3 +141,20 @@ def test_an_unchanged_distribution_does_not_drift_and_a_shifted_one_does() -> No
     shifted = np.array([0, 0, 0, 0, 0, 50, 50, 50, 50, 50], dtype=float)
     assert drift("psi", "categorical", bins, ref, shifted).drifted
     assert drift("ks", "numeric", bins, ref, shifted).drifted
+
+
+_SAMPLE = st.lists(
+    st.tuples(st.floats(-1e6, 1e6, allow_nan=False), st.floats(0.001, 1e6, allow_nan=False)),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_SAMPLE, _SAMPLE)
+def test_our_wasserstein_is_scipys_to_the_last_bit(u, v) -> None:
+    from responsible_ai.monitor.drift import wasserstein_distance
+
+    (uv, uw), (vv, vw) = (np.array(side).T for side in (u, v))
+    ours = wasserstein_distance(uv, vv, uw, vw)
+    assert ours == stats.wasserstein_distance(uv, vv, u_weights=uw, v_weights=vw)
