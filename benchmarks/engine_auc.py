@@ -46,7 +46,8 @@ AUDIT = (
 )
 SKLEARN = (
     "import pandas as pd, json, sys; from sklearn.metrics import roc_auc_score; "
-    "import glob; d = pd.concat([pd.read_parquet(f) for f in sorted(glob.glob(sys.argv[1] + '/*.parquet'))]); "
+    "import glob; files = sorted(glob.glob(sys.argv[1] + '/*.parquet')); "
+    "d = pd.concat([pd.read_parquet(f) for f in files]); "
     "a = {k: roc_auc_score(g.label, g.score, sample_weight=g.weight) "
     "for k, g in d.groupby(['sex','age_band','region'])}; "
     "above = d.score > d.score.median(); "

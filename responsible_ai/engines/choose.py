@@ -47,8 +47,8 @@ NEEDS_ROWS = (
 SQL_NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the sql engine does not bring back; "
     "audit the rows in memory (audit(pandas.read_sql_table(...), ...)), or use a policy of "
-    "fairness metrics from counts and score sums (not ROC AUC, the scoring rate, explanations "
-    "or privacy)"
+    "fairness metrics from counts, score sums and score bins (not counterfactual flips, "
+    "explanations or privacy)"
 )
 
 
