@@ -272,7 +272,7 @@ def test_scores_outside_0_1_are_an_error_on_the_engines(tmp_path: Path) -> None:
 def test_what_still_needs_the_rows_is_refused_with_the_check_named(tmp_path: Path) -> None:
     path = tmp_path / "scored.parquet"
     binned_scored().to_parquet(path)
-    flips = {"id": "flips", "metric": "fairness.counterfactual_flip_rate", "must": "<= 0.1"}
+    flips = {"id": "flips", "metric": "privacy.direct_identifier_columns", "must": "== 0"}
     with pytest.raises(InputError) as refused:
         audit(path, auc_policy(False, [AUC, SCORING, flips]), engine="duckdb")
     assert str(refused.value) == NEEDS_ROWS.format(

@@ -167,12 +167,12 @@ def test_what_still_needs_the_rows_is_refused_with_the_check_named(parquet, caps
     auc = {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.1"}
     ranked = policy(False) | {"checks": [*CHECKS, auc]}
     assert audit(parquet, ranked, engine="duckdb").checks[-1].status == "pass"
-    flips = {"id": "flips", "metric": "fairness.counterfactual_flip_rate", "must": "<= 0.1"}
+    flips = {"id": "flips", "metric": "privacy.direct_identifier_columns", "must": "== 0"}
     path = parquet.parent / "flips.yaml"
     path.write_text(
         "name: flips\ndata: {target: credit, score: p, prediction: approved, "
         "sensitive: [sex], positive_label: good}\n"
-        "checks:\n  - {id: flips, metric: fairness.counterfactual_flip_rate, must: '<= 0.1'}\n"
+        "checks:\n  - {id: flips, metric: privacy.direct_identifier_columns, must: '== 0'}\n"
     )
     code = main(["check", str(parquet), "--policy", str(path), "--engine", "duckdb"])
     err = capsys.readouterr().err.strip().splitlines()

@@ -126,7 +126,7 @@ def test_score_and_regression_sums_on_the_executors(spark, tmp_path) -> None:
     with pytest.raises(InputError, match="weight column 'weight' must be numeric"):
         audit(csv, policy(True), engine="spark")
     with pytest.raises(InputError, match=r"'flips' .* needs each row, which the spark engine"):
-        flips = {"id": "flips", "metric": "fairness.counterfactual_flip_rate", "must": "<= 0.1"}
+        flips = {"id": "flips", "metric": "privacy.direct_identifier_columns", "must": "== 0"}
         audit(frame, policy(True) | {"checks": [flips]})
     # ROC AUC and the scoring rate from counts per fine score bin: on bin-valued scores, the
     # in-memory values

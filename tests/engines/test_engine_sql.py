@@ -517,12 +517,12 @@ def test_roc_auc_and_the_scoring_rate_from_score_bins(tmp_path, capsys) -> None:
     path.write_text(
         "name: flips\ndata: {target: credit, score: p, prediction: approved, "
         "sensitive: [sex], positive_label: good}\n"
-        "checks:\n  - {id: flips, metric: fairness.counterfactual_flip_rate, must: '<= 0.1'}\n"
+        "checks:\n  - {id: flips, metric: privacy.direct_identifier_columns, must: '== 0'}\n"
     )
     code = main(["check", "scores", "--policy", str(path), "--engine", "sql", "--url", url])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
-    metric = "fairness.counterfactual_flip_rate"
+    metric = "privacy.direct_identifier_columns"
     assert err == ["rai: error: " + choose.SQL_NEEDS_ROWS.format(check="flips", metric=metric)]
 
 
