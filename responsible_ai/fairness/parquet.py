@@ -7,9 +7,10 @@ names. Only the columns the audit uses are read, one batch at a time; each batch
 group and the counts merged, so memory grows with the number of groups, not with the number of
 rows. The numbers equal those of an in-memory audit of the same file. With score or regression
 checks, each batch becomes the engines' count table with score sums
-(:func:`responsible_ai.engines.sums.frame_count_table`) and the tables add up. A policy with
-metrics that need each row (ROC AUC, the LL144 scoring rate) or with other families is read into
-memory as a whole.
+(:func:`responsible_ai.engines.sums.frame_count_table`) and the tables add up. ROC AUC and
+the LL144 scoring rate come from the same table's fine score bins
+(:mod:`responsible_ai.fairness.binned_auc`) on a folder or glob of Parquet files; one file with
+such checks is read into memory (exact there), as is a policy with other families.
 """
 
 from __future__ import annotations
