@@ -109,12 +109,17 @@ class SumsNeeded:
         The column binned for the expected calibration error.
     bins : tuple of int
         The numbers of equal-width bins over [0, 1] of ``score`` (each a key of the table).
+    counted_bins : tuple of int
+        Those of ``bins`` read for counts only (ROC AUC, the scoring rate).
     """
 
     values: tuple[str, ...]
     pairs: tuple[tuple[str, str], ...] = ()
     score: str | None = None
     bins: tuple[int, ...] = ()
+    #: Bins (of ``bins``) that only ROC AUC and the scoring rate read: rows and weights only,
+    #: so a grouping's arrays stay ``groups x bins x 2`` for two sums, not for every sum.
+    counted_bins: tuple[int, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -186,6 +191,8 @@ def sums_needed(policy: Policy, roles: DataRoles, present: list[str]) -> SumsNee
     values: list[str] = []
     pairs: list[tuple[str, str]] = []
     bins: list[int] = []
+    counted: list[int] = []
+    ece_bins: list[int] = []
     for check in policy.checks:
         disparity = DISPARITIES.get(check.metric)
         if not check.enabled or disparity is None:
@@ -197,6 +204,7 @@ def sums_needed(policy: Policy, roles: DataRoles, present: list[str]) -> SumsNee
 
                 values.append(roles.score)
                 bins.append(AUC_BINS)
+                counted.append(AUC_BINS)
                 continue
             if name not in FROM_SUMS:
                 continue
@@ -206,6 +214,7 @@ def sums_needed(policy: Policy, roles: DataRoles, present: list[str]) -> SumsNee
             values.append(column)
             if name == "expected_calibration_error":
                 bins.append(params.n_bins)
+                ece_bins.append(params.n_bins)
             target = params.target
             if name in PAIR_METRICS and target is not None and target in present:
                 pairs.append((column, target))
@@ -216,6 +225,7 @@ def sums_needed(policy: Policy, roles: DataRoles, present: list[str]) -> SumsNee
         tuple(dict.fromkeys(pairs)),
         roles.score if bins else None,
         tuple(sorted(set(bins))),
+        tuple(sorted(set(counted) - set(ece_bins))),
     )
 
 
@@ -258,6 +268,8 @@ def group_sums(
     key = (codes * n_bins + bins) * 2 + outcome.astype(np.int64)
     size = n_groups * n_bins * 2
     names = ["rai_rows", "rai_weight", *(raw.alias for raw in needed.raw_sums())]
+    if n_bins in needed.counted_bins:
+        names = names[:2]
     arrays = {
         name: np.bincount(key, weights=table[name].to_numpy(dtype=float), minlength=size).reshape(
             n_groups, n_bins, 2
