@@ -39,16 +39,16 @@ SQL_NEEDS_COLUMN_PREDICTIONS = (
 )
 NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the {engine} engine does not bring back; "
-    "use --engine pandas, or a policy of fairness metrics from counts and score sums (not ROC "
-    "AUC, the scoring rate, explanations or privacy)"
+    "use --engine pandas, or a policy of fairness metrics from counts, score sums and score "
+    "bins (not privacy, nor the checks that need the training data)"
 )
 
 # A table cannot be read by the pandas engine: the alternative is reading it into a DataFrame.
 SQL_NEEDS_ROWS = (
     "check {check!r} ({metric}) needs each row, which the sql engine does not bring back; "
     "audit the rows in memory (audit(pandas.read_sql_table(...), ...)), or use a policy of "
-    "fairness metrics from counts and score sums (not ROC AUC, the scoring rate, explanations "
-    "or privacy)"
+    "fairness metrics from counts, score sums and score bins (not privacy, explanations or "
+    "checks of a model)"
 )
 
 

@@ -74,6 +74,10 @@ def counts_for(context: AuditContext, by: list[str], decision: str = "prediction
     data = context.data
 
     def compute() -> GroupCounts:
+        if len(data.frame) == 0 and decision == "scoring" and data.roles.score is not None:
+            from responsible_ai.fairness.engine_scores import summed_scoring
+
+            return summed_scoring(context, by).counts
         if len(data.frame) == 0:  # a streamed audit: only the prediction counts were made
             raise ValueError(NO_ROWS_FOR_SCORES.format(metric=f"the {decision} counts"))
         if decision == "rows":  # score-based checks without decisions: only group sizes matter
@@ -173,10 +177,10 @@ def _closed_form(
     if data.weight is not None or data.score is None or data.y_true is None:
         return None
     if len(data.frame) == 0 and data.roles.score is not None:  # an engine's per-bin sums
-        from responsible_ai.fairness.engine_scores import summed_ece_intervals
+        from responsible_ai.fairness.engine_scores import summed_closed_intervals
 
-        groups, bounds, method, labels = summed_ece_intervals(
-            context, by, data.roles.score, usable_of[name], disparity.comparison, options
+        groups, bounds, method, labels = summed_closed_intervals(
+            context, by, name, data.roles.score, usable_of[name], disparity.comparison, options
         )
     else:
         index = index_for(context, by)
@@ -337,6 +341,14 @@ def measure_disparity(context: AuditContext, check: Check, by: list[str]) -> Mea
     }
     if reference is not None:
         evidence["reference_group"] = labels[reference]
+    if "roc_auc" in usable_of and len(context.data.frame) == 0:  # an engine's binned scores
+        from responsible_ai.fairness.engine_scores import binning_evidence
+
+        evidence |= binning_evidence(context, by, context.data.roles.score, usable_of["roc_auc"])
+    if "scoring_rate" in usable_of and len(context.data.frame) == 0:
+        from responsible_ai.fairness.engine_scores import summed_scoring
+
+        evidence["binned_scores"] = summed_scoring(context, by).evidence(usable_of["scoring_rate"])
     if counts.weighted:
         evidence["weighted"] = True
     if reasons:

@@ -7,9 +7,10 @@ names. Only the columns the audit uses are read, one batch at a time; each batch
 group and the counts merged, so memory grows with the number of groups, not with the number of
 rows. The numbers equal those of an in-memory audit of the same file. With score or regression
 checks, each batch becomes the engines' count table with score sums
-(:func:`responsible_ai.engines.sums.frame_count_table`) and the tables add up. A policy with
-metrics that need each row (ROC AUC, the LL144 scoring rate) or with other families is read into
-memory as a whole.
+(:func:`responsible_ai.engines.sums.frame_count_table`) and the tables add up. ROC AUC and
+the LL144 scoring rate come from the same table's fine score bins
+(:mod:`responsible_ai.fairness.binned_auc`) on a folder or glob of Parquet files; one file with
+such checks is read into memory (exact there), as is a policy with other families.
 """
 
 from __future__ import annotations
@@ -51,9 +52,17 @@ def streams(data: Any, policy: Policy, model: Any, roles_given: list[Any]) -> bo
         return False
     if any(role is not None and not isinstance(role, str) for role in roles_given):
         return False
-    from responsible_ai.fairness.score_sums import from_sums
+    from responsible_ai.fairness.catalog import DISPARITIES
+    from responsible_ai.fairness.score_sums import FROM_BINS, from_sums
 
     checks = [check for check in policy.checks if check.enabled]
+    binned = any(
+        FROM_BINS & set(DISPARITIES[c.metric].group_metrics)
+        for c in checks
+        if c.metric in DISPARITIES
+    )
+    if binned and not _parquet_parts(data):  # one file fits in memory: ROC AUC exact there
+        return False
     return bool(checks) and all(from_sums(check.metric) for check in checks)
 
 

@@ -59,8 +59,8 @@ SUMS_SIMULTANEOUS_METHOD = (
     "Sidak-simultaneous percentile bootstrap of per-group sums (computed in the engine), "
     "bounds of the extreme over more than two groups"
 )
-#: Metrics whose value and interval come from sums (ROC AUC ranks; the scoring rate needs the
-#: sample's median score: both still need the rows).
+#: Metrics whose value and interval come from sums (ROC AUC and the scoring rate come from
+#: weighted counts per fine score bin, :data:`FROM_BINS`).
 FROM_SUMS = frozenset(
     {
         "mean_score",
@@ -71,6 +71,9 @@ FROM_SUMS = frozenset(
         "root_mean_squared_error",
     }
 )
+#: Metrics computed from weighted counts per (group, outcome, fine score bin) of
+#: :data:`~responsible_ai.fairness.binned_auc.AUC_BINS` bins, with an exact bound on binning.
+FROM_BINS = frozenset({"roc_auc", "scoring_rate"})
 SCORE_METRICS = frozenset({"mean_score", "calibration_gap", "expected_calibration_error"})
 PAIR_METRICS = frozenset({"mean_absolute_error", "root_mean_squared_error"})
 NOT_NUMERIC_COLUMN = "params.{role} column {column!r} must be numeric"
@@ -106,12 +109,17 @@ class SumsNeeded:
         The column binned for the expected calibration error.
     bins : tuple of int
         The numbers of equal-width bins over [0, 1] of ``score`` (each a key of the table).
+    counted_bins : tuple of int
+        Those of ``bins`` read for counts only (ROC AUC, the scoring rate).
     """
 
     values: tuple[str, ...]
     pairs: tuple[tuple[str, str], ...] = ()
     score: str | None = None
     bins: tuple[int, ...] = ()
+    #: Bins (of ``bins``) that only ROC AUC and the scoring rate read: rows and weights only,
+    #: so a grouping's arrays stay ``groups x bins x 2`` for two sums, not for every sum.
+    counted_bins: tuple[int, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -155,7 +163,7 @@ def from_sums(metric: str) -> bool:
 
     disparity = DISPARITIES.get(metric)
     return disparity is not None and all(
-        GROUP_METRICS[name].kind in ("rate", "mean_of") or name in FROM_SUMS
+        GROUP_METRICS[name].kind in ("rate", "mean_of") or name in FROM_SUMS | FROM_BINS
         for name in disparity.group_metrics
     )
 
@@ -167,7 +175,8 @@ def summed_only(policy: Policy | None) -> bool:
 
     checks = [] if policy is None else [c for c in policy.checks if c.enabled]
     return bool(checks) and all(
-        c.metric in DISPARITIES and set(DISPARITIES[c.metric].group_metrics) <= FROM_SUMS
+        c.metric in DISPARITIES
+        and set(DISPARITIES[c.metric].group_metrics) <= FROM_SUMS | FROM_BINS
         for c in checks
     )
 
@@ -182,12 +191,21 @@ def sums_needed(policy: Policy, roles: DataRoles, present: list[str]) -> SumsNee
     values: list[str] = []
     pairs: list[tuple[str, str]] = []
     bins: list[int] = []
+    counted: list[int] = []
+    ece_bins: list[int] = []
     for check in policy.checks:
         disparity = DISPARITIES.get(check.metric)
         if not check.enabled or disparity is None:
             continue
         params = DisparityParams.model_validate(check.params)
         for name in disparity.group_metrics:
+            if name in FROM_BINS and roles.score is not None and roles.score in present:
+                from responsible_ai.fairness.binned_auc import AUC_BINS
+
+                values.append(roles.score)
+                bins.append(AUC_BINS)
+                counted.append(AUC_BINS)
+                continue
             if name not in FROM_SUMS:
                 continue
             column = roles.score if name in SCORE_METRICS else (params.prediction or roles.score)
@@ -196,6 +214,7 @@ def sums_needed(policy: Policy, roles: DataRoles, present: list[str]) -> SumsNee
             values.append(column)
             if name == "expected_calibration_error":
                 bins.append(params.n_bins)
+                ece_bins.append(params.n_bins)
             target = params.target
             if name in PAIR_METRICS and target is not None and target in present:
                 pairs.append((column, target))
@@ -206,6 +225,7 @@ def sums_needed(policy: Policy, roles: DataRoles, present: list[str]) -> SumsNee
         tuple(dict.fromkeys(pairs)),
         roles.score if bins else None,
         tuple(sorted(set(bins))),
+        tuple(sorted(set(counted) - set(ece_bins))),
     )
 
 
@@ -248,6 +268,8 @@ def group_sums(
     key = (codes * n_bins + bins) * 2 + outcome.astype(np.int64)
     size = n_groups * n_bins * 2
     names = ["rai_rows", "rai_weight", *(raw.alias for raw in needed.raw_sums())]
+    if n_bins in needed.counted_bins:
+        names = names[:2]
     arrays = {
         name: np.bincount(key, weights=table[name].to_numpy(dtype=float), minlength=size).reshape(
             n_groups, n_bins, 2

@@ -3,7 +3,8 @@
 The values equal the in-memory engine's to 1e-12 on DuckDB and on streamed Parquet (Spark: in
 test_engine_spark.py, sharing its session); the intervals that the in-memory engine bootstraps
 from rows come from the sums' bootstrap, which matches the row bootstrap within Monte Carlo
-error; ROC AUC and the scoring rate stay refused with the check named.
+error; what needs each row stays refused with the check named (ROC AUC and the scoring
+rate from fine score bins: test_engine_auc.py).
 """
 
 from __future__ import annotations
@@ -162,27 +163,22 @@ def test_csv_globs_and_missing_groups_dropped(tmp_path) -> None:
 
 
 def test_what_still_needs_the_rows_is_refused_with_the_check_named(parquet, capsys) -> None:
+    # ROC AUC is no longer refused: binned counts (tests/engines/test_engine_auc.py)
     auc = {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.1"}
     ranked = policy(False) | {"checks": [*CHECKS, auc]}
-    with pytest.raises(InputError) as refused:
-        audit(parquet, ranked, engine="duckdb")
-    assert str(refused.value) == NEEDS_ROWS.format(
-        check="auc", metric="fairness.roc_auc_difference", engine="duckdb"
-    )
-    # without --engine, such a policy is audited in memory, ROC AUC included
-    assert audit(parquet, ranked).checks[-1].status == "pass"
-    scoring = {"id": "ll144", "metric": "fairness.scoring_rate_ratio", "must": ">= 0.8"}
-    path = parquet.parent / "scoring.yaml"
+    assert audit(parquet, ranked, engine="duckdb").checks[-1].status == "pass"
+    flips = {"id": "flips", "metric": "privacy.direct_identifier_columns", "must": "== 0"}
+    path = parquet.parent / "flips.yaml"
     path.write_text(
-        "name: scoring\ndata: {target: credit, score: p, prediction: approved, "
+        "name: flips\ndata: {target: credit, score: p, prediction: approved, "
         "sensitive: [sex], positive_label: good}\n"
-        "checks:\n  - {id: ll144, metric: fairness.scoring_rate_ratio, must: '>= 0.8'}\n"
+        "checks:\n  - {id: flips, metric: privacy.direct_identifier_columns, must: '== 0'}\n"
     )
     code = main(["check", str(parquet), "--policy", str(path), "--engine", "duckdb"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert err == [
-        "rai: error: " + NEEDS_ROWS.format(check="ll144", metric=scoring["metric"], engine="duckdb")
+        "rai: error: " + NEEDS_ROWS.format(check="flips", metric=flips["metric"], engine="duckdb")
     ]
 
 

@@ -131,9 +131,20 @@ def test_score_and_regression_sums_on_the_executors(spark, tmp_path) -> None:
     bad.to_csv(csv, index=False)
     with pytest.raises(InputError, match="weight column 'weight' must be numeric"):
         audit(csv, policy(True), engine="spark")
-    with pytest.raises(InputError, match=r"'auc' .* needs each row, which the spark engine"):
-        auc = {"id": "auc", "metric": "fairness.roc_auc_difference", "must": "<= 0.1"}
-        audit(frame, policy(True) | {"checks": [auc]})
+    with pytest.raises(InputError, match=r"'flips' .* needs each row, which the spark engine"):
+        flips = {"id": "flips", "metric": "privacy.direct_identifier_columns", "must": "== 0"}
+        audit(frame, policy(True) | {"checks": [flips]})
+    # ROC AUC and the scoring rate from counts per fine score bin: on bin-valued scores, the
+    # in-memory values
+    from test_engine_auc import SCORING, auc_policy, binned_scored, same_auc
+
+    binned = binned_scored()
+    frame = spark.createDataFrame(binned.astype({"sex": object}).where(binned.notna(), None))
+    for weighted in (False, True):
+        same_auc(audit(frame, auc_policy(weighted)), audit(binned, auc_policy(weighted)))
+    scoring = auc_policy(False, [SCORING])
+    for a, b in zip(audit(frame, scoring).checks, audit(binned, scoring).checks, strict=True):
+        assert (a.status, a.value) == (b.status, pytest.approx(b.value, abs=1e-12))
 
 
 def test_explain_checks_run_on_a_sample_collected_from_spark(spark, tmp_path) -> None:

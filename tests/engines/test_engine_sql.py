@@ -502,22 +502,28 @@ def test_the_hash_covers_the_score_sums(postgres, tmp_path) -> None:
     postgres.drop_database(url)
 
 
-def test_roc_auc_is_still_refused_in_one_line(tmp_path, capsys) -> None:
+def test_roc_auc_and_the_scoring_rate_from_score_bins(tmp_path, capsys) -> None:
+    from test_engine_auc import SCORING, auc_policy, binned_scored, same_auc
+
     url = f"sqlite:///{tmp_path / 's.sqlite'}"
-    _scores_table(url, scored())
-    path = tmp_path / "auc.yaml"
+    binned = binned_scored()
+    _scores_table(url, binned)
+    same_auc(audit("scores", auc_policy(False), url=url), audit(binned, auc_policy(False)))
+    scoring = auc_policy(True, [SCORING])
+    ours, theirs = audit("scores", scoring, url=url), audit(binned, scoring)
+    for a, b in zip(ours.checks, theirs.checks, strict=True):
+        assert (a.status, a.value) == (b.status, pytest.approx(b.value, abs=1e-12))
+    path = tmp_path / "flips.yaml"
     path.write_text(
-        "name: auc\ndata: {target: credit, score: p, prediction: approved, "
+        "name: flips\ndata: {target: credit, score: p, prediction: approved, "
         "sensitive: [sex], positive_label: good}\n"
-        "checks:\n  - {id: auc, metric: fairness.roc_auc_difference, must: '<= 0.1'}\n"
+        "checks:\n  - {id: flips, metric: privacy.direct_identifier_columns, must: '== 0'}\n"
     )
     code = main(["check", "scores", "--policy", str(path), "--engine", "sql", "--url", url])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
-    assert err == [
-        "rai: error: "
-        + choose.SQL_NEEDS_ROWS.format(check="auc", metric="fairness.roc_auc_difference")
-    ]
+    metric = "privacy.direct_identifier_columns"
+    assert err == ["rai: error: " + choose.SQL_NEEDS_ROWS.format(check="flips", metric=metric)]
 
 
 def test_bad_scores_and_outcomes_fail_as_in_memory(postgres, tmp_path) -> None:
