@@ -177,6 +177,11 @@ def mitigation_section(result: MitigationResult) -> dict[str, Any]:
             f"{result.metric} among {sum(r['passes'] and not r['forbidden'] for r in rows)} "
             "passing candidate(s)"
         )
+        if original["passes"]:  # a candidate is written, but the user should know
+            reason += (
+                f"; the original model passes {_what(result.required)} on the same held-out rows "
+                "too, so mitigation is not needed for them"
+            )
     elif result.unmet:
         reason = (
             f"none of the {result.tried} allowed candidate(s) passes {_what(result.required)}: "

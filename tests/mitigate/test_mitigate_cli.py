@@ -107,3 +107,34 @@ def test_bad_input_exits_2_with_one_line(
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert files["model"].read_bytes() == before
+
+
+def test_says_when_the_original_already_passes(tmp_path: Path, german_model: Any) -> None:
+    import io
+    from contextlib import redirect_stdout
+
+    model = tmp_path / "model.skops"
+    model.write_bytes(sio.dumps(german_model))
+    root = Path(__file__).resolve().parents[2]
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(
+            [
+                "mitigate",
+                str(root / "sample_data" / "german_credit.csv"),
+                "--policy",
+                "german-credit-lending",
+                "--model",
+                str(model),
+                "--methods",
+                "reweighing",
+                "--checks",
+                "parity-sex-by-age",  # intersectional: sex x age_group
+                "--output",
+                str(tmp_path / "mitigated.skops"),
+            ]
+        )
+    printed = out.getvalue()
+    assert code == 0, printed
+    assert "by sex x age_group" in printed
+    assert "the original model passes the checks parity-sex-by-age" in printed
