@@ -63,3 +63,25 @@ def rounded(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [rounded(v) for v in value]
     return value
+
+
+# A weighted policy of decision-count checks over the German sample (engines must agree on it).
+WEIGHTED = {
+    "name": "weighted",
+    "data": {
+        "target": "credit",
+        "positive_label": "good",
+        "weight": "weight",
+        "sensitive": ["sex", "age_group"],
+    },
+    "checks": [
+        {"id": "dp", "metric": "fairness.demographic_parity_difference", "must": "<= 0.1"},
+        {
+            "id": "eo",
+            "metric": "fairness.equalized_odds_difference",
+            "must": "<= 0.1",
+            "by": ["sex", "age_group"],
+        },
+        {"id": "ratio", "metric": "fairness.selection_rate_ratio", "must": ">= 0.8"},
+    ],
+}

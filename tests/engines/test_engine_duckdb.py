@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from engine_helpers import LENDING, german_model_and_decisions, same_findings
+from engine_helpers import LENDING, WEIGHTED, german_model_and_decisions, same_findings
 
 pytest.importorskip("duckdb")
 
@@ -45,24 +45,7 @@ def test_duckdb_on_csv_equals_the_in_memory_audit(policy_file: str, tmp_path: Pa
 def test_weighted_counts_equal(tmp_path: Path) -> None:
     path = tmp_path / "german.parquet"
     german_with_decisions().to_parquet(path)
-    policy = {
-        "name": "weighted",
-        "data": {
-            "target": "credit",
-            "positive_label": "good",
-            "weight": "weight",
-            "sensitive": ["sex", "age_group"],
-        },
-        "checks": [
-            {"id": "dp", "metric": "fairness.demographic_parity_difference", "must": "<= 0.1"},
-            {
-                "id": "eo",
-                "metric": "fairness.equalized_odds_difference",
-                "must": "<= 0.1",
-                "by": ["sex", "age_group"],
-            },
-        ],
-    }
+    policy = WEIGHTED
     pandas_report = audit(path, policy, prediction="approved", engine="pandas")
     duck = audit(path, policy, prediction="approved", engine="duckdb")
     same_findings(duck, pandas_report)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from engine_helpers import LENDING, german_model_and_decisions, same_findings
+from engine_helpers import LENDING, WEIGHTED, german_model_and_decisions, same_findings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_engine_scores import policy, same_values, scored
@@ -25,25 +25,6 @@ from responsible_ai.report import report_json_schema
 
 HOSTILE_TABLE = 'decisions"; DROP TABLE decisions; --'
 HOSTILE_COLUMN = "sex'); DROP TABLE decisions; --\"x"
-WEIGHTED = {
-    "name": "weighted",
-    "data": {
-        "target": "credit",
-        "positive_label": "good",
-        "weight": "weight",
-        "sensitive": ["sex", "age_group"],
-    },
-    "checks": [
-        {"id": "dp", "metric": "fairness.demographic_parity_difference", "must": "<= 0.1"},
-        {
-            "id": "eo",
-            "metric": "fairness.equalized_odds_difference",
-            "must": "<= 0.1",
-            "by": ["sex", "age_group"],
-        },
-        {"id": "ratio", "metric": "fairness.selection_rate_ratio", "must": ">= 0.8"},
-    ],
-}
 
 
 def german() -> pd.DataFrame:
