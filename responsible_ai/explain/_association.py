@@ -11,11 +11,18 @@ sensitive column's entropy). Eta misses a relation that is not a shift in means,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    from responsible_ai.checker.context import AuditContext
+
 __all__ = [
     "association",
+    "associations_with",
+    "group_labels",
     "correlation_ratio",
     "cramers_v",
     "is_numeric",
@@ -114,3 +121,31 @@ def association(feature: pd.Series, sensitive: pd.Series) -> tuple[float, str]:
     if sensitive_numeric:
         return correlation_ratio(sensitive, feature), "correlation_ratio"
     return cramers_v(feature, sensitive), "cramers_v"
+
+
+def group_labels(frame: pd.DataFrame, by: list[str]) -> pd.Series:
+    """One label per row for the groups of ``by`` (``a & b`` for intersections)."""
+    if len(by) == 1:
+        return frame[by[0]].astype(str)
+    return frame[by].astype(str).agg(" & ".join, axis=1)
+
+
+def associations_with(
+    context: AuditContext, frame: pd.DataFrame, features: list[str], by: list[str]
+) -> dict[str, tuple[float, str]]:
+    """:func:`association` of each feature (not in ``by``) with the ``by`` groups of ``frame``.
+
+    Kept on the audit's context for the rows it audits: the proxy checks and the counterfactual
+    test of the same groups measure each pair once.
+    """
+    kept = context.cached(("explain.associations", *by), lambda: (frame, {}))
+    known: dict[str, tuple[float, str]] = kept[1] if kept[0] is frame else {}
+    labels = group_labels(frame, by)
+    found = {}
+    for feature in features:
+        if feature in by:
+            continue
+        if feature not in known:
+            known[feature] = association(frame[feature], labels)
+        found[feature] = known[feature]
+    return found

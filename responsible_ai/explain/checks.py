@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from responsible_ai.checker.findings import Measurement
-from responsible_ai.explain._association import association
+from responsible_ai.explain._association import associations_with, group_labels
 from responsible_ai.explain._tables import gap_method, group_gaps, records
 from responsible_ai.explain.explanation import Explanation, explain
 
@@ -80,12 +80,6 @@ def _about(exp: Explanation) -> dict[str, Any]:
     return about
 
 
-def _label(frame: pd.DataFrame, by: list[str]) -> pd.Series:
-    if len(by) == 1:
-        return frame[by[0]].astype(str)
-    return frame[by].astype(str).agg(" & ".join, axis=1)
-
-
 def sensitive_attribution_share(
     context: AuditContext, check: Check, by: list[str] | None
 ) -> Measurement:
@@ -105,17 +99,13 @@ def sensitive_attribution_share(
 def max_proxy_association(context: AuditContext, check: Check, by: list[str]) -> Measurement:
     """The model feature most associated with the ``by`` column(s), and how strongly."""
     exp = explanation_for(context)
-    frame = _rows(context)
-    target = _label(frame, by)
+    measured = associations_with(context, _rows(context), exp.features, by)
     importance = dict(
         zip(exp.global_importance["feature"], exp.global_importance["mean_abs_shap"], strict=True)
     )
     threshold = context.policy.explain.proxy_threshold
     rows = []
-    for feature in exp.features:
-        if feature in by:
-            continue
-        value, measure = association(frame[feature], target)
+    for feature, (value, measure) in measured.items():
         rows.append(
             {
                 "feature": feature,
@@ -145,7 +135,7 @@ def max_proxy_association(context: AuditContext, check: Check, by: list[str]) ->
 def group_attribution_gap(context: AuditContext, check: Check, by: list[str]) -> Measurement:
     """Largest between-group gap in one feature's mean attribution, relative to total |SHAP|."""
     exp = explanation_for(context)
-    groups = pd.DataFrame({" & ".join(by): _label(_rows(context).loc[exp.values.index], by)})
+    groups = pd.DataFrame({" & ".join(by): group_labels(_rows(context).loc[exp.values.index], by)})
     settings = exp.settings
     gaps = group_gaps(
         exp.values,

@@ -8,6 +8,7 @@ refused (principal reasons).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -286,8 +287,17 @@ class Explanation:
             on=["sensitive", "feature"],
             how="left",
         )
-        self.proxies = proxy_table(
-            frame, self.features, sensitive, self.global_importance, settings["proxy_threshold"]
+
+    @functools.cached_property
+    def proxies(self) -> pd.DataFrame:
+        """Association of every non-sensitive model feature with every sensitive column.
+
+        Computed on first use (``rai explain``, the Explanations page): an audit's proxy checks
+        measure their own ``by`` groups and never read it.
+        """
+        threshold = self.settings["proxy_threshold"]
+        return proxy_table(
+            self._frame, self.features, self.sensitive, self.global_importance, threshold
         )
 
     def _decisions(self, sample: pd.DataFrame) -> pd.Series:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from responsible_ai.alignment import align_to_model
+from responsible_ai.explain._association import group_labels
 from responsible_ai.explain._sample import stratified_sample
 
 if TYPE_CHECKING:
@@ -110,13 +111,6 @@ def sample_index(
     )
 
 
-def group_labels(frame: pd.DataFrame, by: list[str]) -> pd.Series:
-    """One label per row for the groups of ``by`` (``a & b`` for intersections)."""
-    if len(by) == 1:
-        return frame[by[0]].astype(str)
-    return frame[by].astype(str).agg(" & ".join, axis=1)
-
-
 def bootstrap_interval(
     values: np.ndarray,
     statistic: Callable[[np.ndarray], float] = np.mean,
@@ -128,9 +122,12 @@ def bootstrap_interval(
     """Percentile bootstrap interval of ``statistic`` over rows of ``values``."""
     rng = np.random.default_rng(random_state)
     n = len(values)
-    replicates = np.array(
-        [statistic(values[rng.integers(0, n, size=n)]) for _ in range(resamples)], dtype=float
-    )
+    # One draw of every resample's rows: the same numbers as one draw per resample.
+    drawn = rng.integers(0, n, size=(resamples, n))
+    if statistic is np.mean and values.ndim == 1:
+        replicates = values[drawn].mean(axis=1) if n else np.full(resamples, np.nan)
+    else:
+        replicates = np.array([statistic(values[rows]) for rows in drawn], dtype=float)
     tail = (1 - confidence) / 2
     low, high = np.nanquantile(replicates, [tail, 1 - tail])
     return {

@@ -142,7 +142,7 @@ def counterfactual_for(context: AuditContext, by: list[str]) -> CounterfactualRe
     def compute() -> CounterfactualResult:
         view = model_view(context)
         frame = audited_rows(context)
-        proxies = detected_proxies(frame, view.features, by, context.policy.explain.proxy_threshold)
+        proxies = detected_proxies(context, frame, view.features, by)
         sample = sample_index(context, context.policy.robustness.sample_size)
         return counterfactual_flips(view, frame, sample, by, proxies, context.seed)
 
@@ -162,8 +162,9 @@ def counterfactual_flip_rate(context: AuditContext, check: Check, by: list[str])
         "proxy_threshold": context.policy.explain.proxy_threshold,
         "attribute_in_model": result.attribute_in_model,
     }
+    intervals = {name: _interval(shares.to_numpy(), context) for name, shares in variants.items()}
     for name, shares in variants.items():
-        interval = _interval(shares.to_numpy(), context)
+        interval = intervals[name]
         evidence[name] = {
             "flip_rate": float(shares.mean()),
             "ci_low": interval["low"],
@@ -173,7 +174,6 @@ def counterfactual_flip_rate(context: AuditContext, check: Check, by: list[str])
     evidence["groups"] = evidence[params.change]["by_group"]  # the table reports show
     if not result.attribute_in_model:
         evidence["note"] = f"the model does not take {', '.join(by)}: only proxies can flip"
-    chosen = variants[params.change]
     return Measurement(
-        float(chosen.mean()), evidence, interval=_interval(chosen.to_numpy(), context)
+        evidence[params.change]["flip_rate"], evidence, interval=intervals[params.change]
     )
