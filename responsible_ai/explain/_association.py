@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 __all__ = [
     "association",
     "associations_with",
-    "group_labels",
     "correlation_ratio",
     "cramers_v",
+    "group_labels",
     "is_numeric",
     "spearman",
     "uncertainty_coefficient",
@@ -138,7 +138,9 @@ def associations_with(
     Kept on the audit's context for the rows it audits: the proxy checks and the counterfactual
     test of the same groups measure each pair once.
     """
-    kept = context.cached(("explain.associations", *by), lambda: (frame, {}))
+    kept: tuple[pd.DataFrame, dict[str, tuple[float, str]]] = context.cached(
+        ("explain.associations", *by), lambda: (frame, {})
+    )
     known: dict[str, tuple[float, str]] = kept[1] if kept[0] is frame else {}
     labels = group_labels(frame, by)
     found = {}

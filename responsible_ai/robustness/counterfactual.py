@@ -32,7 +32,9 @@ def detected_proxies(
     ``explain.proxy_threshold`` (measured once per audit with the proxy checks)."""
     threshold = context.policy.explain.proxy_threshold
     measured = associations_with(context, frame, features, by)
-    found = {feature: float(value) for feature, (value, _) in measured.items() if value >= threshold}
+    found = {
+        feature: float(value) for feature, (value, _) in measured.items() if value >= threshold
+    }
     return dict(sorted(found.items(), key=lambda item: -item[1]))
 
 
