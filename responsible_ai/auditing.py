@@ -188,7 +188,7 @@ def audit(
             c for c in [roles.target] if c is not None
         ]
         prepared.train, prepared.train_source = load_training_data(
-            train, roles.train, loaded.path, needed
+            train, roles.train, loaded, needed
         )
     report = _report(AuditContext(prepared, active), loaded, started)
     return _submitted(report, submit, loaded, data)

@@ -32,6 +32,10 @@ FILE_CHANGED = (
     "file (or start a new monitor)"
 )
 NOTHING_NEW = "no new log files: every file of {logs} is already counted"
+REFERENCE_OUTSIDE = (
+    "monitoring.reference {path!r} leads outside {home}, the folder above the policy that names "
+    "it; keep the reference data under that folder or give it with --reference FILE"
+)
 NO_REFERENCE_NOTE = "no reference data (--reference or monitoring.reference): no drift computed"
 
 
@@ -77,8 +81,14 @@ def _reference_path(reference: str | os.PathLike[str] | None, loaded: Any) -> Pa
     settings = loaded.policy.monitoring
     if settings.reference is None:
         return None
-    base = loaded.path.parent if loaded.path is not None else Path.cwd()
-    return base / settings.reference
+    from responsible_ai.policy.named_files import named_file
+    from responsible_ai.resources import shipped_sample_data_dir
+
+    # a project's policies/ and its data side by side; the shipped pack names the shipped sample
+    field, shipped = ("monitoring", "reference"), [shipped_sample_data_dir()]
+    return named_file(
+        loaded, field, settings.reference, REFERENCE_OUTSIDE, also=shipped, levels_up=1
+    )
 
 
 def _profile(path: Path, loaded: Any) -> ReferenceProfile:

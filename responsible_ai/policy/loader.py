@@ -61,10 +61,21 @@ class LoadedPolicy:
     policy: Policy
     path: Path | None
     files: list[dict[str, str]] = field(default_factory=list)
+    #: Where each field was set: ``("data", "train") -> (file, line)``, across the chain.
+    locations: dict[Path_, Location] = field(default_factory=dict, repr=False)
 
     @property
     def sha256(self) -> str | None:
         return self.files[0]["sha256"] if self.files else None
+
+    def folder_of(self, *path: str) -> Path:
+        """The folder of the policy file that set the field at ``path`` (``"data", "train"``):
+        a file a policy names is relative to the policy that names it, not to the one that
+        extends it. The top file's folder (else the current one) when no file set it."""
+        where = self.locations.get(path)
+        if where is not None:
+            return Path(where[0]).parent
+        return self.path.parent if self.path is not None else Path.cwd()
 
 
 @dataclass
@@ -109,7 +120,7 @@ def load_policy(
         raise PolicyError([PolicyIssue(str(file), None, "", message)]) from None
     raw = _load_chain(file, real, content, roots, seen=())
     policy = _validate(raw.data, raw.locations, str(file))
-    return LoadedPolicy(policy=policy, path=file, files=raw.files)
+    return LoadedPolicy(policy=policy, path=file, files=raw.files, locations=raw.locations)
 
 
 def validate_policy_files(

@@ -1,21 +1,26 @@
 """The model's training data (``data.train``): where it may come from, read and checked up front.
 
 A policy may come from someone else, so ``data.train`` in a policy resolves only inside the
-policy's own folder (like ``extends``): a policy must not make the auditor read other files. A
-path given by the user (``--train``, ``audit(..., train=...)``) is read as given.
+folder of the policy file that sets it (like ``extends``; see
+:mod:`responsible_ai.policy.named_files`): a policy must not make the auditor read other files.
+A path given by the user (``--train``, ``audit(..., train=...)``) is read as given.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from responsible_ai.data_files import read_table
 from responsible_ai.errors import InputError
 from responsible_ai.hashing import sha256_file, sha256_frame
+from responsible_ai.policy.named_files import named_file
+
+if TYPE_CHECKING:
+    from responsible_ai.policy.loader import LoadedPolicy
 
 __all__ = ["TRAIN_MISSING_COLUMNS", "TRAIN_OUTSIDE", "load_training_data"]
 
@@ -32,7 +37,7 @@ TRAIN_MISSING_COLUMNS = (
 def load_training_data(
     train: pd.DataFrame | str | os.PathLike[str] | None,
     policy_train: str | None,
-    policy_file: Path | None,
+    loaded: LoadedPolicy,
     columns: list[str],
 ) -> tuple[pd.DataFrame | None, dict[str, Any] | None]:
     """The training frame and its provenance (path, sha256, rows), or (None, None).
@@ -42,9 +47,10 @@ def load_training_data(
     train : DataFrame or path, optional
         Given by the user; wins over the policy.
     policy_train : str, optional
-        ``data.train`` of the policy, relative to ``policy_file``'s folder.
-    policy_file : Path, optional
-        The policy file (None for a policy given as a dict or object: then the current folder).
+        ``data.train`` of the policy, relative to the folder of the policy file that sets it
+        (the current folder for a policy given as a dict or object).
+    loaded : LoadedPolicy
+        The policy, with where each of its fields was set.
     columns : list of str
         Columns the training data must have (the model's features and the target).
 
@@ -59,10 +65,7 @@ def load_training_data(
     elif train is not None:
         path = Path(train)
     elif policy_train is not None:
-        home = (policy_file.parent if policy_file is not None else Path.cwd()).resolve()
-        path = home / policy_train
-        if not path.resolve().is_relative_to(home):
-            raise InputError(TRAIN_OUTSIDE.format(path=policy_train, home=home))
+        path = named_file(loaded, ("data", "train"), policy_train, TRAIN_OUTSIDE)
     else:
         return None, None
     if path is not None:

@@ -123,3 +123,14 @@ def test_cli_holdout_out_of_range_exits_2(tmp_path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == "rai: error: holdout must be a fraction in (0, 0.9]; got 1.5"
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_data_train_of_a_base_policy_is_next_to_the_base(tmp_path, german_split) -> None:
+    team = tmp_path / "team"
+    team.mkdir()
+    german_split["train"].to_csv(team / "train.csv", index=False)
+    base = _write_policy(team, "train.csv")
+    child = tmp_path / "child.yaml"
+    child.write_text(f"name: child\nextends: team/{base.name}\n")
+    report = audit(german_split["held_out"], child, model=german_split["smooth"])
+    assert report.inputs["train"]["path"] == str(team / "train.csv")
