@@ -285,7 +285,7 @@ def main() -> None:
     parser.add_argument(
         "--helper-both",
         action="store_true",
-        help="time this checkout with and without the sample's helper process, whatever the load",
+        help="time each checkout with and without the sample's helper process, whatever the load",
     )
     args = parser.parse_args()
     # rai app audits the sample in a helper process only where a core is idle; on a busy
@@ -298,6 +298,13 @@ def main() -> None:
         }
     if args.before is not None:
         checkouts["before"] = (args.before.resolve(), {})
+        if args.helper_both:  # the same two ways: otherwise the load decides for that side
+            checkouts.pop("before")
+            for way, flag in (("helper", "1"), ("no helper", "0")):
+                checkouts[f"before, {way}"] = (
+                    args.before.resolve(),
+                    {"RAI_APP_SAMPLE_HELPER": flag},
+                )
     load_before = os.getloadavg()[0]
     app = measure_app(args.repeat, checkouts)
     adult = {} if args.app_only else measure_adult(args.repeat)
