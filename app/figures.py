@@ -14,6 +14,7 @@ a thread is safe; one lock keeps two draws of the same figure from running at on
 
 from __future__ import annotations
 
+import importlib
 import io
 import threading
 import time
@@ -29,7 +30,7 @@ __all__ = ["default_row", "draw_ahead", "page_script", "png"]
 DPI = 180
 #: Before each figure drawn ahead: this long without a page script running (seconds). The page
 #: just drawn, and one the reviewer opens at once, go first; so does the browser's drawing.
-DRAW_AHEAD_AFTER_SECONDS = 0.5
+DRAW_AHEAD_AFTER_SECONDS = 0.25
 _KEPT = 48  # figures kept (three per run, plus the waterfalls of the rows looked at)
 _LOCK = threading.Lock()
 _DRAWN: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
@@ -126,6 +127,9 @@ def draw_ahead(run_key: tuple[Any, ...], explanation: Any) -> None:
             _wait_for_quiet(DRAW_AHEAD_AFTER_SECONDS)
 
         try:
+            pause()
+            # Importing matplotlib (half a second of CPU) is a step of its own, like each figure.
+            importlib.import_module("matplotlib.backends.backend_agg")
             figures(run_key, explanation, default_row(explanation), before_each=pause)
         except Exception:  # the page draws again, and shows any failure where it happens
             return
