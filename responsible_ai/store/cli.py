@@ -59,8 +59,8 @@ def streamlit_command(
         "--logger.level=warning",
         # No watching of source files (a developer's reload-on-edit): after every script run
         # that imported a module, Streamlit walks all of sys.modules (thousands, with pandas,
-        # scikit-learn and matplotlib) on its event loop, and it polls the files it watches;
-        # on the first visit of Fairness that held the page's last elements back 0.4-0.7 s.
+        # scikit-learn and matplotlib) on its event loop: on the first visit of Fairness, that
+        # held the page's last elements back 0.4-0.7 s.
         "--server.fileWatcherType=none",
     ]
     if port is not None:
