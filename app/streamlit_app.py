@@ -14,6 +14,8 @@ from common import (
     sign_out,
     store,
 )
+from figures import page_script
+from streamlit.navigation.page import StreamlitPage
 
 from responsible_ai.audit_run import run_source
 from responsible_ai.sample_start import SAMPLE_LOADING_CAPTION, first_page_drawn
@@ -41,32 +43,38 @@ PAGES = {
     ],
 }
 
-navigation = st.navigation(PAGES)
-signer = sign_in()  # stops here until someone has signed in (once the store has users)
-run = current_run()
-with st.sidebar:
-    if signer.is_local:
-        st.caption(f"{md(signer.username)}: unauthenticated local mode (no users)")
-    else:
-        st.markdown(f"Signed in as **{md(signer.username)}** ({md(signer.role)})")
-        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            sign_out()
-    report = run.report
-    st.markdown(f"**Run {run_id()}**: {md(run.label)}")
-    st.markdown(
-        f"Policy {md(report.policy.get('name'))} {md(report.policy.get('version', ''))}  \n"
-        f"Verdict: **{report.verdict.upper()}**"
-    )
-    record = attempt(lambda: store().run_record(run_id()))
-    for what, value in run_source(record or {}):
-        st.caption(f"{what[:1].upper() + what[1:]}: {md(value)}")
-    if sample_loading():
-        st.caption(SAMPLE_LOADING_CAPTION)
-    elif run.stored:
-        st.caption("Opened from the store: its report only (no data or model).")
-    st.caption(f"Store: {md(store().display_url)}")
-show_announcement()  # after the sidebar, which already names the new run
-try:
-    navigation.run()
-finally:
-    first_page_drawn()  # the server audits the sample for its data and model after this page
+
+def _run(navigation: StreamlitPage) -> None:
+    """Sign-in, the sidebar, then the page chosen."""
+    signer = sign_in()  # stops here until someone has signed in (once the store has users)
+    run = current_run()
+    with st.sidebar:
+        if signer.is_local:
+            st.caption(f"{md(signer.username)}: unauthenticated local mode (no users)")
+        else:
+            st.markdown(f"Signed in as **{md(signer.username)}** ({md(signer.role)})")
+            if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+                sign_out()
+        report = run.report
+        st.markdown(f"**Run {run_id()}**: {md(run.label)}")
+        st.markdown(
+            f"Policy {md(report.policy.get('name'))} {md(report.policy.get('version', ''))}  \n"
+            f"Verdict: **{report.verdict.upper()}**"
+        )
+        record = attempt(lambda: store().run_record(run_id()))
+        for what, value in run_source(record or {}):
+            st.caption(f"{what[:1].upper() + what[1:]}: {md(value)}")
+        if sample_loading():
+            st.caption(SAMPLE_LOADING_CAPTION)
+        elif run.stored:
+            st.caption("Opened from the store: its report only (no data or model).")
+        st.caption(f"Store: {md(store().display_url)}")
+    show_announcement()  # after the sidebar, which already names the new run
+    try:
+        navigation.run()
+    finally:
+        first_page_drawn()  # the server audits the sample for its data and model after this page
+
+
+with page_script():  # the Explanations figures drawn ahead wait for it (figures.py)
+    _run(st.navigation(PAGES))

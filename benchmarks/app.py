@@ -24,7 +24,6 @@ Needs /usr/bin/chromium. Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import socket
 import statistics
@@ -70,19 +69,36 @@ def _server(
 
 _SCRIPT_STATE = "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState"
 
+#: Before an action: a flag set by any change of the app's script state from then on.
+_ARM = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  window.__raiRunSeen = false;
+  window.__raiRunObserver?.disconnect();
+  window.__raiRunObserver = new MutationObserver(() => { window.__raiRunSeen = true; });
+  const watched = {attributes: true, attributeFilter: ['data-test-script-state']};
+  window.__raiRunObserver.observe(app, watched);
+}"""
 
-def _idle(page) -> None:  # type: ignore[no-untyped-def]
+
+def _arm(page) -> None:  # type: ignore[no-untyped-def]
+    """Before a click: from now on, note any change of Streamlit's script state (see _idle)."""
+    page.evaluate(_ARM)
+
+
+def _idle(page, armed: bool = False) -> None:  # type: ignore[no-untyped-def]
     """Until Streamlit's frontend says the script run has finished.
 
-    Its status widget shows only after a delay: waiting for it to hide passed before a run that
-    had not started showing, and left that run's work to the next figure. The app element's
-    script state attribute changes as soon as the run starts and ends.
+    The app element's script state attribute changes as soon as the run starts and ends. After
+    :func:`_arm` (before the click), until that state has changed since and is "not running":
+    the run the click started has ended, however fast it ran. (Waiting up to a second for the
+    state "running" instead added that second whenever the run had ended before the wait began:
+    Fairness, whose last widget shows only once its script chunk has loaded, always.)
+    Unarmed: until the state is "not running" (a run that is under way, or none).
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    with contextlib.suppress(PlaywrightTimeout):  # it ran and ended within the previous wait
-        page.wait_for_function(f"{_SCRIPT_STATE} === 'running'", timeout=1_000)
-    page.wait_for_function(f"{_SCRIPT_STATE} === 'notRunning'", timeout=180_000)
+    done = f"{_SCRIPT_STATE} === 'notRunning'"
+    if armed:
+        done = f"window.__raiRunSeen === true && {done}"
+    page.wait_for_function(done, timeout=180_000)
 
 
 # Each page switch: the sidebar link clicked, then the page's title (and a text of its own) there,
@@ -130,20 +146,22 @@ def _one_session(page, port: int, started: float, times: Times, side: str, pid: 
     times[f"server CPU until then{side}"].append(_server_cpu(pid))
     times[f"server and helper CPU until then{side}"].append(_server_cpu(pid, children=True))
     for name, shown in SWITCHES:
+        _arm(page)
         clicked, cpu = time.perf_counter(), _server_cpu(pid)
         page.get_by_role("link", name=name, exact=True).click()
         page.get_by_role("heading", name=name).first.wait_for(timeout=180_000)
         if shown:
             page.get_by_text(shown).first.wait_for(timeout=180_000)
-        _idle(page)
+        _idle(page, armed=True)
         times[f"page switch to {name}{side}"].append(time.perf_counter() - clicked)
         times[f"server CPU of the switch to {name}{side}"].append(_server_cpu(pid) - cpu)
         if name == "Fairness":
             for rate in ("selection rate", "accuracy", "base rate"):
                 page.get_by_test_id("stSelectbox").nth(1).click()
+                _arm(page)
                 clicked = time.perf_counter()
                 page.get_by_role("option", name=rate, exact=True).click()
-                _idle(page)
+                _idle(page, armed=True)
                 times[f"re-render after a widget change (Fairness chart){side}"].append(
                     time.perf_counter() - clicked
                 )
@@ -267,7 +285,7 @@ def main() -> None:
     parser.add_argument(
         "--helper-both",
         action="store_true",
-        help="time this checkout with and without the sample's helper process, whatever the load",
+        help="time each checkout with and without the sample's helper process, whatever the load",
     )
     args = parser.parse_args()
     # rai app audits the sample in a helper process only where a core is idle; on a busy
@@ -280,6 +298,13 @@ def main() -> None:
         }
     if args.before is not None:
         checkouts["before"] = (args.before.resolve(), {})
+        if args.helper_both:  # the same two ways: otherwise the load decides for that side
+            checkouts.pop("before")
+            for way, flag in (("helper", "1"), ("no helper", "0")):
+                checkouts[f"before, {way}"] = (
+                    args.before.resolve(),
+                    {"RAI_APP_SAMPLE_HELPER": flag},
+                )
     load_before = os.getloadavg()[0]
     app = measure_app(args.repeat, checkouts)
     adult = {} if args.app_only else measure_adult(args.repeat)

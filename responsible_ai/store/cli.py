@@ -57,6 +57,11 @@ def streamlit_command(
         "--client.toolbarMode=viewer",
         # Streamlit's own INFO lines ("Uvicorn server started ...") are not for the user.
         "--logger.level=warning",
+        # No watching of source files (a developer's reload-on-edit): after every script run
+        # that imported a module, Streamlit walks all of sys.modules (thousands, with pandas,
+        # scikit-learn and matplotlib) on its event loop: on the first visit of Fairness, that
+        # held the page's last elements back 0.4-0.7 s.
+        "--server.fileWatcherType=none",
     ]
     if port is not None:
         command.append(f"--server.port={port}")
@@ -72,17 +77,21 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("streamlit") is None:
         raise InputError("the review app needs Streamlit: pip install -e '.[app]'")
-    from responsible_ai.store import default_store_url
-    from responsible_ai.store.auth_config import bind_address
-
     if args.store_url:
         os.environ["RAI_STORE_URL"] = args.store_url
-    address = bind_address(args.address, default_store_url())
     port = args.port or DEFAULT_PORT
     # Streamlit itself always runs headless: otherwise, on a first run, it stops to ask for an
     # e-mail address on the terminal. The browser is opened here once the server answers.
-    command = streamlit_command(port, address, headless=True)
-    # The first page shows the sample's report, audited by a helper process on the other core
+    command = streamlit_command(port, headless=True)  # checks the app's settings first
+    # The first page waits for the helper's audit of the sample: it starts before the address
+    # check below (which imports SQLAlchemy for the store, half a second). A start refused
+    # there ends it again (sample_start stops it when this process exits).
+    _start_sample_helper()
+    from responsible_ai.store import default_store_url
+    from responsible_ai.store.auth_config import bind_address
+
+    command.append(f"--server.address={bind_address(args.address, default_store_url())}")
+    # The first page shows the sample's report, audited by the helper process on the other core
     # while Streamlit starts; this process audits it (for its data and model) after that page.
     threading.Thread(target=_warm_sample, name="rai-warm-sample", daemon=True).start()
     if not args.headless:
@@ -127,15 +136,23 @@ FIRST_PAGE_MODULES = (
 )
 
 
-def _warm_sample() -> None:
+def _start_sample_helper() -> None:
+    """Start the process that audits the sample for the first page, where it pays off."""
     import contextlib
-    import importlib
 
-    from responsible_ai.sample_start import audit_after_first_page, helper_pays_off, start_helper
+    from responsible_ai.sample_start import helper_pays_off, start_helper
 
     if helper_pays_off():
         with contextlib.suppress(OSError):  # no helper: this process audits the sample at once
             start_helper()
+
+
+def _warm_sample() -> None:
+    import contextlib
+    import importlib
+
+    from responsible_ai.sample_start import audit_after_first_page
+
     try:
         for name in FIRST_PAGE_MODULES:
             # Anything (a missing module, an import racing the page's own) is the page's to say.

@@ -28,6 +28,7 @@ def started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
     monkeypatch.setattr(streamlit_cli, "main", lambda args, prog_name: calls.append(list(args)))
     monkeypatch.setattr(store_cli, "_warm_sample", lambda: None)
+    monkeypatch.setattr(store_cli, "_start_sample_helper", lambda: None)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.streamlit/secrets.toml
     monkeypatch.setenv("RAI_HOME", str(tmp_path / "rai"))
     monkeypatch.delenv("RAI_STORE_URL", raising=False)

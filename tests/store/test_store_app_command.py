@@ -20,6 +20,7 @@ def test_streamlit_command_carries_the_project_settings(monkeypatch):
         "--server.port=8600",
         "--server.address=127.0.0.1",
         "--server.headless=true",
+        "--server.fileWatcherType=none",
     ):
         assert flag in command
 
