@@ -229,10 +229,10 @@ def _sequential(rule: SequentialRule, result: SequentialResult, policy: Policy) 
         "operator": "<",
         "threshold": result.threshold,
     }
-    if not result.pairs or all(all(g is None for g in p.gaps) for p in result.pairs):
+    best = result.best()
+    if best is None or not result.computed:
         message = f"no window has two groups of {rule.by!r} to compare"
         return Finding(status="error", message=message, **base)
-    best = max(result.pairs, key=lambda p: max(p.log_wealth, default=0.0))
     shown = alarm or best
     evidence: dict[str, Any] = {
         "test": "betting e-process, sub-Gaussian bets per window (anytime-valid)",
