@@ -128,7 +128,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         name=name,
     )
     report = result.report
-    inputs = _inputs(args, sorted(result.state.counts.files))
+    inputs = _inputs(args, sorted(result.state.meta.files))
     if args.output and not is_stdout(args.output):
         write_output(args.output, report.render(fmt), inputs=inputs)
         sys.stdout.write(report.to_text())
