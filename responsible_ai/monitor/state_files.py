@@ -56,7 +56,9 @@ class StoredState:
             names.add(f"{self.manifest['sequential']['part']}.sequential.npz")
         return names
 
-    def _table(self, part: str, table: str, windows: set[str] | None) -> Any:
+    def _table(self, part: str, table: str, windows: set[str] | None, fresh: set[str]) -> Any:
+        """The rows of ``part`` (of ``windows``: None for all) that are still its: of windows it
+        holds the newest counts of, not in ``fresh``."""
         import pandas as pd
 
         from pyarrow import ArrowException as ArrowError
@@ -73,6 +75,8 @@ class StoredState:
         if "window" in frame:
             frame["window"] = frame["window"].astype(str)
         mine = frame["window"].map(self.owner).to_numpy() == part
+        if fresh:
+            mine &= ~frame["window"].isin(fresh).to_numpy()
         return frame[mine] if not mine.all() else frame
 
     def counts_of(self, windows: set[str] | None, changed: WindowCounts | None) -> WindowCounts:
@@ -80,12 +84,13 @@ class StoredState:
         import pandas as pd
 
         fresh = set() if changed is None else set(changed.windows)
-        wanted = set(self.owner) if windows is None else set(windows)
-        parts = sorted({self.owner[w] for w in wanted - fresh if w in self.owner})
+        wanted = {*self.owner, *fresh} if windows is None else set(windows)
+        kept = wanted - fresh  # read from the parts; the others from ``changed``
+        parts = sorted({self.owner[w] for w in kept if w in self.owner})
         meta = self.meta if changed is None else changed
         tables = {}
         for table in _TABLES:
-            frames = [self._table(p, table, None if windows is None else wanted) for p in parts]
+            frames = [self._table(p, table, None if windows is None else kept, fresh) for p in parts]
             if changed is not None:
                 theirs = getattr(changed, table)
                 frames.append(theirs[theirs["window"].isin(wanted & fresh)])
