@@ -57,11 +57,16 @@ class MonitorResult:
 
     name: str
     report: Any
-    windows: list[dict[str, Any]]
     sequential: dict[str, Any]
     state: MonitorState
     new_files: list[str] = field(default_factory=list)
     fresh_counts: WindowCounts | None = None
+
+    @property
+    def windows(self) -> list[dict[str, Any]]:
+        """Per window: rows, checks (values, per-group rates and intervals), drift,
+        performance (read from the state file when this run did not touch the window)."""
+        return self.state.windows
 
 
 def _reference_path(reference: str | os.PathLike[str] | None, loaded: Any) -> Path | None:
@@ -205,7 +210,7 @@ def monitor(
     items, skipped = window_checks(active)
     notes += skipped
     kept = {
-        w["window"]: w for w in (previous.windows if previous else []) if w["window"] not in touched
+        w["window"]: w for w in (previous.entries if previous else []) if w["window"] not in touched
     }
     redo = WindowCounts(
         counts.sensitive,
@@ -217,58 +222,32 @@ def monitor(
         kept[result["window"]] = result
     names = sorted({*(previous.window_names if previous else ()), *touched}, key=_window_order)
     windows = [kept[w] for w in names if w in kept]
+    # Windows kept from a state file without their per-group numbers stay so until asked for.
+    light = previous.light - touched if previous is not None else set()
     if previous is not None and lazy:
+        changed = previous.changed_with(counts)
         state = MonitorState(
-            None, profile, windows, stored=previous.stored, changed=_changed(previous, counts)
+            None, profile, windows, stored=previous.stored, changed=changed, light=light
         )
     else:
-        state = MonitorState(counts, profile, windows)
+        stored = previous.stored if previous is not None else None
+        state = MonitorState(counts, profile, windows, stored=stored, light=light)
     sequential = _sequential(
         active, windows, counts, previous.sequential if previous else {}, touched, state
     )
     state.sequential = sequential
     from responsible_ai.monitor.alerts import alert_findings
 
-    findings = alert_findings(active, items, windows, sequential)
+    findings = alert_findings(active, items, windows, sequential, full=state.full_window)
     report = _report(loaded, findings, state.meta, names, profile, notes, started, logs)
     return MonitorResult(
         name or active.name,
         report,
-        windows,
         sequential,
         state,
         [str(p) for p in files],
         fresh,
     )
-
-
-def _changed(previous: MonitorState, counts: WindowCounts) -> WindowCounts:
-    """The counts of the windows changed since ``previous.stored``: those changed by an earlier
-    continuation of it (kept in memory) and those of this run (``counts``)."""
-    if previous.changed is None:
-        return counts
-    before = previous.changed
-    mine = set(counts.windows)
-    tables = {}
-    for table in ("groups", "scores", "features"):
-        old = getattr(before, table)
-        tables[table] = _joined(old[~old["window"].isin(mine)], getattr(counts, table))
-    return WindowCounts(
-        counts.sensitive,
-        tables["groups"],
-        tables["scores"],
-        tables["features"],
-        counts.rows_total,
-        dict(counts.files),
-        dict(counts.stamps),
-    )
-
-
-def _joined(first: Any, second: Any) -> Any:
-    import pandas as pd
-
-    joined = pd.concat([first, second], ignore_index=True)
-    return joined.sort_values("window", kind="stable").reset_index(drop=True)
 
 
 def _verify_counted(
@@ -321,7 +300,7 @@ def _sequential(
         settings = (rule.tolerance, rule.alpha, rule.lookback, min_rows)
         if (
             old is not None
-            and getattr(old, "subject", None) == subject
+            and getattr(old, "subject", ()) == subject
             and (old.tolerance, old.alpha, old.lookback, old.min_rows) == settings
             and {*old.windows, *touched} == set(names)
         ):

@@ -78,6 +78,8 @@ class SequentialResult:
         #: the first window at or over the boundary, -1: none) and ``gapped`` (a gap computed in
         #: some window), per ordered pair.
         self.carry = carry
+        #: What the test is of (the rule's metric and column), set by who runs it.
+        self.subject: tuple[str, ...] = ()
         self._pairs: list[PairTest] | None = None
 
     @property

@@ -51,7 +51,7 @@ class StoredState:
         """The file names (in :attr:`folder`) this index needs."""
         parts = set(self.owner.values())
         names = {f"{p}.{t}.parquet" for p in parts for t in _TABLES}
-        names |= {f"{p}.windows.json" for p in parts}
+        names |= {f"{p}.{kind}.json" for p in parts for kind in ("windows", "summary")}
         if self.manifest.get("sequential"):
             names.add(f"{self.manifest['sequential']['part']}.sequential.npz")
         return names
@@ -60,7 +60,6 @@ class StoredState:
         """The rows of ``part`` (of ``windows``: None for all) that are still its: of windows it
         holds the newest counts of, not in ``fresh``."""
         import pandas as pd
-
         from pyarrow import ArrowException as ArrowError
 
         from responsible_ai.errors import InputError
@@ -90,7 +89,9 @@ class StoredState:
         meta = self.meta if changed is None else changed
         tables = {}
         for table in _TABLES:
-            frames = [self._table(p, table, None if windows is None else kept, fresh) for p in parts]
+            frames = [
+                self._table(p, table, None if windows is None else kept, fresh) for p in parts
+            ]
             if changed is not None:
                 theirs = getattr(changed, table)
                 frames.append(theirs[theirs["window"].isin(wanted & fresh)])
@@ -114,13 +115,30 @@ class StoredState:
         """Every window's counts."""
         return self.counts_of(None, changed)
 
+    def _results(self, part: str, kind: str) -> dict[str, dict[str, Any]]:
+        text = (self.folder / f"{part}.{kind}.json").read_text(encoding="utf-8")
+        return {w["window"]: w for w in json.loads(text) if self.owner.get(w["window"]) == part}
+
     def windows(self) -> list[dict[str, Any]]:
-        """Every window's results, in window order."""
+        """Every window's results without their per-group numbers (see :func:`light_window`),
+        in window order."""
         found: dict[str, dict[str, Any]] = {}
         for part in sorted(set(self.owner.values())):
-            text = (self.folder / f"{part}.windows.json").read_text(encoding="utf-8")
-            found.update({w["window"]: w for w in json.loads(text) if self.owner.get(w["window"]) == part})
+            found.update(self._results(part, "summary"))
         return [found[w] for w, _ in self.manifest["windows"]]
+
+    def full_windows(self, windows: set[str]) -> dict[str, dict[str, Any]]:
+        """The results of ``windows`` in full: window -> results."""
+        from responsible_ai.errors import InputError
+        from responsible_ai.monitor.persist import BAD_STATE
+
+        found: dict[str, dict[str, Any]] = {}
+        try:
+            for part in sorted({self.owner[w] for w in windows if w in self.owner}):
+                found.update(self._results(part, "windows"))
+        except (OSError, ValueError) as exc:
+            raise InputError(BAD_STATE.format(path=self.path, reason=type(exc).__name__)) from None
+        return {w: found[w] for w in windows if w in found}
 
     def sequential(self, windows: list[str]) -> dict[str, Any]:
         """The sequential tests kept (rule id -> SequentialResult); none if they do not match
@@ -162,13 +180,26 @@ def read_stored(path: Path, manifest: dict[str, Any]) -> MonitorState:
     stored = StoredState(path, manifest)
     profile = manifest["profile"]
     windows = stored.windows()
+    names = [w["window"] for w in windows]
     return MonitorState(
         None,
         None if profile is None else ReferenceProfile.from_json(profile),
         windows,
-        sequential=stored.sequential([w["window"] for w in windows]),
+        sequential=stored.sequential(names),
         stored=stored,
+        light=set(names),
     )
+
+
+def light_window(window: dict[str, Any]) -> dict[str, Any]:
+    """A window's results without their per-group numbers (``performance``, each check's
+    ``groups``): what the alerts read of every window, a twentieth of the size."""
+    light = {k: v for k, v in window.items() if k != "performance"}
+    light["checks"] = {
+        name: {k: v for k, v in check.items() if k != "groups"}
+        for name, check in window.get("checks", {}).items()
+    }
+    return light
 
 
 def _old_index(path: Path) -> StoredState | None:
@@ -203,12 +234,15 @@ def write_stored(path: str | os.PathLike[str], state: MonitorState, *, inputs: A
     stored = state.stored
     append = (
         stored is not None
+        and not state.loaded  # counts in memory are written whole
         and before is not None
         and stored.folder.resolve() == folder.resolve()
         and stored.manifest == before.manifest
         and len(set(stored.owner.values())) < MAX_PARTS
     )
-    number = 1 + max((int(p.split("-")[0]) for p in (before.owner.values() if before else ())), default=0)
+    number = 1 + max(
+        (int(p.split("-")[0]) for p in (before.owner.values() if before else ())), default=0
+    )
     part = f"{number:06d}-{secrets.token_hex(3)}"
     if append:
         assert stored is not None
@@ -218,15 +252,20 @@ def write_stored(path: str | os.PathLike[str], state: MonitorState, *, inputs: A
     else:
         counts = state.counts
         owner = {}
-        names = {w["window"] for w in state.windows}
+        names = set(state.window_names)
     if names:
         assert counts is not None
         for table in _TABLES:
             frame = getattr(counts, table)
             frame = frame[frame["window"].isin(names)]
             write_bytes_atomic(folder / f"{part}.{table}.parquet", _parquet(frame), inputs=inputs)
-        shown = [w for w in state.windows if w["window"] in names]
-        write_bytes_atomic(folder / f"{part}.windows.json", plain_json(shown).encode(), inputs=inputs)
+        # Changed windows are in full (computed by this run); all of them when writing anew.
+        shown = [w for w in (state.entries if append else state.windows) if w["window"] in names]
+        for kind, text in (
+            ("windows", plain_json(shown)),
+            ("summary", plain_json([light_window(w) for w in shown])),
+        ):
+            write_bytes_atomic(folder / f"{part}.{kind}.json", text.encode(), inputs=inputs)
         owner.update({w: part for w in names})
     meta = state.meta
     manifest = {
@@ -237,7 +276,7 @@ def write_stored(path: str | os.PathLike[str], state: MonitorState, *, inputs: A
         "files": meta.files,
         "stamps": meta.stamps,
         "profile": None if state.profile is None else state.profile.to_json(),
-        "windows": [[w["window"], owner[w["window"]]] for w in state.windows],
+        "windows": [[w, owner[w]] for w in state.window_names],
         "sequential": _write_sequential(folder, part, state, inputs),
     }
     write_output(target, plain_json(manifest), inputs=inputs)

@@ -65,8 +65,9 @@ def test_the_continued_test_is_the_full_run_to_the_last_digit(lookback) -> None:
         step = continue_sequential(step, names[t : t + 1], hits[t : t + 1], sizes[t : t + 1])
     _same(step, whole)
     # Several new windows at once, and a changed old window (runs again from the kept inputs).
-    part = continue_sequential(run_sequential(names[:30], hits[:30], sizes[:30], **args),
-                               names[30:], hits[30:], sizes[30:])
+    part = continue_sequential(
+        run_sequential(names[:30], hits[:30], sizes[:30], **args), names[30:], hits[30:], sizes[30:]
+    )
     _same(part, whole)
     changed = continue_sequential(part, [names[12]], [hits[3]], [sizes[3]])
     redone = run_sequential(
@@ -113,22 +114,42 @@ def test_follow_equals_one_pass_and_writes_only_new_parts(months, tmp_path, caps
     main([*_base(folder), "--state", str(state), "--follow"])
     late.to_parquet(folder / "b.parquet", index=False)
     out, windows = tmp_path / "r.json", tmp_path / "w.json"
-    main([*_base(folder), "--state", str(state), "--follow", "--output", str(out),
-          "--windows", str(windows)])
+    main(
+        [
+            *_base(folder),
+            "--state",
+            str(state),
+            "--follow",
+            "--output",
+            str(out),
+            "--windows",
+            str(windows),
+        ]
+    )
     # The first part is kept as written; the follows added theirs.
     now = {p.name: p.stat().st_mtime_ns for p in parts.iterdir()}
     assert all(now.get(name) == time for name, time in first.items())
     assert len({name.split(".")[0] for name in now}) == 3
     whole_out, whole_windows = tmp_path / "r1.json", tmp_path / "w1.json"
-    main([*_base(folder), "--state", str(tmp_path / "one.json"), "--output", str(whole_out),
-          "--windows", str(whole_windows)])
+    main(
+        [
+            *_base(folder),
+            "--state",
+            str(tmp_path / "one.json"),
+            "--output",
+            str(whole_out),
+            "--windows",
+            str(whole_windows),
+        ]
+    )
     capsys.readouterr()
     assert _report(out)["checks"] == _report(whole_out)["checks"]
     assert windows.read_text() == whole_windows.read_text()
     followed, whole = read_state(state), read_state(tmp_path / "one.json")
     for table in ("groups", "scores", "features"):
-        pd.testing.assert_frame_equal(getattr(followed.counts, table),
-                                      getattr(whole.counts, table), check_dtype=False)
+        pd.testing.assert_frame_equal(
+            getattr(followed.counts, table), getattr(whole.counts, table), check_dtype=False
+        )
     assert plain_json(followed.windows) == plain_json(whole.windows)
 
 
@@ -233,5 +254,8 @@ def test_a_missing_part_is_one_line_exit_2(months, tmp_path, capsys) -> None:
 def test_windows_json_of_a_followed_run_builds_every_pair(shipped_run) -> None:
     text = windows_json(shipped_run)
     sequential = json.loads(text)["sequential"]
-    assert all(len(p["log_wealth"]) == len(shipped_run.windows) for r in sequential.values()
-               for p in r["pairs"])
+    assert all(
+        len(p["log_wealth"]) == len(shipped_run.windows)
+        for r in sequential.values()
+        for p in r["pairs"]
+    )
