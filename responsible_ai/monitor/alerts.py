@@ -7,6 +7,7 @@ evidence names the window the alert fired in, and the values behind it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -53,7 +54,11 @@ def _runs(flags: list[bool | None]) -> list[tuple[int, int]]:
 
 
 def _threshold(
-    rule: ThresholdRule, items: list[WindowCheck], windows: list[dict[str, Any]], policy: Policy
+    rule: ThresholdRule,
+    items: list[WindowCheck],
+    windows: list[dict[str, Any]],
+    policy: Policy,
+    full: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> list[Finding]:
     matched = [i for i in items if i.check.id == rule.check]
     if not matched:
@@ -99,7 +104,7 @@ def _threshold(
         if fired:
             start = runs[0][0]
             at = windows[start + rule.consecutive - 1]
-            alert = at["checks"][item.id]
+            alert = full(at)["checks"][item.id]  # with its per-group rates
             value = alert["value"]
             evidence.update(
                 {
@@ -229,10 +234,10 @@ def _sequential(rule: SequentialRule, result: SequentialResult, policy: Policy) 
         "operator": "<",
         "threshold": result.threshold,
     }
-    if not result.pairs or all(all(g is None for g in p.gaps) for p in result.pairs):
+    best = result.best()
+    if best is None or not result.computed:
         message = f"no window has two groups of {rule.by!r} to compare"
         return Finding(status="error", message=message, **base)
-    best = max(result.pairs, key=lambda p: max(p.log_wealth, default=0.0))
     shown = alarm or best
     evidence: dict[str, Any] = {
         "test": "betting e-process, sub-Gaussian bets per window (anytime-valid)",
@@ -273,13 +278,17 @@ def alert_findings(
     items: list[WindowCheck],
     windows: list[dict[str, Any]],
     sequential: dict[str, SequentialResult],
+    full: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> list[Finding]:
-    """One finding per rule of ``policy.monitoring``, in the policy's order."""
+    """One finding per rule of ``policy.monitoring``, in the policy's order.
+
+    ``full``: a window of ``windows`` with its per-group numbers, when ``windows`` may hold
+    only what the rules read (see :attr:`MonitorState.entries`)."""
     settings = policy.monitoring
     assert settings is not None
     findings: list[Finding] = []
     for rule in settings.thresholds:
-        findings += _threshold(rule, items, windows, policy)
+        findings += _threshold(rule, items, windows, policy, full or (lambda w: w))
     findings += [_drift(rule, windows, policy) for rule in settings.drift]
     findings += [_sequential(r, sequential[r.id], policy) for r in settings.sequential]
     return findings

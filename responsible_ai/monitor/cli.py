@@ -87,7 +87,7 @@ def _inputs(args: argparse.Namespace, files: list[str]) -> list[tuple[str, Any]]
 def _cmd_monitor(args: argparse.Namespace) -> int:
     from responsible_ai._atomic import guard_output, is_stdout, write_output
     from responsible_ai.errors import InputError
-    from responsible_ai.monitor.persist import read_state, state_json, windows_json
+    from responsible_ai.monitor.persist import read_state, windows_json, write_state
     from responsible_ai.monitor.run import monitor
 
     if args.state and args.store is not None:
@@ -128,7 +128,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         name=name,
     )
     report = result.report
-    inputs = _inputs(args, sorted(result.state.counts.files))
+    inputs = _inputs(args, sorted(result.state.meta.files))
     if args.output and not is_stdout(args.output):
         write_output(args.output, report.render(fmt), inputs=inputs)
         sys.stdout.write(report.to_text())
@@ -139,7 +139,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         write_output(args.windows, windows_json(result), inputs=inputs)
         print(f"wrote {len(result.windows)} windows to {args.windows}")
     if args.state:
-        write_output(args.state, state_json(result.state), inputs=inputs)
+        write_state(args.state, result.state, inputs=inputs)
         new = len(result.new_files)
         print(f"counted {new} new file(s); state in {args.state}")
     if store is not None:

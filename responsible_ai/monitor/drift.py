@@ -103,9 +103,7 @@ def drift(
         ref, cur = _shares(reference), _shares(current)
         score = float(np.sum((ref - cur) * np.log(ref / cur)))
     elif method == "jensen_shannon":
-        from scipy.spatial import distance  # only here: a second of import for the others
-
-        score = float(distance.jensenshannon(_shares(reference), _shares(current)))
+        score = float(jensen_shannon(_shares(reference), _shares(current)))
     elif method == "wasserstein":
         score = _wasserstein(reference, current, reference_values, current_values)
     elif method == "ks":
@@ -132,6 +130,19 @@ def _wasserstein(
     mean = np.average(ref_at, weights=reference[ref_keep])
     spread = float(np.sqrt(np.average((ref_at - mean) ** 2, weights=reference[ref_keep])))
     return float(distance / max(spread, 0.001))
+
+
+def jensen_shannon(p: np.ndarray, q: np.ndarray) -> float:
+    """``scipy.spatial.distance.jensenshannon(p, q)``, the same operations in the same order (so
+    the same floats), without importing ``scipy.spatial`` (0.2 s of a ``--follow`` run)."""
+    from scipy.special import rel_entr
+
+    p, q = np.asarray(p), np.asarray(q)
+    p = p / np.sum(p, axis=0, keepdims=True)
+    q = q / np.sum(q, axis=0, keepdims=True)
+    m = (p + q) / 2.0
+    js = np.sum(rel_entr(p, m), axis=0) + np.sum(rel_entr(q, m), axis=0)
+    return float(np.sqrt(js / 2.0))
 
 
 def wasserstein_distance(

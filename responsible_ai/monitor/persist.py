@@ -1,4 +1,8 @@
-"""A monitor's state and windows as JSON: what ``--state`` keeps and ``--windows`` writes."""
+"""A monitor's state and windows as JSON: what ``--state`` keeps and ``--windows`` writes.
+
+``--state`` files are written as an index plus a folder of parts (:mod:`.state_files`); a state
+file of the first format (one JSON document, :func:`state_json`) still loads.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,15 @@ from responsible_ai.errors import InputError
 from responsible_ai.monitor.profile import ReferenceProfile
 from responsible_ai.monitor.windows import WindowCounts
 
-__all__ = ["BAD_STATE", "plain_json", "read_state", "state_json", "windows_json"]
+__all__ = ["BAD_STATE", "plain_json", "read_state", "state_json", "windows_json", "write_state"]
 
 STATE_FORMAT = "rai-monitor-state/1"
 BAD_STATE = "{path} is not a monitor state written by rai monitor --state ({reason})"
 
 
 def state_json(state: Any) -> str:
-    """The state (counts, reference profile, windows) as one JSON document."""
+    """The state (counts, reference profile, windows) as one JSON document (the first format;
+    ``--state`` now writes :func:`write_state`'s)."""
     return json.dumps(
         {
             "format": STATE_FORMAT,
@@ -49,19 +54,33 @@ def read_state(path: str | os.PathLike[str]) -> Any:
     InputError
         Not such a file.
     """
+    from pathlib import Path
+
     from pyarrow import ArrowException as ArrowError
 
-    from responsible_ai.monitor.run import MonitorState
+    from responsible_ai.monitor.state import MonitorState
+    from responsible_ai.monitor.state_files import STATE_FORMAT as INDEX_FORMAT
+    from responsible_ai.monitor.state_files import read_stored
 
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
+        if data.get("format") == INDEX_FORMAT:
+            return read_stored(Path(path), data)
         if data.get("format") != STATE_FORMAT:
             raise ValueError("no format marker")
         profile = None if data["profile"] is None else ReferenceProfile.from_json(data["profile"])
         return MonitorState(WindowCounts.from_json(data["counts"]), profile, list(data["windows"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, ArrowError) as exc:
         raise InputError(BAD_STATE.format(path=path, reason=type(exc).__name__)) from None
+
+
+def write_state(path: str | os.PathLike[str], state: Any, *, inputs: Any = ()) -> None:
+    """Write ``state`` for ``--state``: appended to the state it continues when that is
+    ``path`` (see :mod:`responsible_ai.monitor.state_files`), every write atomic."""
+    from responsible_ai.monitor.state_files import write_stored
+
+    write_stored(path, state, inputs=inputs)
 
 
 def windows_json(result: Any) -> str:

@@ -1,9 +1,10 @@
 """``monitor(...)``: prediction logs and a policy in, windows, alerts and a report out.
 
 Reads only the files it has not counted before (``previous``: the state a store keeps), merges
-their counts into the previous ones and re-evaluates only the windows they touched; the
-sequential tests and the alerts are then run over every window (cheap: they read per-window
-numbers only).
+their counts into the previous ones and re-evaluates only the windows they touched. A state read
+from a state file gives the counts of those windows only (the rest stay on disk), and the
+sequential tests continue from their kept state over those windows; the alerts are then run over
+every window (cheap: they read per-window numbers only).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 
 from responsible_ai.errors import InputError
 from responsible_ai.monitor.profile import ReferenceProfile
-from responsible_ai.monitor.windows import WindowCounts
+from responsible_ai.monitor.state import MonitorState
+from responsible_ai.monitor.windows import WindowCounts, _window_order
 
 __all__ = ["MonitorResult", "MonitorState", "monitor", "monitor_name"]
 
@@ -40,15 +42,6 @@ NO_REFERENCE_NOTE = "no reference data (--reference or monitoring.reference): no
 
 
 @dataclass
-class MonitorState:
-    """What a monitor keeps between runs: the counts, the reference profile, the windows."""
-
-    counts: WindowCounts
-    profile: ReferenceProfile | None
-    windows: list[dict[str, Any]]
-
-
-@dataclass
 class MonitorResult:
     """The outcome of one ``monitor`` run.
 
@@ -68,11 +61,16 @@ class MonitorResult:
 
     name: str
     report: Any
-    windows: list[dict[str, Any]]
     sequential: dict[str, Any]
     state: MonitorState
     new_files: list[str] = field(default_factory=list)
     fresh_counts: WindowCounts | None = None
+
+    @property
+    def windows(self) -> list[dict[str, Any]]:
+        """Per window: rows, checks (values, per-group rates and intervals), drift,
+        performance (read from the state file when this run did not touch the window)."""
+        return self.state.windows
 
 
 def _reference_path(reference: str | os.PathLike[str] | None, loaded: Any) -> Path | None:
@@ -200,8 +198,8 @@ def monitor(
     stamps: dict[str, list[Any]] = {}
     if previous is not None:
         profile = previous.profile
-        known = previous.counts.files
-        stamps = _verify_counted(files, known, previous.counts.stamps)
+        known = previous.meta.files
+        stamps = _verify_counted(files, known, previous.meta.stamps)
         files = [p for p in files if str(p) not in known]
         if not files:
             raise InputError(NOTHING_NEW.format(logs=logs))
@@ -211,16 +209,18 @@ def monitor(
     if profile is None:
         notes.append(NO_REFERENCE_NOTE)
     spec = _spec(loaded, profile)
-    first_row = previous.counts.rows_total if previous is not None else 0
+    first_row = previous.meta.rows_total if previous is not None else 0
     fresh = count_logs(files, kind, spec, first_row=first_row, engine=engine)
-    counts = previous.counts.merge(fresh) if previous is not None else fresh
+    touched = set(fresh.windows)
+    lazy = previous is not None and not previous.loaded
+    # Only the rows of the windows the new files touch, when the state keeps them on disk.
+    counts = previous.counts_of(touched).merge(fresh) if previous is not None else fresh
     if previous is not None:
         counts.stamps = {**counts.stamps, **stamps, **fresh.stamps}
     items, skipped = window_checks(active)
     notes += skipped
-    touched = set(fresh.windows)
     kept = {
-        w["window"]: w for w in (previous.windows if previous else []) if w["window"] not in touched
+        w["window"]: w for w in (previous.entries if previous else []) if w["window"] not in touched
     }
     redo = WindowCounts(
         counts.sensitive,
@@ -230,18 +230,31 @@ def monitor(
     )
     for result in evaluate_windows(redo, active, profile, items):
         kept[result["window"]] = result
-    windows = [kept[w] for w in counts.windows if w in kept]
-    sequential = _sequential(active, windows, counts)
+    names = sorted({*(previous.window_names if previous else ()), *touched}, key=_window_order)
+    windows = [kept[w] for w in names if w in kept]
+    # Windows kept from a state file without their per-group numbers stay so until asked for.
+    light = previous.light - touched if previous is not None else set()
+    if previous is not None and lazy:
+        changed = previous.changed_with(counts)
+        state = MonitorState(
+            None, profile, windows, stored=previous.stored, changed=changed, light=light
+        )
+    else:
+        stored = previous.stored if previous is not None else None
+        state = MonitorState(counts, profile, windows, stored=stored, light=light)
+    sequential = _sequential(
+        active, windows, counts, previous.sequential if previous else {}, touched, state
+    )
+    state.sequential = sequential
     from responsible_ai.monitor.alerts import alert_findings
 
-    findings = alert_findings(active, items, windows, sequential)
-    report = _report(loaded, findings, counts, profile, notes, started, logs)
+    findings = alert_findings(active, items, windows, sequential, full=state.full_window)
+    report = _report(loaded, findings, state.meta, names, profile, notes, started, logs)
     return MonitorResult(
         name or active.name,
         report,
-        windows,
         sequential,
-        MonitorState(counts, profile, windows),
+        state,
         [str(p) for p in files],
         fresh,
     )
@@ -275,22 +288,49 @@ def _verify_counted(
     return now
 
 
-def _sequential(policy: Any, windows: list[dict[str, Any]], counts: WindowCounts) -> dict[str, Any]:
+def _sequential(
+    policy: Any,
+    windows: list[dict[str, Any]],
+    counts: WindowCounts,
+    kept: dict[str, Any],
+    touched: set[str],
+    state: MonitorState,
+) -> dict[str, Any]:
+    """Each sequential rule's test: continued from ``kept`` (the state's) over the ``touched``
+    windows when it was run with the same settings, else run over every window."""
     from responsible_ai.monitor.alerts import sequential_inputs
-    from responsible_ai.monitor.sequential import run_sequential
+    from responsible_ai.monitor.sequential import continue_sequential, run_sequential
 
+    names = [w["window"] for w in windows]
+    min_rows = policy.fairness.min_group_size
     results = {}
     for rule in policy.monitoring.sequential:
-        hits, sizes = sequential_inputs(rule, windows, counts)
-        results[rule.id] = run_sequential(
-            [w["window"] for w in windows],
-            hits,
-            sizes,
-            tolerance=rule.tolerance,
-            alpha=rule.alpha,
-            lookback=rule.lookback,
-            min_rows=policy.fairness.min_group_size,
-        )
+        old = kept.get(rule.id)
+        subject = (rule.metric, rule.by)
+        settings = (rule.tolerance, rule.alpha, rule.lookback, min_rows)
+        if (
+            old is not None
+            and getattr(old, "subject", ()) == subject
+            and (old.tolerance, old.alpha, old.lookback, old.min_rows) == settings
+            and {*old.windows, *touched} == set(names)
+        ):
+            changed = [w for w in windows if w["window"] in touched]
+            hits, sizes = sequential_inputs(rule, changed, counts)
+            result = continue_sequential(old, [w["window"] for w in changed], hits, sizes)
+        else:
+            # Every window's counts (read from the state file when they are kept there).
+            hits, sizes = sequential_inputs(rule, windows, state.counts)
+            result = run_sequential(
+                names,
+                hits,
+                sizes,
+                tolerance=rule.tolerance,
+                alpha=rule.alpha,
+                lookback=rule.lookback,
+                min_rows=min_rows,
+            )
+        result.subject = subject
+        results[rule.id] = result
     return results
 
 
@@ -311,6 +351,7 @@ def _report(
     loaded: Any,
     findings: list[Any],
     counts: WindowCounts,
+    windows: list[str],
     profile: ReferenceProfile | None,
     notes: list[str],
     started: float,
@@ -322,7 +363,6 @@ def _report(
 
     active = loaded.policy
     files = [Path(p) for p in sorted(counts.files)]
-    windows = counts.windows
     inputs: dict[str, Any] = {
         "data": {
             "path": os.fspath(logs),

@@ -158,3 +158,17 @@ def test_our_wasserstein_is_scipys_to_the_last_bit(u, v) -> None:
     (uv, uw), (vv, vw) = (np.array(side).T for side in (u, v))
     ours = wasserstein_distance(uv, vv, uw, vw)
     assert ours == stats.wasserstein_distance(uv, vv, u_weights=uw, v_weights=vw)
+
+
+_SHARES = st.lists(st.floats(0.0001, 1e6, allow_nan=False), min_size=1, max_size=40)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_SHARES, st.data())
+def test_our_jensen_shannon_is_scipys_to_the_last_bit(p, data) -> None:
+    from scipy.spatial import distance
+
+    from responsible_ai.monitor.drift import jensen_shannon
+
+    q = data.draw(st.lists(st.floats(0.0001, 1e6), min_size=len(p), max_size=len(p)))
+    assert jensen_shannon(np.array(p), np.array(q)) == distance.jensenshannon(p, q)
