@@ -119,6 +119,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     for target in (args.output, args.windows):
         if target and not is_stdout(target):
             guard_output(target, _inputs(args, []))
+    hook = _webhook(args)  # a missing or bad URL is bad input: said before anything is counted
     result = monitor(
         args.logs,
         args.policy,
@@ -147,17 +148,38 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
 
         run_id = save_monitor_run(store, result, result.fresh_counts)
         print(f"recorded monitor run {run_id} of {result.name!r} in {store.display_url}")
-    _post(args, result)
+    if hook is not None and not report.passed:
+        _post(hook, result)
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
-def _post(args: argparse.Namespace, result: Any) -> None:
+def _webhook(args: argparse.Namespace) -> Any:
+    """The policy's webhook settings (its URL checked), or None when there is none to post to."""
     from responsible_ai.policy.loader import load_policy
 
-    hook = load_policy(args.policy).policy.monitoring.webhook  # type: ignore[union-attr]
-    if hook is None or args.no_webhook or result.report.passed:
-        return
-    from responsible_ai.monitor.webhook import alert_payload, mask_url, post_alerts, webhook_url
+    settings = load_policy(args.policy).policy.monitoring
+    if settings is None or settings.webhook is None or args.no_webhook:
+        return None
+    from responsible_ai.monitor.webhook import webhook_url
 
-    attempts = post_alerts(hook, alert_payload(result.report, result.name))
+    webhook_url(settings.webhook)
+    return settings.webhook
+
+
+def _post(hook: Any, result: Any) -> None:
+    """Post the alerts; a delivery that fails after its retries is said on standard error, and
+    the exit code stays the alerts' (1): the reports and the store already hold them."""
+    from responsible_ai.monitor.webhook import (
+        WebhookError,
+        alert_payload,
+        mask_url,
+        post_alerts,
+        webhook_url,
+    )
+
+    try:
+        attempts = post_alerts(hook, alert_payload(result.report, result.name))
+    except WebhookError as failed:
+        print(f"rai: warning: alerts not delivered: {failed}", file=sys.stderr)
+        return
     print(f"posted the alerts to {mask_url(webhook_url(hook))} ({attempts} attempt(s))")

@@ -146,3 +146,49 @@ def test_rai_monitor_posts_its_alerts_to_the_policy_webhook(tmp_path, monkeypatc
     assert "SECRET-TOKEN" not in out
     assert server.bodies[0]["text"].startswith("rai monitor german-credit-monitoring:")
     assert {a["id"] for a in server.bodies[0]["alerts"]} >= {"input-drift"}
+
+
+def _hooked_policy(tmp_path, hook):
+    import shutil
+
+    import yaml
+
+    from .conftest import LOGS, POLICY, REFERENCE
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    shutil.copy(LOGS / "2025-07.parquet", folder)
+    data = yaml.safe_load(POLICY.read_text())
+    data["monitoring"]["reference"] = str(REFERENCE)
+    data["monitoring"]["webhook"] = hook
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump(data))
+    return folder, policy
+
+
+def test_an_unreachable_webhook_keeps_the_alerts_exit_code(tmp_path, monkeypatch, capsys) -> None:
+    from responsible_ai.cli import main
+
+    folder, policy = _hooked_policy(tmp_path, {"url_env": "RAI_TEST_HOOK", "retries": 0})
+    with _Server([500]) as server:
+        monkeypatch.setenv("RAI_TEST_HOOK", server.url + "?token=SECRET-TOKEN")
+        output = tmp_path / "report.json"
+        code = main(["monitor", str(folder), "--policy", str(policy), "--output", str(output)])
+    assert code == 1  # alerts fired: the failed delivery does not hide them
+    shown = capsys.readouterr()
+    assert "rai: warning: alerts not delivered: webhook http://127.0.0.1:" in shown.err
+    assert "SECRET-TOKEN" not in shown.out + shown.err
+    assert output.is_file()
+
+
+def test_a_missing_webhook_variable_is_said_before_counting(tmp_path, monkeypatch, capsys) -> None:
+    from responsible_ai.cli import main
+
+    folder, policy = _hooked_policy(tmp_path, {"url_env": "RAI_TEST_HOOK_UNSET"})
+    monkeypatch.delenv("RAI_TEST_HOOK_UNSET", raising=False)
+    output = tmp_path / "report.json"
+    code = main(["monitor", str(folder), "--policy", str(policy), "--output", str(output)])
+    assert code == 2
+    assert "RAI_TEST_HOOK_UNSET" in capsys.readouterr().err
+    assert not output.exists()
+    assert main(["monitor", str(folder), "--policy", str(policy), "--no-webhook"]) == 1
