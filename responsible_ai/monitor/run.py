@@ -9,6 +9,7 @@ every window (cheap: they read per-window numbers only).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,10 @@ NO_POSITIVE = "rai monitor needs data.positive_label in the policy: the favourab
 FILE_CHANGED = (
     "{path} changed since the monitor counted it; logs are append-only: write new rows to a new "
     "file (or start a new monitor)"
+)
+ALREADY_COUNTED = (
+    "{path} is {counted}, already counted by this monitor under that name; give the logs as "
+    "before, or start a new monitor"
 )
 NOTHING_NEW = "no new log files: every file of {logs} is already counted"
 REFERENCE_OUTSIDE = (
@@ -199,8 +204,10 @@ def monitor(
     if previous is not None:
         profile = previous.profile
         known = previous.meta.files
-        stamps = _verify_counted(files, known, previous.meta.stamps)
-        files = [p for p in files if str(p) not in known]
+        names = _counted_names(files, known)
+        names |= _renamed([p for p in files if p not in names], previous.meta.stamps)
+        stamps = _verify_counted(files, names, known, previous.meta.stamps)
+        files = [p for p in files if p not in names]
         if not files:
             raise InputError(NOTHING_NEW.format(logs=logs))
     else:
@@ -260,13 +267,57 @@ def monitor(
     )
 
 
+def _counted_names(files: list[Path], known: dict[str, str]) -> dict[Path, str]:
+    """The name each given file was counted under, for those counted: the same file however it
+    is spelled now (``logs/a.parquet``, ``./logs/a.parquet``, an absolute path, another working
+    folder for an absolute name)."""
+    by_real: dict[str, str] = {}
+    for name in known:
+        with contextlib.suppress(OSError, ValueError):
+            by_real.setdefault(os.path.realpath(name), name)
+    names: dict[Path, str] = {}
+    for path in files:
+        name = str(path) if str(path) in known else by_real.get(os.path.realpath(path))
+        if name is not None:
+            names[path] = name
+    return names
+
+
+def _renamed(files: list[Path], stamps: dict[str, list[Any]]) -> dict[Path, str]:
+    """Counted files under a new name: same size, modification time and content at both ends
+    as a counted file whose name no longer leads to a file from here (the logs moved, or a
+    relative name was counted from another folder).
+
+    Raises
+    ------
+    InputError
+        ``ALREADY_COUNTED``: a second name (a copy with its time kept, a hard link) of a counted
+        file that is still there; counting it would count its rows twice.
+    """
+    if not files or not stamps:
+        return {}
+    from responsible_ai.monitor.reading import file_stamp
+
+    seen = {tuple(map(str, stamp)): name for name, stamp in stamps.items()}
+    renamed: dict[Path, str] = {}
+    for path in files:
+        counted = seen.get(tuple(map(str, file_stamp(path))))
+        if counted is None:
+            continue
+        if os.path.exists(counted):
+            raise InputError(ALREADY_COUNTED.format(path=path, counted=counted))
+        renamed[path] = counted
+    return renamed
+
+
 def _verify_counted(
-    files: list[Path], known: dict[str, str], stamps: dict[str, list[Any]]
+    files: list[Path], names: dict[Path, str], known: dict[str, str], stamps: dict[str, list[Any]]
 ) -> dict[str, list[Any]]:
     """Refuse a counted file that changed: hashed in full again only when its stamp (size,
     modification time, hash of both ends) differs from the recorded one, or none was recorded.
 
-    Returns the stamps of the counted files as they are now.
+    Returns the stamps of the counted files as they are now, by the names they were counted
+    under.
 
     Raises
     ------
@@ -278,8 +329,8 @@ def _verify_counted(
 
     now: dict[str, list[Any]] = {}
     for path in files:
-        key = str(path)
-        if key not in known:
+        key = names.get(path)
+        if key is None:
             continue
         stamp = file_stamp(path)
         if stamps.get(key) != stamp and known[key] != files_sha256([path]):

@@ -99,3 +99,34 @@ def test_follow_day_by_day_equals_a_full_recount(tmp_path, capsys) -> None:
     assert followed.counts.files == whole.state.counts.files
     assert followed.counts.stamps == whole.state.counts.stamps
     assert plain_json(followed.windows) == plain_json(whole.windows)
+
+
+def test_the_same_logs_spelled_another_way_are_not_counted_twice(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    # counted as logs/... from tmp_path, followed by its absolute path from another folder
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for month in ("2025-06", "2025-07"):
+        shutil.copy(LOGS / f"{month}.parquet", folder)
+    monkeypatch.chdir(tmp_path)
+    base = ["--policy", str(POLICY), "--reference", str(REFERENCE), "--state", "state.json"]
+    assert main(["monitor", "logs", *base]) in (0, 1)
+    shutil.copy(LOGS / "2025-08.parquet", folder)
+    monkeypatch.chdir(LOGS)
+    state = str(tmp_path / "state.json")
+    base[-1] = state
+    output = tmp_path / "followed.json"
+    assert main(["monitor", str(folder), *base, "--follow", "--output", str(output)]) in (0, 1)
+    assert "counted 1 new file(s)" in capsys.readouterr().out
+    rows = sum(len(pd.read_parquet(folder / f)) for f in os.listdir(folder))
+    followed = pd.read_json(output, typ="series")
+    assert followed["inputs"]["data"]["rows"] == rows
+
+
+def test_a_second_name_for_a_counted_file_is_refused(followed, capsys) -> None:
+    folder, follow = followed
+    os.link(folder / "2025-06.parquet", folder / "2025-06-again.parquet")
+    assert main(follow) == 2
+    err = capsys.readouterr().err
+    assert "2025-06-again.parquet is" in err and "already counted by this monitor" in err
