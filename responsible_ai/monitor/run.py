@@ -204,10 +204,10 @@ def monitor(
     if previous is not None:
         profile = previous.profile
         known = previous.meta.files
-        names = _counted_names(files, known)
-        names |= _renamed([p for p in files if p not in names], previous.meta.stamps)
-        stamps = _verify_counted(files, names, known, previous.meta.stamps)
-        files = [p for p in files if p not in names]
+        counted_as = _counted_names(files, known)
+        counted_as |= _renamed([p for p in files if p not in counted_as], previous.meta.stamps)
+        stamps = _verify_counted(files, counted_as, known, previous.meta.stamps)
+        files = [p for p in files if p not in counted_as]
         if not files:
             raise InputError(NOTHING_NEW.format(logs=logs))
     else:
@@ -272,12 +272,14 @@ def _counted_names(files: list[Path], known: dict[str, str]) -> dict[Path, str]:
     is spelled now (``logs/a.parquet``, ``./logs/a.parquet``, an absolute path, another working
     folder for an absolute name)."""
     by_real: dict[str, str] = {}
-    for name in known:
+    for counted in known:
         with contextlib.suppress(OSError, ValueError):
-            by_real.setdefault(os.path.realpath(name), name)
+            by_real.setdefault(os.path.realpath(counted), counted)
     names: dict[Path, str] = {}
     for path in files:
-        name = str(path) if str(path) in known else by_real.get(os.path.realpath(path))
+        name: str | None = str(path) if str(path) in known else None
+        if name is None:
+            name = by_real.get(os.path.realpath(path))
         if name is not None:
             names[path] = name
     return names
