@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 from common import current_run, md
-from presentation import status_badge
+from presentation import readable, status_badge
 
 from responsible_ai.report.text import format_value
 from responsible_ai.robustness.summary import robustness_summary
@@ -61,7 +61,8 @@ if summary.flip_rates:
     whiskers = base.mark_rule().encode(y="ci_low:Q", y2="ci_high:Q")
     st.altair_chart(bars + whiskers, width="stretch")
     st.caption("Bars: the share of decisions that flipped; lines: the 95% interval.")
-    st.dataframe(shown, hide_index=True)
+    headers = {"flip_rate": "flip rate", "ci_low": "95% CI low", "ci_high": "95% CI high"}
+    readable(shown, headers)
 
 if summary.attack_curve:
     st.subheader("Evasion: attack success against the perturbation budget")

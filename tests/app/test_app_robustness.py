@@ -55,7 +55,8 @@ def test_security_run_shows_flip_rates_attacks_and_roc(app_env, security_report)
     assert re.search(r"ART HopSkipJump on \d+ rows, at most 100 queries each", page), page
     flips = at.dataframe[0].value
     assert set(flips["group"]) == {"female", "male"}
-    assert flips["flip_rate"].between(0, 1).all()
+    assert flips["flip rate"].between(0, 1).all()  # readable headers
+    assert {"95% CI low", "95% CI high"} <= set(flips.columns)
     choices = at.selectbox(key="robustness_flips").options
     assert any("counterfactual: attribute and proxies, by age_group" in c for c in choices)
 
