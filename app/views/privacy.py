@@ -14,6 +14,12 @@ from common import attempt, current_run, md, run_id, stored_run_notice
 
 from responsible_ai.audit_run import AuditRun, policy_from_text
 
+
+def _measure_name(key: object) -> str:
+    """``unique_records_share`` as ``unique records (share)``: the summary's keys, readable."""
+    return str(key).replace("_share", " (share)").replace("_", " ")
+
+
 st.title("Privacy")
 stored_run_notice("the privacy scan", "privacy")  # a run from the store has no data
 run = current_run()
@@ -83,7 +89,10 @@ if detect_identifiers is not None and anonymity_summary is not None:
                     "Highest prosecutor risk", f"{highest:.1%}" if highest is not None else "—"
                 )
                 st.dataframe(
-                    [{"measure": str(key), "value": str(value)} for key, value in summary.items()],
+                    [
+                        {"measure": _measure_name(key), "value": str(value)}
+                        for key, value in summary.items()
+                    ],
                     hide_index=True,
                     width="stretch",
                 )

@@ -55,6 +55,8 @@ def test_people_quasi_identifiers_are_those_found_not_one_by_position(app):
     assert "found in the data" in texts(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["k (smallest group)"] == "1"  # birth date and ZIP code single people out
+    measures = next(e.value for e in at.dataframe if "measure" in e.value.columns)
+    assert "unique records (share)" in set(measures["measure"])  # readable, not snake_case
 
 
 def test_the_policy_names_the_quasi_identifiers(app):
