@@ -62,7 +62,8 @@ for row in runs.head(5).itertuples():
     line.markdown("- " + _run_line(row))
     with action:
         _open_button(int(row.run), "recent")
-st.dataframe(runs, hide_index=True, width="stretch")
+# headers in words (``verdict after waivers``), the columns as the store names them otherwise
+st.dataframe(runs.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, width="stretch")
 chosen = st.selectbox("Open another run", [int(i) for i in runs["run"]], index=None, key="open_id")
 if chosen is not None:
     _open_button(int(chosen), "chosen")

@@ -52,7 +52,7 @@ def test_approve_needs_waivers_then_shows_in_history(app):
 
     at = open_page(at, "views/history.py")
     runs = at.dataframe[0].value
-    assert runs.loc[0, "review"] == "approved" and runs.loc[0, "decided_by"] == LOCAL
+    assert runs.loc[0, "review"] == "approved" and runs.loc[0, "decided by"] == LOCAL
     reviews = at.dataframe[1].value
     assert list(reviews["decision"]) == ["approve", "waive", "waive"]
     assert "Review chain intact (3 reviews)" in texts(at)
