@@ -6,6 +6,7 @@ Only the standard library at the top: ``rai --help`` must stay fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ FOLLOW_NEEDS_STATE = (
 MONITOR_EXISTS = (
     "monitor {name!r} already has runs in the store; --follow appends new files to it, or "
     "--name starts another monitor"
+)
+STATE_AMONG_LOGS = (
+    "--state {state} would keep its parts inside the logs {logs} (read as logs by the next run); "
+    "keep the state outside the logs folder"
 )
 STATE_AND_STORE = "give --store or --state, not both: the monitor's counts live in one place"
 _FORMATS = ("text", "json", "md", "junit")
@@ -116,9 +121,15 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     fmt = args.format or (
         _SUFFIX.get(Path(args.output).suffix.lower(), "json") if args.output else "text"
     )
+    from responsible_ai.engines.sources import data_sources
+
+    read = _inputs(args, [str(f) for f in data_sources(args.logs)[0]])  # every log file too
     for target in (args.output, args.windows):
         if target and not is_stdout(target):
-            guard_output(target, _inputs(args, []))
+            guard_output(target, read)
+    if args.state:
+        guard_output(args.state, read, flag="--state")
+        _refuse_state_among_logs(args.state, args.logs)
     hook = _webhook(args)  # a missing or bad URL is bad input: said before anything is counted
     result = monitor(
         args.logs,
@@ -151,6 +162,33 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     if hook is not None and not report.passed:
         _post(hook, result)
     return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _refuse_state_among_logs(state: str, logs: str) -> None:
+    """Refuse a state whose parts (Parquet files, in ``STATE.parts``) would land where the logs
+    are read from: the next run would read them as prediction logs.
+
+    Raises
+    ------
+    InputError
+        ``STATE_AMONG_LOGS``.
+    """
+    import glob as globbing
+
+    from responsible_ai.errors import InputError
+
+    text = os.fspath(logs)
+    if globbing.has_magic(text):
+        parts = Path(text).parts
+        plain = next((i for i, part in enumerate(parts) if globbing.has_magic(part)), len(parts))
+        home = Path(*parts[:plain]) if plain else Path(".")
+    elif Path(text).is_dir():
+        home = Path(text)
+    else:
+        return
+    folder = Path(state).parent / f"{Path(state).name}.parts"
+    if folder.resolve().is_relative_to(home.resolve()):
+        raise InputError(STATE_AMONG_LOGS.format(state=state, logs=text))
 
 
 def _webhook(args: argparse.Namespace) -> Any:

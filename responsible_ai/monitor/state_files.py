@@ -224,9 +224,10 @@ def _parquet(frame: Any) -> bytes:
 def write_stored(path: str | os.PathLike[str], state: MonitorState, *, inputs: Any = ()) -> None:
     """Write ``state`` to the index file ``path`` and its parts folder (see the module doc):
     only the changed windows when ``state`` continues this very file."""
-    from responsible_ai._atomic import write_bytes_atomic, write_output
+    from responsible_ai._atomic import guard_output, write_bytes_atomic, write_output
     from responsible_ai.monitor.persist import plain_json
 
+    guard_output(path, inputs, flag="--state")  # before any part: a refused index leaves none
     target = Path(path)
     folder_name = f"{target.name}.parts"
     folder = target.parent / folder_name

@@ -259,3 +259,21 @@ def test_windows_json_of_a_followed_run_builds_every_pair(shipped_run) -> None:
         for r in sequential.values()
         for p in r["pairs"]
     )
+
+
+def test_a_state_on_an_input_or_among_the_logs_is_refused_before_anything(
+    months, tmp_path, capsys
+) -> None:
+    folder, _, _ = months
+    before = {p: p.read_bytes() for p in folder.iterdir()}
+    log = next(iter(before))
+    assert main([*_base(folder), "--state", str(log)]) == 2
+    assert "refusing to write" in capsys.readouterr().err
+    inside = folder / "state" / "monitor.json"
+    assert main([*_base(folder), "--state", str(inside)]) == 2
+    assert "keep the state outside the logs folder" in capsys.readouterr().err
+    glob = str(folder / "**" / "*.parquet")
+    assert main([*_base(glob), "--state", str(inside)]) == 2
+    # nothing written: the logs folder holds its files, unchanged, and nothing else
+    assert {p: p.read_bytes() for p in folder.iterdir()} == before
+    assert main([*_base(folder), "--state", str(tmp_path / "monitor.json")]) in (0, 1)
