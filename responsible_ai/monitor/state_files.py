@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,19 @@ class StoredState:
     def __init__(self, path: Path, manifest: dict[str, Any]) -> None:
         self.path = path
         self.manifest = manifest
+        # Names from the file only ever lead into its own folder: parts are read, and removed
+        # once superseded, by these names.
+        folder = manifest["parts"]
+        if (
+            not isinstance(folder, str)
+            or Path(folder).name != folder
+            or not folder.endswith(".parts")
+        ):
+            raise ValueError(f"its parts folder {str(folder)[:40]!r} is not a name beside it")
         self.folder = path.parent / str(manifest["parts"])
-        self.owner: dict[str, str] = {w: p for w, p in manifest["windows"]}
+        self.owner: dict[str, str] = {str(w): _part_name(p) for w, p in manifest["windows"]}
+        if manifest.get("sequential"):
+            _part_name(manifest["sequential"]["part"])
         meta = WindowCounts.empty(list(manifest["sensitive"]))
         meta.rows_total = int(manifest["rows_total"])
         meta.files = dict(manifest["files"])
@@ -200,6 +212,16 @@ def light_window(window: dict[str, Any]) -> dict[str, Any]:
         for name, check in window.get("checks", {}).items()
     }
     return light
+
+
+_PART = re.compile(r"[0-9]{6}-[0-9a-f]{6}")
+
+
+def _part_name(name: Any) -> str:
+    """A part's name as this module writes it (``000012-3fa9c1``), or ValueError."""
+    if not isinstance(name, str) or not _PART.fullmatch(name):
+        raise ValueError(f"{str(name)[:40]!r} is not a part name")
+    return name
 
 
 def _old_index(path: Path) -> StoredState | None:

@@ -14,6 +14,7 @@ import pytest
 from responsible_ai.cli import main
 from responsible_ai.monitor.persist import plain_json, read_state, state_json, windows_json
 from responsible_ai.monitor.sequential import continue_sequential, run_sequential
+from responsible_ai.monitor.state_files import StoredState
 
 from .conftest import LOGS, POLICY, REFERENCE
 
@@ -277,3 +278,28 @@ def test_a_state_on_an_input_or_among_the_logs_is_refused_before_anything(
     # nothing written: the logs folder holds its files, unchanged, and nothing else
     assert {p: p.read_bytes() for p in folder.iterdir()} == before
     assert main([*_base(folder), "--state", str(tmp_path / "monitor.json")]) in (0, 1)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda m: m.update(parts="../elsewhere.parts"),
+        lambda m: m["windows"][0].__setitem__(1, "../../victim"),
+        lambda m: m["sequential"].__setitem__("part", "/tmp/x"),
+    ],
+)
+def test_a_tampered_index_never_leads_outside_its_folder(months, tmp_path, capsys, tamper):
+    folder, early, _ = months
+    state = tmp_path / "run" / "state.json"
+    main([*_base(folder), "--state", str(state)])
+    victim = tmp_path / "victim.groups.parquet"
+    victim.write_bytes(b"keep me")
+    manifest = json.loads(state.read_text())
+    tamper(manifest)
+    with pytest.raises(ValueError):  # refused as read, before any name is used
+        StoredState(state, manifest)
+    state.write_text(json.dumps(manifest))
+    early.to_parquet(folder / "a.parquet", index=False)
+    assert main([*_base(folder), "--state", str(state), "--follow"]) == 2
+    assert "is not a monitor state" in capsys.readouterr().err
+    assert victim.read_bytes() == b"keep me"
