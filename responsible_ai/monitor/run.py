@@ -20,7 +20,7 @@ from typing import Any
 from responsible_ai.errors import InputError
 from responsible_ai.monitor.profile import ReferenceProfile
 from responsible_ai.monitor.state import MonitorState
-from responsible_ai.monitor.windows import WindowCounts, _window_order
+from responsible_ai.monitor.windows import WindowCounts, window_order
 
 __all__ = ["MonitorResult", "MonitorState", "monitor", "monitor_name"]
 
@@ -237,7 +237,7 @@ def monitor(
     )
     for result in evaluate_windows(redo, active, profile, items):
         kept[result["window"]] = result
-    names = sorted({*(previous.window_names if previous else ()), *touched}, key=_window_order)
+    names = sorted({*(previous.window_names if previous else ()), *touched}, key=window_order)
     windows = [kept[w] for w in names if w in kept]
     # Windows kept from a state file without their per-group numbers stay so until asked for.
     light = previous.light - touched if previous is not None else set()

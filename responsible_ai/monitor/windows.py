@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["NO_LABEL", "SCORE_BINS", "WindowCounts"]
+__all__ = ["NO_LABEL", "SCORE_BINS", "WindowCounts", "window_order"]
 
 #: ``actual`` of a row whose label has not arrived (yet).
 NO_LABEL = -1
@@ -176,7 +176,7 @@ class WindowCounts:
     def windows(self) -> list[str]:
         """Every window with rows, in order."""
         names = _names(self.groups) | _names(self.features)
-        return sorted(names, key=_window_order)
+        return sorted(names, key=window_order)
 
     def to_json(self) -> str:
         """The counts as JSON (kept in the review store between runs of ``--follow``)."""
@@ -231,6 +231,6 @@ def _concat(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-def _window_order(name: str) -> tuple[int, str]:
+def window_order(name: str) -> tuple[int, str]:
     # Row windows are named by their first row number, zero-padded; day windows by their date.
     return (0, name)
