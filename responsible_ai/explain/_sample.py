@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["stratified_sample"]
+if TYPE_CHECKING:
+    from responsible_ai.checker.context import AuditContext
+
+__all__ = ["audited_rows", "stratified_sample"]
+
+
+def audited_rows(context: AuditContext) -> pd.DataFrame:
+    """The rows the explanation and robustness checks read: the data in memory, or the sample
+    an engine collected (DuckDB or Spark: :mod:`responsible_ai.engines.sample`)."""
+    sample = context.computed("explain.engine_sample")
+    return sample.frame if sample is not None else context.data.frame
 
 
 def stratified_sample(

@@ -9,6 +9,7 @@ import pandas as pd
 
 from responsible_ai.checker.findings import Measurement
 from responsible_ai.explain._association import associations_with, group_labels
+from responsible_ai.explain._sample import audited_rows
 from responsible_ai.explain._tables import gap_method, group_gaps, records
 from responsible_ai.explain.explanation import Explanation, explain
 
@@ -40,7 +41,7 @@ def explanation_for(context: AuditContext) -> Explanation:
         settings = context.policy.explain
         explanation = explain(
             data.model,
-            _rows(context),
+            audited_rows(context),
             data.sensitive,
             features=list(data.model_source["features"]),
             rows=len(sample.frame) if sample is not None else settings.sample_size,
@@ -59,12 +60,6 @@ def explanation_for(context: AuditContext) -> Explanation:
         return explanation
 
     return context.cached("explain.explanation", compute)
-
-
-def _rows(context: AuditContext) -> pd.DataFrame:
-    """The rows explanations read: the data in memory, or the sample an engine collected."""
-    sample = context.computed("explain.engine_sample")
-    return sample.frame if sample is not None else context.data.frame
 
 
 def _about(exp: Explanation) -> dict[str, Any]:
@@ -99,7 +94,7 @@ def sensitive_attribution_share(
 def max_proxy_association(context: AuditContext, check: Check, by: list[str]) -> Measurement:
     """The model feature most associated with the ``by`` column(s), and how strongly."""
     exp = explanation_for(context)
-    measured = associations_with(context, _rows(context), exp.features, by)
+    measured = associations_with(context, audited_rows(context), exp.features, by)
     importance = dict(
         zip(exp.global_importance["feature"], exp.global_importance["mean_abs_shap"], strict=True)
     )
@@ -135,7 +130,9 @@ def max_proxy_association(context: AuditContext, check: Check, by: list[str]) ->
 def group_attribution_gap(context: AuditContext, check: Check, by: list[str]) -> Measurement:
     """Largest between-group gap in one feature's mean attribution, relative to total |SHAP|."""
     exp = explanation_for(context)
-    groups = pd.DataFrame({" & ".join(by): group_labels(_rows(context).loc[exp.values.index], by)})
+    groups = pd.DataFrame(
+        {" & ".join(by): group_labels(audited_rows(context).loc[exp.values.index], by)}
+    )
     settings = exp.settings
     gaps = group_gaps(
         exp.values,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from responsible_ai.alignment import align_to_model
 from responsible_ai.explain._association import group_labels
-from responsible_ai.explain._sample import stratified_sample
+from responsible_ai.explain._sample import audited_rows, stratified_sample
 
 if TYPE_CHECKING:
     from responsible_ai.checker.context import AuditContext
@@ -83,12 +83,6 @@ def model_view(context: AuditContext) -> ModelView:
     if data.model is None or data.model_source is None:
         raise ValueError(NO_MODEL)
     return ModelView(data.model, list(data.model_source["features"]), data.roles.positive_label)
-
-
-def audited_rows(context: AuditContext) -> pd.DataFrame:
-    """The rows the checks read: the data in memory, or the sample an engine collected."""
-    sample = context.computed("explain.engine_sample")  # DuckDB or Spark (engines/sample.py)
-    return sample.frame if sample is not None else context.data.frame
 
 
 def perturbable_features(context: AuditContext, features: list[str]) -> list[str]:
