@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from responsible_ai.errors import InputError
+from responsible_ai.policy.reading import error_reason
 
 if TYPE_CHECKING:
     from responsible_ai.policy.loader import LoadedPolicy
 
-__all__ = ["named_file"]
+__all__ = ["UNUSABLE", "named_file"]
+
+UNUSABLE = "{field} {path!r} is not a usable file name ({reason}); fix it in the policy"
 
 
 def named_file(
@@ -59,6 +62,11 @@ def named_file(
     for _ in range(levels_up):
         home = home.parent
     roots = [home, *(Path(root).resolve() for root in also)]
-    if not any((folder.resolve() / name).resolve().is_relative_to(root) for root in roots):
+    try:
+        where = (folder.resolve() / name).resolve()
+    except (OSError, RuntimeError, ValueError) as error:  # a NUL byte, a symlink loop
+        reason = error_reason(error)
+        raise InputError(UNUSABLE.format(field=".".join(field), path=name, reason=reason)) from None
+    if not any(where.is_relative_to(root) for root in roots):
         raise InputError(refused.format(path=name, home=home))
     return folder / name  # as the user would write it: relative when the policy's path is

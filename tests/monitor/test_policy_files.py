@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -87,3 +88,19 @@ def test_a_reference_outside_the_policys_project_is_refused(tmp_path, two_months
     assert main(
         ["monitor", str(two_months), "--policy", str(policy), "--reference", str(REFERENCE)]
     ) in (0, 1)
+
+
+@pytest.mark.parametrize("name", ["bad\x00name.parquet", "../../../../../../../../etc/passwd"])
+def test_an_unusable_or_escaping_reference_is_one_line_exit_2(tmp_path, two_months, capsys, name):
+    text = (REFERENCE.parents[2] / "policies" / "monitoring.yaml").read_text()
+    policy = tmp_path / "policies" / "hostile.yaml"
+    policy.parent.mkdir()
+    policy.write_text(
+        text.replace(
+            "reference: ../sample_data/monitoring/german_credit_reference.parquet",
+            f"reference: {json.dumps(name)}",
+        )
+    )
+    assert main(["monitor", str(two_months), "--policy", str(policy)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rai: error: monitoring.reference") and err.count("\n") == 1
