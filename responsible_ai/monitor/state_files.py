@@ -55,6 +55,8 @@ class StoredState:
             _part_name(manifest["sequential"]["part"])
         meta = WindowCounts.empty(list(manifest["sensitive"]))
         meta.rows_total = int(manifest["rows_total"])
+        if meta.rows_total < 0:
+            raise ValueError("a negative row count")
         meta.files = dict(manifest["files"])
         meta.stamps = dict(manifest["stamps"])
         self.meta = meta
