@@ -286,6 +286,7 @@ def test_a_state_on_an_input_or_among_the_logs_is_refused_before_anything(
         lambda m: m.update(parts="../elsewhere.parts"),
         lambda m: m["windows"][0].__setitem__(1, "../../victim"),
         lambda m: m["sequential"].__setitem__("part", "/tmp/x"),
+        lambda m: m.update(rows_total=-5),
     ],
 )
 def test_a_tampered_index_never_leads_outside_its_folder(months, tmp_path, capsys, tamper):
