@@ -317,7 +317,8 @@ def _predict(
     try:
         predicted = np.asarray(model.predict(inputs))
     except Exception as exc:
-        raise InputError(f"the model could not predict on the data: {exc}") from exc
+        reason = " ".join(str(exc).split())  # one line, whatever the estimator's message
+        raise InputError(f"the model could not predict on the data: {reason}") from exc
     classes = [_python(c) for c in getattr(model, "classes_", [])]
     if classes and positive not in classes:
         raise InputError(

@@ -115,6 +115,9 @@ def max_proxy_association(context: AuditContext, check: Check, by: list[str]) ->
         return Measurement(
             None, evidence, "the model takes no feature other than the sensitive ones"
         )
+    if group_labels(audited_rows(context), by).nunique() < 2:  # a constant stands in for nothing
+        reason = f"only one group of {', '.join(by)} in the data: no association to measure"
+        return Measurement(None, evidence, reason)
     rows.sort(key=lambda r: (-r["association"], -r["importance"], r["feature"]))
     strongest = rows[0]
     evidence |= {

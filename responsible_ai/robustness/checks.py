@@ -172,6 +172,10 @@ def counterfactual_flip_rate(context: AuditContext, check: Check, by: list[str])
             "by_group": _group_table(shares, result.groups, context),
         }
     evidence["groups"] = evidence[params.change]["by_group"]  # the table reports show
+    if result.groups.nunique() < 2:  # no other group to give a row: nothing was tested
+        one = ", ".join(map(str, result.groups.unique()))
+        reason = f"only one group of {', '.join(by)} in the data ({one}): no counterfactual to test"
+        return Measurement(None, evidence, reason)
     if not result.attribute_in_model:
         evidence["note"] = f"the model does not take {', '.join(by)}: only proxies can flip"
     return Measurement(
