@@ -30,6 +30,7 @@ __all__ = [
     "NUMPY_SCIPY_TYPES",
     "SKLEARN_HELPER_TYPES",
     "check_tree_structures",
+    "is_trusted_model_type",
     "trusted_model_types",
 ]
 
@@ -104,6 +105,77 @@ def _qualified_name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__name__}"
 
 
+# The module parts scikit-learn's ``all_estimators`` never walks.
+_SKLEARN_MODULES_IGNORED = {
+    "tests",
+    "externals",
+    "setup",
+    "conftest",
+    "experimental",
+    "estimator_checks",
+}
+
+
+@functools.cache
+def _fixed_types() -> frozenset[str]:
+    """The enumerated names that are not scikit-learn estimators."""
+    names = set(SKLEARN_HELPER_TYPES + NUMPY_SCIPY_TYPES + MITIGATION_TYPES)
+    names.update(_qualified_name(scalar) for scalar in set(np.sctypeDict.values()))
+    for package, types in EXTRA_MODEL_TYPES.items():
+        if importlib.util.find_spec(package) is not None:
+            names.update(types)
+    return frozenset(names)
+
+
+def _public_estimator(name: str) -> bool:
+    """Whether ``name`` is a scikit-learn estimator class that its public package exports.
+
+    The class is looked up in the public package of its module (``sklearn.linear_model`` for
+    ``sklearn.linear_model._logistic.LogisticRegression``), which ``all_estimators`` walks, so
+    a name accepted here is always one of ``all_estimators()``; the file's private module is
+    never imported by name.
+    """
+    module, _, attribute = name.rpartition(".")
+    parts = module.split(".")
+    if parts[0] != "sklearn" or not attribute.isidentifier() or attribute.startswith("_"):
+        return False
+    public: list[str] = []
+    for part in parts:
+        if part.startswith("_"):
+            break
+        public.append(part)
+    if any(part in _SKLEARN_MODULES_IGNORED for part in public):
+        return False
+    from sklearn.base import BaseEstimator
+
+    try:
+        package = importlib.import_module(".".join(public))
+    except Exception:  # not a module of the installed scikit-learn
+        return False
+    try:  # a package's __getattr__ may raise for a name it gates (experimental estimators)
+        found = getattr(package, attribute, None)
+    except Exception:
+        return False
+    return (
+        isinstance(found, type)
+        and _qualified_name(found) == name
+        and issubclass(found, BaseEstimator)
+        and found is not BaseEstimator
+        and not getattr(found, "__abstractmethods__", None)
+    )
+
+
+def is_trusted_model_type(name: str) -> bool:
+    """Whether a ``.skops`` model may hold ``name`` without ``--trust-model``.
+
+    The same answer as ``name in trusted_model_types()``, without walking every scikit-learn
+    module for the common case (a public estimator, or one of the enumerated helper types).
+    """
+    if name in _fixed_types() or _public_estimator(name):
+        return True
+    return name in trusted_model_types()
+
+
 @functools.cache
 def trusted_model_types() -> frozenset[str]:
     """Every type name a ``.skops`` model may hold without ``--trust-model``.
@@ -115,12 +187,7 @@ def trusted_model_types() -> frozenset[str]:
     from sklearn.utils import all_estimators
 
     names = {_qualified_name(cls) for _, cls in all_estimators() if isinstance(cls, type)}
-    names.update(SKLEARN_HELPER_TYPES, NUMPY_SCIPY_TYPES, MITIGATION_TYPES)
-    names.update(_qualified_name(scalar) for scalar in set(np.sctypeDict.values()))
-    for package, types in EXTRA_MODEL_TYPES.items():
-        if importlib.util.find_spec(package) is not None:
-            names.update(types)
-    return frozenset(names)
+    return frozenset(names | _fixed_types())
 
 
 def check_tree_structures(model: Any, path: str) -> None:

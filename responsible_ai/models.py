@@ -227,21 +227,22 @@ def _check_archive(file: Path) -> None:
 def _load_skops(file: Path, trust_model: bool) -> Any:
     import skops.io as sio
 
-    from responsible_ai.model_trust import check_tree_structures, trusted_model_types
+    from responsible_ai.model_trust import check_tree_structures, is_trusted_model_type
 
     _check_archive(file)
-    allowed = trusted_model_types()
     try:
         # skops' own defaults apply per kind of node; the allowlist adds enumerated classes
-        untrusted = [name for name in sio.get_untrusted_types(file=file) if name not in allowed]
+        named = sio.get_untrusted_types(file=file)
     except Exception as exc:
         raise InputError(SKOPS_UNLOADABLE.format(path=file, reason=_one_line(exc))) from None
+    allowed = sorted({name for name in named if is_trusted_model_type(name)})
+    untrusted = sorted(set(named) - set(allowed))
     if untrusted and not trust_model:
-        names = readable_names(sorted(untrusted))
+        names = readable_names(untrusted)
         raise UntrustedModelError(UNTRUSTED_TYPES.format(path=file, names=names))
-    # The file's own list goes to skops only when the user opted in; otherwise skops audits the
-    # tree again against the allowlist and refuses anything the listing above missed.
-    trusted = sorted(allowed) + (untrusted if trust_model else [])
+    # skops audits the tree again against the names passed, each checked above (the file's
+    # other names only when the user opted in), and refuses anything the listing missed.
+    trusted = allowed + (untrusted if trust_model else [])
     try:
         model = sio.load(file, trusted=trusted)
     except Exception as exc:

@@ -34,7 +34,11 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from responsible_ai.errors import InputError
-from responsible_ai.model_trust import TREE_MALFORMED, trusted_model_types
+from responsible_ai.model_trust import (
+    TREE_MALFORMED,
+    is_trusted_model_type,
+    trusted_model_types,
+)
 from responsible_ai.models import load_model
 from responsible_ai.reference_models import save_reference_model
 
@@ -67,6 +71,44 @@ def test_the_allowlist_is_not_a_prefix_match() -> None:
         "sklearn.utils._testing.assert_run_python_script_without_output",
     }
     assert not near_misses & names
+
+
+def _sklearn_class_names() -> set[str]:
+    """Every class of every public scikit-learn module, by qualified and by exported name."""
+    import inspect
+    import pkgutil
+
+    import sklearn
+
+    found: set[str] = set()
+    for _, module_name, _ in pkgutil.walk_packages(sklearn.__path__, prefix="sklearn."):
+        skipped = {"tests", "experimental", "externals"} & set(module_name.split("."))
+        if "._" in module_name or skipped:
+            continue
+        module = importlib.import_module(module_name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            found.update({f"{cls.__module__}.{cls.__qualname__}", f"{module_name}.{name}"})
+    return found
+
+
+def test_the_quick_check_gives_the_allowlists_answer() -> None:
+    # the loader asks is_trusted_model_type per name instead of walking scikit-learn
+    names = trusted_model_types()
+    candidates = _sklearn_class_names() | names | {
+        "sklearn.base.BaseEstimator",
+        "sklearn.pipeline.make_pipeline",
+        "sklearn.linear_model.LogisticRegression",  # exported, but not its qualified name
+        "sklearn.linear_model._logistic.LogisticRegression.fit",
+        "sklearn.impute._iterative.IterativeImputer",  # gated behind sklearn.experimental
+        "sklearn.experimental.enable_iterative_imputer.IterativeImputer",
+        "sklearn.utils._testing.assert_run_python_script_without_output",
+        "sklearn.os.system",
+        "sklearn..Pipeline",
+        "sklearn.",
+        "builtins.eval",
+        "",
+    }
+    assert {n for n in candidates if is_trusted_model_type(n)} == names & candidates
 
 
 @pytest.mark.parametrize("dataset", ["german_credit", "adult", "people"])
