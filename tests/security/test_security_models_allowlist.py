@@ -94,20 +94,24 @@ def _sklearn_class_names() -> set[str]:
 def test_the_quick_check_gives_the_allowlists_answer() -> None:
     # the loader asks is_trusted_model_type per name instead of walking scikit-learn
     names = trusted_model_types()
-    candidates = _sklearn_class_names() | names | {
-        "sklearn.base.BaseEstimator",
-        "sklearn.pipeline.make_pipeline",
-        "sklearn.linear_model.LogisticRegression",  # exported, but not its qualified name
-        "sklearn.linear_model._logistic.LogisticRegression.fit",
-        "sklearn.impute._iterative.IterativeImputer",  # gated behind sklearn.experimental
-        "sklearn.experimental.enable_iterative_imputer.IterativeImputer",
-        "sklearn.utils._testing.assert_run_python_script_without_output",
-        "sklearn.os.system",
-        "sklearn..Pipeline",
-        "sklearn.",
-        "builtins.eval",
-        "",
-    }
+    candidates = (
+        _sklearn_class_names()
+        | names
+        | {
+            "sklearn.base.BaseEstimator",
+            "sklearn.pipeline.make_pipeline",
+            "sklearn.linear_model.LogisticRegression",  # exported, but not its qualified name
+            "sklearn.linear_model._logistic.LogisticRegression.fit",
+            "sklearn.impute._iterative.IterativeImputer",  # gated behind sklearn.experimental
+            "sklearn.experimental.enable_iterative_imputer.IterativeImputer",
+            "sklearn.utils._testing.assert_run_python_script_without_output",
+            "sklearn.os.system",
+            "sklearn..Pipeline",
+            "sklearn.",
+            "builtins.eval",
+            "",
+        }
+    )
     assert {n for n in candidates if is_trusted_model_type(n)} == names & candidates
 
 
