@@ -63,37 +63,81 @@ def cramers_v(a: pd.Series, b: pd.Series) -> float:
     return float(min(1.0, np.sqrt(phi2 / denominator))) if denominator > 0 else 0.0
 
 
+def _level_codes(categories: pd.Series) -> np.ndarray:
+    """A code per value of a categorical column, missing values as a level of their own."""
+    return pd.factorize(categories.astype(object).fillna("(missing)"), use_na_sentinel=True)[0]
+
+
+def _measured(numeric: pd.Series, categories: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The numeric column's values as floats and the categories' codes, where it has a value."""
+    values = pd.to_numeric(numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    keep = ~np.isnan(values)
+    return values[keep], _level_codes(categories)[keep]
+
+
 def correlation_ratio(numeric: pd.Series, categories: pd.Series) -> float:
     """Correlation ratio eta: share of the numeric column's spread explained by the categories."""
-    measured = pd.to_numeric(numeric, errors="coerce")
-    keep = measured.notna()
-    values = measured[keep].to_numpy(dtype=float)
-    groups = categories[keep].astype(object).fillna("(missing)")
+    values, codes = _measured(numeric, categories)
+    return _eta(values, codes)
+
+
+def _eta(values: np.ndarray, codes: np.ndarray) -> float:
     if len(values) < 2:
         return 0.0
-    total = float(((values - values.mean()) ** 2).sum())
+    mean = values.mean()
+    total = float(((values - mean) ** 2).sum())
     if total == 0:
         return 0.0
-    frame = pd.DataFrame({"v": values, "g": groups.to_numpy()})
-    stats = frame.groupby("g", sort=False)["v"].agg(["mean", "count"])
-    between = float((stats["count"] * (stats["mean"] - values.mean()) ** 2).sum())
+    counts = np.bincount(codes)
+    present = counts > 0
+    means = np.bincount(codes, weights=values)[present] / counts[present]
+    between = float((counts[present] * (means - mean) ** 2).sum())
     return float(min(1.0, np.sqrt(between / total)))
 
 
 def uncertainty_coefficient(numeric: pd.Series, categories: pd.Series, bins: int = 20) -> float:
     """Share of the categories' entropy that the numeric column, in quantile bins, explains."""
-    from sklearn.metrics import mutual_info_score
+    values, codes = _measured(numeric, categories)
+    return _uncertainty(values, codes, bins)
 
-    values = pd.to_numeric(numeric, errors="coerce")
-    keep = values.notna()
-    labels = categories[keep].astype(object).fillna("(missing)").astype(str).to_numpy()
-    if keep.sum() < 2 or len(set(labels)) < 2:
+
+def _quantile_bins(values: np.ndarray, bins: int) -> np.ndarray:
+    """``pd.qcut`` of the values' ranks (ties in order of appearance) into ``bins`` bins."""
+    ranks = np.empty(len(values))
+    ranks[np.argsort(values, kind="stable")] = np.arange(1, len(values) + 1)
+    edges = np.unique(np.quantile(ranks, np.linspace(0, 1, bins + 1)))
+    # right-closed bins (e0, e1], (e1, e2], ..., the lowest edge included in the first
+    return np.clip(np.searchsorted(edges, ranks, side="left") - 1, 0, None)
+
+
+def _uncertainty(values: np.ndarray, codes: np.ndarray, bins: int) -> float:
+    if len(values) < 2:
         return 0.0
-    binned = pd.qcut(values[keep].rank(method="first"), q=bins, labels=False, duplicates="drop")
-    coarse = values[keep].to_numpy() if values.nunique() <= bins else binned.to_numpy()
-    shares = pd.Series(labels).value_counts(normalize=True).to_numpy()
-    entropy = float(-(shares * np.log(shares)).sum())
-    return float(min(1.0, mutual_info_score(labels, coarse) / entropy))
+    _, labels = np.unique(codes, return_inverse=True)
+    if labels.max() < 1:
+        return 0.0
+    distinct, exact = np.unique(values, return_inverse=True)
+    coarse = exact if len(distinct) <= bins else _quantile_bins(values, bins)
+    return float(min(1.0, _mutual_information(labels, coarse) / _entropy(labels)))
+
+
+def _entropy(labels: np.ndarray) -> float:
+    shares = np.bincount(labels) / len(labels)
+    shares = shares[shares > 0]
+    return float(-(shares * np.log(shares)).sum())
+
+
+def _mutual_information(a: np.ndarray, b: np.ndarray) -> float:
+    """Mutual information (nats) of two code arrays, as ``sklearn.metrics.mutual_info_score``."""
+    width = int(b.max()) + 1
+    joint = np.bincount(a * width + b, minlength=(int(a.max()) + 1) * width)
+    joint = joint.reshape(-1, width).astype(float)
+    n = float(len(a))
+    rows, cols = joint.sum(axis=1), joint.sum(axis=0)
+    i, j = np.nonzero(joint)
+    p = joint[i, j]
+    information = p / n * (np.log(p) - np.log(n) - np.log(rows[i] * cols[j]) + 2 * np.log(n))
+    return float(max(0.0, information.sum()))
 
 
 def spearman(a: pd.Series, b: pd.Series) -> float:
@@ -113,8 +157,8 @@ def association(feature: pd.Series, sensitive: pd.Series) -> tuple[float, str]:
     if feature_numeric and sensitive_numeric:
         return spearman(feature, sensitive), "spearman"
     if feature_numeric:
-        eta = correlation_ratio(feature, sensitive)
-        uncertainty = uncertainty_coefficient(feature, sensitive)
+        values, codes = _measured(feature, sensitive)
+        eta, uncertainty = _eta(values, codes), _uncertainty(values, codes, 20)
         if uncertainty > eta:
             return uncertainty, "uncertainty_coefficient"
         return eta, "correlation_ratio"

@@ -6,11 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import mutual_info_score
 
 from responsible_ai.explain import explain
-from responsible_ai.explain._association import association, correlation_ratio, cramers_v
+from responsible_ai.explain._association import (
+    association,
+    correlation_ratio,
+    cramers_v,
+    uncertainty_coefficient,
+)
 
 
 def _lending(rows: int = 1500, seed: int = 1) -> pd.DataFrame:
@@ -88,3 +96,47 @@ def test_correlation_ratio_of_a_mean_shift():
     shifted = pd.Series([0.0] * 100 + [1.0] * 100)
     assert correlation_ratio(shifted, groups) == pytest.approx(1.0)
     assert correlation_ratio(pd.Series(np.tile([0.0, 1.0], 100)), groups) == pytest.approx(0.0)
+
+
+def _uncertainty_with_pandas(numeric: pd.Series, categories: pd.Series, bins: int = 20) -> float:
+    """The definition: ranks cut by ``pd.qcut``, scikit-learn's mutual information."""
+    values = pd.to_numeric(numeric, errors="coerce")
+    keep = values.notna()
+    labels = categories[keep].astype(object).fillna("(missing)").astype(str).to_numpy()
+    if keep.sum() < 2 or len(set(labels)) < 2:
+        return 0.0
+    binned = pd.qcut(values[keep].rank(method="first"), q=bins, labels=False, duplicates="drop")
+    coarse = values[keep].to_numpy() if values.nunique() <= bins else binned.to_numpy()
+    shares = pd.Series(labels).value_counts(normalize=True).to_numpy()
+    entropy = float(-(shares * np.log(shares)).sum())
+    return float(min(1.0, mutual_info_score(labels, coarse) / entropy))
+
+
+def _eta_with_pandas(numeric: pd.Series, categories: pd.Series) -> float:
+    measured = pd.to_numeric(numeric, errors="coerce")
+    keep = measured.notna()
+    values = measured[keep].to_numpy(dtype=float)
+    if len(values) < 2 or ((values - values.mean()) ** 2).sum() == 0:
+        return 0.0
+    frame = pd.DataFrame({"v": values, "g": categories[keep].astype(object).fillna("(none)")})
+    stats = frame.groupby("g")["v"].agg(["mean", "count"])
+    between = (stats["count"] * (stats["mean"] - values.mean()) ** 2).sum()
+    return float(min(1.0, np.sqrt(between / ((values - values.mean()) ** 2).sum())))
+
+
+@pytest.mark.filterwarnings("ignore:The number of unique classes:UserWarning")
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.integers(-40, 40), st.floats(-1e6, 1e6)), max_size=120),
+    seed=st.integers(0, 2**16),
+)
+def test_the_numpy_measures_equal_their_pandas_and_sklearn_definitions(values, seed) -> None:
+    rng = np.random.default_rng(seed)
+    numeric = pd.Series([np.nan if v is None else float(v) for v in values], dtype=float)
+    groups = pd.Series(rng.choice(["a", "b", "c", None], len(values)), dtype=object)
+    assert uncertainty_coefficient(numeric, groups) == pytest.approx(
+        _uncertainty_with_pandas(numeric, groups), abs=1e-12
+    )
+    assert correlation_ratio(numeric, groups) == pytest.approx(
+        _eta_with_pandas(numeric, groups), abs=1e-9
+    )
