@@ -7,6 +7,7 @@ no traceback). Heavy libraries are imported inside the commands so ``rai --help`
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -24,6 +25,7 @@ from responsible_ai.cliutils import (
     EXIT_USAGE,
     csv_list,
     label_from_text,
+    preload,
 )
 
 __all__ = ["main"]
@@ -92,6 +94,8 @@ def _check_inputs(args: argparse.Namespace, report: Any = None) -> list[tuple[st
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    model_file = str(args.model or "").lower().endswith(".skops")
+    preload("responsible_ai.auditing", *(["skops.io"] if model_file else []))
     from responsible_ai._atomic import guard_output, is_stdout
     from responsible_ai.auditing import audit
 
@@ -356,7 +360,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (also used as the console script's status)."""
+    """Run the CLI; returns the exit code (also used as the console script's status).
+
+    Without ``argv`` (the process's own command line: the ``rai`` program), every object is
+    frozen once the command is done, so that the interpreter's last collection at exit does not
+    walk them all (0.3 s of ``rai check``); the command's own cleanup still runs.
+    """
+    code = _main(argv)
+    if argv is None:
+        gc.freeze()
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     # pydantic would import the plugins every installed package declares (scanning all their
     # entry points, 8 ms) at the first model it builds: rai runs no code it was not given
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
