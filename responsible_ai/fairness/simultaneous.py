@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
 
 from responsible_ai.fairness.catalog import GROUP_METRICS
 from responsible_ai.fairness.groups import GroupCounts, derive_cells
@@ -97,7 +97,7 @@ def wilson_intervals(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of each group's rate (NaN where the rate is undefined)."""
     spec = GROUP_METRICS[metric]
-    z = float(ndtri(0.5 + confidence / 2))
+    z = _normal_quantile(0.5 + confidence / 2)
     if spec.kind == "mean_of":  # an average of rates: adjusted centre +- z * se
         centre, spread = group_estimates(counts, metric)
         return np.clip(centre - z * spread, 0, 1), np.clip(centre + z * spread, 0, 1)
@@ -266,7 +266,7 @@ def _sidak(blocks: list[_Block], confidence: float) -> float | None:
     themselves, or a single contrast (two groups); None otherwise."""
     count = sum(len(block[0]) for block in blocks)
     if count == 1 or all(block[2].kind in ("groups", "range") for block in blocks):
-        return float(ndtri(0.5 + confidence ** (1.0 / count) / 2))
+        return _normal_quantile(0.5 + confidence ** (1.0 / count) / 2)
     return None
 
 
@@ -308,3 +308,9 @@ def _reduce(
     smallest = np.where(straddles, 0.0, np.minimum(np.abs(low), np.abs(high)))
     biggest = np.maximum(np.abs(low), np.abs(high))
     return float(smallest.max()), float(biggest.max())
+
+
+def _normal_quantile(p: float) -> float:
+    """The standard normal quantile (``scipy.special.ndtri`` to 1e-15; importing scipy.special
+    would cost ``rai monitor --follow`` 0.15 s)."""
+    return NormalDist().inv_cdf(p)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from responsible_ai.cliutils import EXIT_FAIL, EXIT_PASS
+from responsible_ai.cliutils import EXIT_FAIL, EXIT_PASS, preload
 
 __all__ = ["FOLLOW_NEEDS_STATE", "add_commands"]
 
@@ -90,6 +90,7 @@ def _inputs(args: argparse.Namespace, files: list[str]) -> list[tuple[str, Any]]
 
 
 def _cmd_monitor(args: argparse.Namespace) -> int:
+    preload("responsible_ai.monitor.run", "responsible_ai.monitor.persist", "pyarrow.parquet")
     from responsible_ai._atomic import guard_output, is_stdout, write_output
     from responsible_ai.errors import InputError
     from responsible_ai.monitor.persist import read_state, windows_json, write_state

@@ -23,6 +23,8 @@ column with more than 5 values, Jensen-Shannon otherwise. For numeric columns bi
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,14 +137,32 @@ def _wasserstein(
 def jensen_shannon(p: np.ndarray, q: np.ndarray) -> float:
     """``scipy.spatial.distance.jensenshannon(p, q)``, the same operations in the same order (so
     the same floats), without importing ``scipy.spatial`` (0.2 s of a ``--follow`` run)."""
-    from scipy.special import rel_entr
-
     p, q = np.asarray(p), np.asarray(q)
     p = p / np.sum(p, axis=0, keepdims=True)
     q = q / np.sum(q, axis=0, keepdims=True)
     m = (p + q) / 2.0
-    js = np.sum(rel_entr(p, m), axis=0) + np.sum(rel_entr(q, m), axis=0)
+    js = np.sum(_rel_entr(p, m), axis=0) + np.sum(_rel_entr(q, m), axis=0)
     return float(np.sqrt(js / 2.0))
+
+
+def _rel_entr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``scipy.special.rel_entr``, ``x log(x / y)``, by the same steps (so the same floats):
+    0 where ``x`` is 0, inf where only ``y`` is, ``log1p`` when ``x`` and ``y`` are close.
+    Importing scipy.special would cost 0.15 s of a ``--follow`` run."""
+
+    def term(a: float, b: float) -> float:
+        if math.isnan(a) or math.isnan(b):
+            return math.nan
+        if a <= 0 or b <= 0:
+            return 0.0 if a == 0 and b >= 0 else math.inf
+        ratio = a / b
+        if 0.5 < ratio < 2:
+            return a * math.log1p((a - b) / b)
+        if sys.float_info.min < ratio < math.inf:
+            return a * math.log(ratio)
+        return a * (math.log(a) - math.log(b))
+
+    return np.array([term(a, b) for a, b in zip(x.tolist(), y.tolist(), strict=True)])
 
 
 def wasserstein_distance(
@@ -188,14 +208,41 @@ def _ks_p_value(reference: np.ndarray, current: np.ndarray) -> float:
 
 def _chi_square_p_value(reference: np.ndarray, current: np.ndarray) -> float:
     """``scipy.stats.chisquare(current, expected).pvalue`` without its per-call overhead."""
-    from scipy.special import chdtrc
-
     expected = reference * (current.sum() / reference.sum())
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = float(np.sum((current - expected) ** 2 / expected))
     if np.isnan(statistic):
         return 0.0
-    return float(chdtrc(len(current) - 1, statistic))
+    return chi_square_survival(len(current) - 1, statistic)
+
+
+def chi_square_survival(degrees: int, statistic: float) -> float:
+    """``P(X >= statistic)`` for a chi-square ``X`` with whole ``degrees`` of freedom.
+
+    The closed form of the regularised upper incomplete gamma function at half-integers
+    (Abramowitz and Stegun 26.4.4-26.4.5), its terms summed in log space so that none
+    overflows: the value of ``scipy.special.chdtrc`` to 1e-12 (relative), without importing
+    scipy.special (0.15 s of a ``--follow`` run).
+    """
+    if degrees < 1:
+        return math.nan
+    if math.isinf(statistic):
+        return 0.0
+    if statistic <= 0 or math.isnan(statistic):
+        return 1.0 if statistic <= 0 else math.nan
+    half = statistic / 2
+    if half == 0:  # the smallest subnormal, halved
+        return 1.0
+    log_half = math.log(half)
+    if degrees % 2 == 0:  # exp(-x/2) * sum over i < k/2 of (x/2)^i / i!
+        exponents = [i * log_half - math.lgamma(i + 1) - half for i in range(degrees // 2)]
+        return min(1.0, math.fsum(math.exp(e) for e in exponents))
+    # erfc(sqrt(x/2)) + exp(-x/2) * sum over 1 <= i <= (k-1)/2 of (x/2)^(i-1/2) / Gamma(i+1/2)
+    exponents = [
+        (i - 0.5) * log_half - math.lgamma(i + 0.5) - half for i in range(1, degrees // 2 + 1)
+    ]
+    tail = math.erfc(math.sqrt(half))
+    return min(1.0, math.fsum([tail, *(math.exp(e) for e in exponents)]))
 
 
 def _z_p_value(bins: list[str], reference: np.ndarray, current: np.ndarray) -> float:

@@ -172,3 +172,31 @@ def test_our_jensen_shannon_is_scipys_to_the_last_bit(p, data) -> None:
 
     q = data.draw(st.lists(st.floats(0.0001, 1e6), min_size=len(p), max_size=len(p)))
     assert jensen_shannon(np.array(p), np.array(q)) == distance.jensenshannon(p, q)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 3000), st.floats(0, 1e5, allow_nan=False))
+def test_the_chi_square_survival_is_scipys(degrees, statistic) -> None:
+    from scipy.special import chdtrc
+
+    from responsible_ai.monitor.drift import chi_square_survival
+
+    expected = float(chdtrc(degrees, statistic))
+    assert chi_square_survival(degrees, statistic) == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1e6) | st.just(0.0), st.floats(0, 1e6) | st.just(0.0)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_our_relative_entropy_is_scipys_to_the_last_bit(pairs) -> None:
+    from scipy.special import rel_entr
+
+    from responsible_ai.monitor.drift import _rel_entr
+
+    x, y = (np.array(side, dtype=float) for side in zip(*pairs, strict=True))
+    assert _rel_entr(x, y).tolist() == rel_entr(x, y).tolist()
