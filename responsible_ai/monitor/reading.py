@@ -69,7 +69,26 @@ class LogSpec:
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Values as the text DuckDB's ``CAST(... AS VARCHAR)`` gives; missing stays None."""
+    """Values as the text DuckDB's ``CAST(... AS VARCHAR)`` gives; missing stays None.
+
+    Text, integer and boolean columns (what logs hold) are converted column-wise; other types
+    value by value (the same text, 30 times slower).
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):
+        text = values.to_numpy(dtype=object, na_value=None)
+    elif dtype == np.bool_:
+        text = np.where(values.to_numpy(), "true", "false").astype(object)
+    elif isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.integer):
+        text = values.to_numpy().astype(str).astype(object)
+    else:
+        return _text_by_value(values)
+    return pd.Series(text, index=values.index)  # the type .map infers: text, missing as NaN
+    return _text_by_value(values)
+
+
+def _text_by_value(values: pd.Series) -> pd.Series:
+    """One value at a time: ``str`` of the Python value, booleans as DuckDB writes them."""
 
     def one(value: Any) -> Any:
         if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):

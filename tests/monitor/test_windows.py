@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from responsible_ai.errors import InputError
-from responsible_ai.monitor.reading import BAD_TIMESTAMPS, LogSpec, count_frame, count_logs
+from responsible_ai.monitor.reading import (
+    BAD_TIMESTAMPS,
+    LogSpec,
+    _text,
+    _text_by_value,
+    count_frame,
+    count_logs,
+)
 from responsible_ai.monitor.settings import parse_window
 from responsible_ai.monitor.windows import WindowCounts
 
@@ -131,3 +138,39 @@ def test_windows_parse(text) -> None:
 def test_bad_windows_are_refused(text) -> None:
     with pytest.raises(ValueError, match="expected a window such as"):
         parse_window(text)
+
+
+_COLUMNS = {
+    "str": st.lists(st.one_of(st.none(), st.text(max_size=4))).map(
+        lambda v: pd.Series(v, dtype="str")
+    ),
+    "string": st.lists(st.one_of(st.none(), st.text(max_size=4))).map(
+        lambda v: pd.Series(v, dtype="string")
+    ),
+    "bool": st.lists(st.booleans()).map(lambda v: pd.Series(v, dtype=bool)),
+    "int64": st.lists(st.integers(-(2**63), 2**63 - 1)).map(
+        lambda v: pd.Series(v, dtype="int64")
+    ),
+    "uint8": st.lists(st.integers(0, 255)).map(lambda v: pd.Series(v, dtype="uint8")),
+    "Int64": st.lists(st.one_of(st.none(), st.integers(-5, 5))).map(
+        lambda v: pd.Series(v, dtype="Int64")
+    ),
+    "boolean": st.lists(st.one_of(st.none(), st.booleans())).map(
+        lambda v: pd.Series(v, dtype="boolean")
+    ),
+    "float": st.lists(st.one_of(st.none(), st.floats(allow_infinity=False))).map(
+        lambda v: pd.Series(v, dtype=float)
+    ),
+    "mixed": st.lists(
+        st.one_of(st.none(), st.booleans(), st.integers(-9, 9), st.text(max_size=2))
+    ).map(lambda v: pd.Series(v, dtype=object)),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(sorted(_COLUMNS)).flatmap(lambda kind: _COLUMNS[kind]))
+def test_column_wise_text_is_the_value_by_value_text(values: pd.Series) -> None:
+    # The fast paths for text, integer and boolean columns give what str() of each value gives.
+    fast, slow = _text(values), _text_by_value(values)
+    pd.testing.assert_series_equal(fast, slow)
+    assert [type(v) for v in fast] == [type(v) for v in slow]
