@@ -37,7 +37,9 @@ class _Explanation:
     def _page_script(self) -> None:
         with self.figures.page_script():
             time.sleep(self.script_seconds)
-        self.script_ended = time.monotonic()
+            # Taken before the script's end is recorded (on leaving the block): under load,
+            # a time taken after it could come later than the drawer's quiet time started.
+            self.script_ended = time.monotonic()
 
     def plot_bar(self) -> _Figure:
         self.drawn.append(("bar", time.monotonic()))
