@@ -80,7 +80,8 @@ def _text(values: pd.Series) -> pd.Series:
     """
     dtype = values.dtype
     if isinstance(dtype, pd.StringDtype):
-        text = values.to_numpy(dtype=object, na_value=None)
+        text = values.to_numpy(dtype=object)
+        text[values.isna().to_numpy()] = None
     elif dtype == np.bool_:
         text = np.where(values.to_numpy(), "true", "false").astype(object)
     elif isinstance(dtype, np.dtype) and np.issubdtype(dtype, np.integer):
