@@ -24,7 +24,7 @@ MONITOR_EXISTS = (
     "--name starts another monitor"
 )
 STATE_AMONG_LOGS = (
-    "--state {state} would keep its parts inside the logs {logs} (read as logs by the next run); "
+    "--state {state} would keep its parts inside the logs folder {logs} (read as logs by the next run); "
     "keep the state outside the logs folder"
 )
 STATE_AND_STORE = "give --store or --state, not both: the monitor's counts live in one place"
