@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from responsible_ai._resampling import resample_counts
 from responsible_ai.explain._association import association
 
 __all__ = [
@@ -27,8 +28,8 @@ def _bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generato
     """Means of ``values`` (rows x features) over bootstrap resamples of its rows.
 
     Each resample draws ``n`` row indices with replacement; how often each row was drawn (its
-    weight) is counted with one ``bincount`` per chunk of resamples, a fifth of the time of
-    drawing the same counts from a multinomial.
+    weight) comes from :func:`~responsible_ai._resampling.resample_counts`, per chunk of
+    resamples.
     """
     n = len(values)
     if n == 0:
@@ -37,10 +38,7 @@ def _bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generato
     step = max(1, _DRAWS_PER_CHUNK // n)
     for start in range(0, resamples, step):
         count = min(step, resamples - start)
-        drawn = rng.integers(0, n, size=(count, n))
-        drawn += np.arange(count)[:, None] * n
-        weights = np.bincount(drawn.ravel(), minlength=count * n).reshape(count, n)
-        means.append(weights @ values / n)
+        means.append(resample_counts(n, count, rng) @ values / n)
     return np.concatenate(means) if means else np.empty((0, values.shape[1]))
 
 

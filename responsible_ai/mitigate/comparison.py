@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from responsible_ai._resampling import resample_counts
+
 if TYPE_CHECKING:
     from responsible_ai.fairness.settings import FairnessSettings
     from responsible_ai.mitigate.search import Candidate, MitigationResult
@@ -47,7 +49,7 @@ def score_candidates(
     rng = np.random.default_rng(seed)
     n = len(y_true)
     n_boot = fairness.n_boot
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) if n_boot else None
+    counts = resample_counts(n, n_boot, rng) if n_boot else None
     level = fairness.confidence
     if original.predictions is None:
         return
