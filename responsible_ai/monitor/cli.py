@@ -24,8 +24,8 @@ MONITOR_EXISTS = (
     "--name starts another monitor"
 )
 STATE_AMONG_LOGS = (
-    "--state {state} would keep its parts inside the logs folder {logs} (read as logs by the next run); "
-    "keep the state outside the logs folder"
+    "--state {state} would keep its parts inside the logs folder {logs} (read as logs by the "
+    "next run); keep the state outside the logs folder"
 )
 STATE_AND_STORE = "give --store or --state, not both: the monitor's counts live in one place"
 _FORMATS = ("text", "json", "md", "junit")
