@@ -25,6 +25,7 @@ __all__ = [
     "correlation_ratio",
     "cramers_v",
     "group_labels",
+    "groups_in",
     "is_numeric",
     "spearman",
     "uncertainty_coefficient",
@@ -182,11 +183,7 @@ def associations_with(
     Kept on the audit's context for the rows it audits: the proxy checks and the counterfactual
     test of the same groups measure each pair once.
     """
-    kept: tuple[pd.DataFrame, dict[str, tuple[float, str]]] = context.cached(
-        ("explain.associations", *by), lambda: (frame, {})
-    )
-    known: dict[str, tuple[float, str]] = kept[1] if kept[0] is frame else {}
-    labels = group_labels(frame, by)
+    _, labels, known = _kept(context, frame, by)
     found = {}
     for feature in features:
         if feature in by:
@@ -195,3 +192,19 @@ def associations_with(
             known[feature] = association(frame[feature], labels)
         found[feature] = known[feature]
     return found
+
+
+def groups_in(context: AuditContext, frame: pd.DataFrame, by: list[str]) -> pd.Series:
+    """The ``by`` group label of each row of ``frame`` (kept with its associations)."""
+    return _kept(context, frame, by)[1]
+
+
+def _kept(
+    context: AuditContext, frame: pd.DataFrame, by: list[str]
+) -> tuple[pd.DataFrame, pd.Series, dict[str, tuple[float, str]]]:
+    kept: tuple[pd.DataFrame, pd.Series, dict[str, tuple[float, str]]] = context.cached(
+        ("explain.associations", *by), lambda: (frame, group_labels(frame, by), {})
+    )
+    if kept[0] is not frame:  # other rows than the audit's: measured, not kept
+        return frame, group_labels(frame, by), {}
+    return kept

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from responsible_ai.checker.findings import Measurement
-from responsible_ai.explain._association import associations_with, group_labels
+from responsible_ai.explain._association import associations_with, group_labels, groups_in
 from responsible_ai.explain._sample import audited_rows
 from responsible_ai.explain._tables import gap_method, group_gaps, records
 from responsible_ai.explain.explanation import Explanation, explain
@@ -94,7 +94,8 @@ def sensitive_attribution_share(
 def max_proxy_association(context: AuditContext, check: Check, by: list[str]) -> Measurement:
     """The model feature most associated with the ``by`` column(s), and how strongly."""
     exp = explanation_for(context)
-    measured = associations_with(context, audited_rows(context), exp.features, by)
+    rows_audited = audited_rows(context)
+    measured = associations_with(context, rows_audited, exp.features, by)
     importance = dict(
         zip(exp.global_importance["feature"], exp.global_importance["mean_abs_shap"], strict=True)
     )
@@ -115,7 +116,7 @@ def max_proxy_association(context: AuditContext, check: Check, by: list[str]) ->
         return Measurement(
             None, evidence, "the model takes no feature other than the sensitive ones"
         )
-    if group_labels(audited_rows(context), by).nunique() < 2:  # a constant stands in for nothing
+    if groups_in(context, rows_audited, by).nunique() < 2:  # a constant stands in for nothing
         reason = f"only one group of {', '.join(by)} in the data: no association to measure"
         return Measurement(None, evidence, reason)
     rows.sort(key=lambda r: (-r["association"], -r["importance"], r["feature"]))
