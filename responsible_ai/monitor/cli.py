@@ -6,7 +6,6 @@ Only the standard library at the top: ``rai --help`` must stay fast.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,6 @@ FOLLOW_NEEDS_STATE = (
 MONITOR_EXISTS = (
     "monitor {name!r} already has runs in the store; --follow appends new files to it, or "
     "--name starts another monitor"
-)
-STATE_AMONG_LOGS = (
-    "--state {state} would keep its parts inside the logs folder {logs} (read as logs by the "
-    "next run); keep the state outside the logs folder"
 )
 STATE_AND_STORE = "give --store or --state, not both: the monitor's counts live in one place"
 _FORMATS = ("text", "json", "md", "junit")
@@ -95,6 +90,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     from responsible_ai.errors import InputError
     from responsible_ai.monitor.persist import read_state, windows_json, write_state
     from responsible_ai.monitor.run import monitor
+    from responsible_ai.monitor.state_files import refuse_state_among_logs
 
     if args.state and args.store is not None:
         raise InputError(STATE_AND_STORE)
@@ -130,7 +126,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
             guard_output(target, read)
     if args.state:
         guard_output(args.state, read, flag="--state")
-        _refuse_state_among_logs(args.state, args.logs)
+        refuse_state_among_logs(args.state, args.logs)  # said before anything is counted
     hook = _webhook(args)  # a missing or bad URL is bad input: said before anything is counted
     result = monitor(
         args.logs,
@@ -152,7 +148,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         write_output(args.windows, windows_json(result), inputs=inputs)
         print(f"wrote {len(result.windows)} windows to {args.windows}")
     if args.state:
-        write_state(args.state, result.state, inputs=inputs)
+        write_state(args.state, result.state, inputs=inputs, logs=args.logs)
         new = len(result.new_files)
         print(f"counted {new} new file(s); state in {args.state}")
     if store is not None:
@@ -163,33 +159,6 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     if hook is not None and not report.passed:
         _post(hook, result)
     return EXIT_PASS if report.passed else EXIT_FAIL
-
-
-def _refuse_state_among_logs(state: str, logs: str) -> None:
-    """Refuse a state whose parts (Parquet files, in ``STATE.parts``) would land where the logs
-    are read from: the next run would read them as prediction logs.
-
-    Raises
-    ------
-    InputError
-        ``STATE_AMONG_LOGS``.
-    """
-    import glob as globbing
-
-    from responsible_ai.errors import InputError
-
-    text = os.fspath(logs)
-    if globbing.has_magic(text):
-        parts = Path(text).parts
-        plain = next((i for i, part in enumerate(parts) if globbing.has_magic(part)), len(parts))
-        home = Path(*parts[:plain]) if plain else Path(".")
-    elif Path(text).is_dir():
-        home = Path(text)
-    else:
-        return
-    folder = Path(state).parent / f"{Path(state).name}.parts"
-    if folder.resolve().is_relative_to(home.resolve()):
-        raise InputError(STATE_AMONG_LOGS.format(state=state, logs=text))
 
 
 def _webhook(args: argparse.Namespace) -> Any:

@@ -75,12 +75,20 @@ def read_state(path: str | os.PathLike[str]) -> Any:
         raise InputError(BAD_STATE.format(path=path, reason=type(exc).__name__)) from None
 
 
-def write_state(path: str | os.PathLike[str], state: Any, *, inputs: Any = ()) -> None:
+def write_state(
+    path: str | os.PathLike[str],
+    state: Any,
+    *,
+    inputs: Any = (),
+    logs: str | os.PathLike[str] | None = None,
+) -> None:
     """Write ``state`` for ``--state``: appended to the state it continues when that is
-    ``path`` (see :mod:`responsible_ai.monitor.state_files`), every write atomic."""
+    ``path`` (see :mod:`responsible_ai.monitor.state_files`), every write atomic. Give ``logs``
+    (what :func:`~responsible_ai.monitor.run.monitor` read) to have a state whose parts would be
+    read as logs refused, as ``rai monitor`` does."""
     from responsible_ai.monitor.state_files import write_stored
 
-    write_stored(path, state, inputs=inputs)
+    write_stored(path, state, inputs=inputs, logs=logs)
 
 
 def windows_json(result: Any) -> str:

@@ -21,14 +21,27 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from responsible_ai.errors import InputError
 from responsible_ai.monitor.state import MonitorState
 from responsible_ai.monitor.windows import WindowCounts
 
-__all__ = ["MAX_PARTS", "STATE_FORMAT", "StoredState", "read_stored", "write_stored"]
+__all__ = [
+    "MAX_PARTS",
+    "STATE_AMONG_LOGS",
+    "STATE_FORMAT",
+    "StoredState",
+    "read_stored",
+    "refuse_state_among_logs",
+    "write_stored",
+]
 
 STATE_FORMAT = "rai-monitor-state/2"
 #: Parts kept before a write puts every window in one part again.
 MAX_PARTS = 24
+STATE_AMONG_LOGS = (
+    "--state {state} would keep its parts inside the logs folder {logs} (read as logs by the "
+    "next run); keep the state outside the logs folder"
+)
 _TABLES = ("groups", "scores", "features")
 _CARRY = ("hits", "sizes", "totals", "wealth", "best", "first", "gapped", "start")
 _ROW_GROUP = 65_536  # rows sorted by window: a read of a few windows skips the other groups
@@ -76,7 +89,6 @@ class StoredState:
         import pandas as pd
         from pyarrow import ArrowException as ArrowError
 
-        from responsible_ai.errors import InputError
         from responsible_ai.monitor.persist import BAD_STATE
 
         where = self.folder / f"{part}.{table}.parquet"
@@ -143,7 +155,6 @@ class StoredState:
 
     def full_windows(self, windows: set[str]) -> dict[str, dict[str, Any]]:
         """The results of ``windows`` in full: window -> results."""
-        from responsible_ai.errors import InputError
         from responsible_ai.monitor.persist import BAD_STATE
 
         found: dict[str, dict[str, Any]] = {}
@@ -245,13 +256,23 @@ def _parquet(frame: Any) -> bytes:
     return buffer.getvalue()
 
 
-def write_stored(path: str | os.PathLike[str], state: MonitorState, *, inputs: Any = ()) -> None:
+def write_stored(
+    path: str | os.PathLike[str],
+    state: MonitorState,
+    *,
+    inputs: Any = (),
+    logs: str | os.PathLike[str] | None = None,
+) -> None:
     """Write ``state`` to the index file ``path`` and its parts folder (see the module doc):
-    only the changed windows when ``state`` continues this very file."""
+    only the changed windows when ``state`` continues this very file. With ``logs`` (the
+    folder or glob the state counts), a parts folder inside it is refused first
+    (:func:`refuse_state_among_logs`)."""
     from responsible_ai._atomic import guard_output, write_bytes_atomic, write_output
     from responsible_ai.monitor.persist import plain_json
 
     guard_output(path, inputs, flag="--state")  # before any part: a refused index leaves none
+    if logs is not None:
+        refuse_state_among_logs(path, logs)
     target = Path(path)
     folder_name = f"{target.name}.parts"
     folder = target.parent / folder_name
@@ -339,3 +360,28 @@ def _write_sequential(folder: Path, part: str, state: MonitorState, inputs: Any)
     np.savez(buffer, **arrays)
     write_bytes_atomic(folder / f"{part}.sequential.npz", buffer.getvalue(), inputs=inputs)
     return {"part": part, "rules": rules}
+
+
+def refuse_state_among_logs(state: str | os.PathLike[str], logs: str | os.PathLike[str]) -> None:
+    """Refuse a state whose parts (Parquet files, in ``STATE.parts``) would land where the logs
+    are read from: the next run would read them as prediction logs.
+
+    Raises
+    ------
+    InputError
+        ``STATE_AMONG_LOGS``.
+    """
+    import glob as globbing
+
+    text = os.fspath(logs)
+    if globbing.has_magic(text):
+        parts = Path(text).parts
+        plain = next((i for i, part in enumerate(parts) if globbing.has_magic(part)), len(parts))
+        home = Path(*parts[:plain]) if plain else Path(".")
+    elif Path(text).is_dir():
+        home = Path(text)
+    else:
+        return
+    folder = Path(state).parent / f"{Path(state).name}.parts"
+    if folder.resolve().is_relative_to(home.resolve()):
+        raise InputError(STATE_AMONG_LOGS.format(state=os.fspath(state), logs=text))

@@ -280,6 +280,20 @@ def test_a_state_on_an_input_or_among_the_logs_is_refused_before_anything(
     assert main([*_base(folder), "--state", str(tmp_path / "monitor.json")]) in (0, 1)
 
 
+def test_the_library_refuses_a_state_among_the_logs_too(shipped_run, tmp_path) -> None:
+    # A notebook writing the state itself (persist.write_state) is held to the CLI's rule.
+    from responsible_ai.errors import InputError
+    from responsible_ai.monitor.persist import write_state
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with pytest.raises(InputError, match="keep the state outside the logs folder"):
+        write_state(logs / "monitor.json", shipped_run.state, logs=logs)
+    assert list(logs.iterdir()) == []  # neither the index nor a part
+    write_state(tmp_path / "monitor.json", shipped_run.state, logs=logs)
+    assert read_state(tmp_path / "monitor.json").window_names == shipped_run.state.window_names
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
