@@ -19,7 +19,20 @@ from responsible_ai.report.plain import (
     status_label,
 )
 
-__all__ = ["banner", "readable", "show_checks", "show_groups", "show_reviews", "status_badge"]
+__all__ = [
+    "WRAPPED_ROWS",
+    "banner",
+    "readable",
+    "show_checks",
+    "show_groups",
+    "show_reviews",
+    "show_runs",
+    "status_badge",
+]
+
+#: Rows a table shows wrapped (every word on the page); past them, the whole table is a grid
+#: in an expander.
+WRAPPED_ROWS = 25
 
 _BADGE_COLOURS = {
     "pass": "green",
@@ -95,15 +108,35 @@ def show_checks(table: pd.DataFrame) -> None:
 
 
 def show_reviews(table: pd.DataFrame, *, wrap: bool = False) -> None:
-    """A reviews table with each waiver's standing; ``wrap`` shows long justifications whole."""
+    """A reviews table with each waiver's standing; ``wrap`` shows long justifications whole
+    (of the newest :data:`WRAPPED_ROWS` reviews; all of them in a grid below when more)."""
     if wrap:
         # st.table wraps long text; a run has few reviews, so every word stays readable.
-        st.table(table.drop(columns=["run", "hash"], errors="ignore"), hide_index=True)
+        shown = table.drop(columns=["run", "hash"], errors="ignore")
+        st.table(shown.head(WRAPPED_ROWS), hide_index=True)
+        if len(table) > WRAPPED_ROWS:
+            with st.expander(f"All {len(table)} reviews"):
+                show_reviews(table)
         return
     config = _text_columns(REVIEW_COLUMNS, _REVIEW_WIDTHS)
     config["#"] = st.column_config.NumberColumn("#", help=REVIEW_COLUMNS["#"], width=50)
     config["run"] = st.column_config.NumberColumn("run", help=REVIEW_COLUMNS["run"], width=50)
     st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+
+
+def show_runs(table: pd.DataFrame) -> None:
+    """Runs, newest first, wrapped to the page's width (the newest :data:`WRAPPED_ROWS`), then
+    every run with every value exact (the time to the second) in a grid, folded away."""
+    words = table.rename(columns=lambda c: c.replace("_", " "))
+    words = words.rename(columns={"data sha256": "data (SHA-256, first 12)"})
+    shown = words.copy()
+    if "created at" in shown:  # to the minute, in UTC: the seconds are in the grid below
+        shown["created at"] = [
+            f"{str(t)[:16].replace('T', ' ')} UTC" if t else "" for t in shown["created at"]
+        ]
+    st.table(shown.head(WRAPPED_ROWS), hide_index=True)
+    with st.expander(f"All {len(table)} runs, every value exact"):
+        st.dataframe(words, hide_index=True, width="stretch")
 
 
 _ROUNDED = "Rounded to 4 significant digits for reading."

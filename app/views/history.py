@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 from common import attempt, md, open_run, store
-from presentation import show_reviews
+from presentation import show_reviews, show_runs
 
 from responsible_ai.report.plain import reviews_frame
 from responsible_ai.review import compare_runs
@@ -62,15 +62,15 @@ for row in runs.head(5).itertuples():
     line.markdown("- " + _run_line(row))
     with action:
         _open_button(int(row.run), "recent")
-# headers in words (``verdict after waivers``), the columns as the store names them otherwise
-st.dataframe(runs.rename(columns=lambda c: c.replace("_", " ")), hide_index=True, width="stretch")
+# headers in words (``verdict after waivers``), wrapped: every column readable without scrolling
+show_runs(runs)
 chosen = st.selectbox("Open another run", [int(i) for i in runs["run"]], index=None, key="open_id")
 if chosen is not None:
     _open_button(int(chosen), "chosen")
 
 st.subheader("Reviews")
 if reviews:
-    show_reviews(reviews_frame(list(reversed(reviews))))
+    show_reviews(reviews_frame(list(reversed(reviews))), wrap=True)
 else:
     st.caption("No review yet.")
 check = attempt(the_store.verify)  # a keyed store without its key: one error, the fix in it

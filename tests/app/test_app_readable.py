@@ -115,3 +115,32 @@ def test_waterfall_has_a_legend_in_the_units_of_the_explanation():
         "average output",
     ]
     assert "log-odds of 'good'" in figure.axes[0].get_xlabel()
+
+
+def test_history_wraps_runs_and_reviews_so_nothing_is_cut(app):
+    from datetime import timedelta
+
+    from responsible_ai.review import Review, today_utc
+
+    reason = "Retraining with reweighing ships next quarter; the gap is tracked in RISK-1234"
+    ReviewStore().add_review(
+        Review(
+            run_id=1,
+            decision="waive",
+            reviewer="",
+            comment="Gap confirmed on the holdout",
+            check_id=LACKS,
+            justification=reason,
+            expires_on=today_utc() + timedelta(days=30),
+        )
+    )
+    at = open_page(app, "views/history.py")
+    # Wrapped tables (st.table), not grids that cut text at their column's width.
+    runs, reviews = at.table[0].value, at.table[1].value
+    assert {"what blocks", "verdict after waivers", "review", "decided by"} <= set(runs.columns)
+    assert runs.loc[0, "created at"].endswith(" UTC") and len(runs.loc[0, "created at"]) == 20
+    assert len(runs.loc[0, "data (SHA-256, first 12)"]) == 12
+    assert reviews.loc[0, "justification"] == reason  # whole, on the page
+    # Every value exact in the grid folded below the wrapped runs.
+    exact = at.dataframe[0].value
+    assert exact.loc[0, "created at"] == ReviewStore().runs().loc[0, "created_at"]

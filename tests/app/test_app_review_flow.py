@@ -51,9 +51,9 @@ def test_approve_needs_waivers_then_shows_in_history(app):
     assert metrics == {"Verdict": "FAIL", "Verdict after waivers": "PASS", "Review": "approved"}
 
     at = open_page(at, "views/history.py")
-    runs = at.dataframe[0].value
+    runs = at.table[0].value  # wrapped: what the reviewer reads without scrolling
     assert runs.loc[0, "review"] == "approved" and runs.loc[0, "decided by"] == LOCAL
-    reviews = at.dataframe[1].value
+    reviews = at.table[1].value
     assert list(reviews["decision"]) == ["approve", "waive", "waive"]
     assert "Review chain intact (3 reviews)" in texts(at)
 

@@ -46,8 +46,9 @@ def test_overview_and_history_count_what_blocks_by_why(app):
     assert "2 check(s) fail the verdict" not in page  # one of them lacks evidence, not fails
 
     at = open_page(app, "views/history.py")
-    runs = at.dataframe[0].value
+    runs = at.dataframe[0].value  # every column exact, folded away
     assert runs.loc[0, "what blocks"] == "1 fails, 1 lacks evidence"
+    assert at.table[0].value.loc[0, "what blocks"] == "1 fails, 1 lacks evidence"  # wrapped
     assert "failing_checks" not in runs  # it counted fail and error only: 1, not what blocks
     assert "verdict FAIL · 1 fails, 1 lacks evidence · review **pending**" in texts(at)
 
@@ -104,8 +105,9 @@ def test_review_page_says_a_new_waiver_replaces_the_active_one(app):
     assert reviews.loc[second.seq, "justification"] == "Retrained model ships in March"
 
     at = open_page(at, "views/history.py")
-    history = at.dataframe[1].value.set_index("#")
+    history = at.table[1].value.set_index("#")
     assert history.loc[first.seq, "standing"] == f"replaced by #{second.seq}"
+    assert history.loc[second.seq, "justification"] == "Retrained model ships in March"
 
 
 def test_an_identical_waiver_is_refused_visibly(app):
