@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from responsible_ai.report.escaping import escape_markdown
 from responsible_ai.report.plain import (
     CHECK_COLUMNS,
     REVIEW_COLUMNS,
@@ -113,7 +114,9 @@ def show_reviews(table: pd.DataFrame, *, wrap: bool = False) -> None:
     if wrap:
         # st.table wraps long text; a run has few reviews, so every word stays readable.
         shown = table.drop(columns=["run", "hash"], errors="ignore")
-        st.table(shown.head(WRAPPED_ROWS), hide_index=True)
+        if "#" in shown and len(shown) > WRAPPED_ROWS:  # the newest, in the order given
+            shown = shown[shown["#"].isin(shown["#"].nlargest(WRAPPED_ROWS))]
+        st.table(_as_text(shown), hide_index=True)
         if len(table) > WRAPPED_ROWS:
             with st.expander(f"All {len(table)} reviews"):
                 show_reviews(table)
@@ -122,6 +125,21 @@ def show_reviews(table: pd.DataFrame, *, wrap: bool = False) -> None:
     config["#"] = st.column_config.NumberColumn("#", help=REVIEW_COLUMNS["#"], width=50)
     config["run"] = st.column_config.NumberColumn("run", help=REVIEW_COLUMNS["run"], width=50)
     st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+
+
+def _as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` for ``st.table``, which renders every cell as Markdown: text cells escaped (a
+    label or justification shows as written, never as a link, image or badge)."""
+    shown = table.copy()
+    for name in shown.columns:
+        if not pd.api.types.is_numeric_dtype(shown[name]):
+            shown[name] = [_escaped(v) for v in shown[name]]
+    return shown
+
+
+def _escaped(value: Any) -> Any:
+    missing = value is None or value != value  # None, NaN
+    return value if missing else escape_markdown(str(value))
 
 
 def show_runs(table: pd.DataFrame) -> None:
@@ -134,7 +152,7 @@ def show_runs(table: pd.DataFrame) -> None:
         shown["created at"] = [
             f"{str(t)[:16].replace('T', ' ')} UTC" if t else "" for t in shown["created at"]
         ]
-    st.table(shown.head(WRAPPED_ROWS), hide_index=True)
+    st.table(_as_text(shown.head(WRAPPED_ROWS)), hide_index=True)
     with st.expander(f"All {len(table)} runs, every value exact"):
         st.dataframe(words, hide_index=True, width="stretch")
 

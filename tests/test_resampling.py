@@ -28,3 +28,11 @@ def test_counts_have_the_multinomials_mean_variance_and_covariance() -> None:
     assert abs(off.mean() + 1 / rows) < 0.005
     # Each row is drawn at all in about 1 - (1 - 1/rows)^rows of the resamples.
     assert abs((counts > 0).mean() - (1 - (1 - 1 / rows) ** rows)) < 0.01
+
+
+def test_chunks_give_the_same_counts_as_one_draw(monkeypatch) -> None:
+    import responsible_ai._resampling as resampling
+
+    whole = resample_counts(37, 50, np.random.default_rng(3))
+    monkeypatch.setattr(resampling, "DRAWS_PER_CHUNK", 37 * 7)  # 8 chunks, the last short
+    assert (resample_counts(37, 50, np.random.default_rng(3)) == whole).all()

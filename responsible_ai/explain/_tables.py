@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from responsible_ai._resampling import resample_counts
+from responsible_ai._resampling import DRAWS_PER_CHUNK, resample_counts
 from responsible_ai.explain._association import association
 
 __all__ = [
@@ -19,9 +19,6 @@ __all__ = [
     "proxy_table",
     "records",
 ]
-
-
-_DRAWS_PER_CHUNK = 4_000_000  # row indices drawn at once: 32 MB
 
 
 def _bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -35,7 +32,7 @@ def _bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generato
     if n == 0:
         return np.full((resamples, values.shape[1]), np.nan)
     means = []
-    step = max(1, _DRAWS_PER_CHUNK // n)
+    step = max(1, DRAWS_PER_CHUNK // n)
     for start in range(0, resamples, step):
         count = min(step, resamples - start)
         means.append(resample_counts(n, count, rng) @ values / n)

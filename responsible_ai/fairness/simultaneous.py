@@ -39,6 +39,7 @@ __all__ = [
     "MAX_PAIR_GROUPS",
     "disparity_interval",
     "group_estimates",
+    "normal_quantile",
     "wilson_intervals",
 ]
 
@@ -97,7 +98,7 @@ def wilson_intervals(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of each group's rate (NaN where the rate is undefined)."""
     spec = GROUP_METRICS[metric]
-    z = _normal_quantile(0.5 + confidence / 2)
+    z = normal_quantile(0.5 + confidence / 2)
     if spec.kind == "mean_of":  # an average of rates: adjusted centre +- z * se
         centre, spread = group_estimates(counts, metric)
         return np.clip(centre - z * spread, 0, 1), np.clip(centre + z * spread, 0, 1)
@@ -266,7 +267,7 @@ def _sidak(blocks: list[_Block], confidence: float) -> float | None:
     themselves, or a single contrast (two groups); None otherwise."""
     count = sum(len(block[0]) for block in blocks)
     if count == 1 or all(block[2].kind in ("groups", "range") for block in blocks):
-        return _normal_quantile(0.5 + confidence ** (1.0 / count) / 2)
+        return normal_quantile(0.5 + confidence ** (1.0 / count) / 2)
     return None
 
 
@@ -310,7 +311,11 @@ def _reduce(
     return float(smallest.max()), float(biggest.max())
 
 
-def _normal_quantile(p: float) -> float:
-    """The standard normal quantile (``scipy.special.ndtri`` to 1e-15; importing scipy.special
-    would cost ``rai monitor --follow`` 0.15 s)."""
+def normal_quantile(p: float) -> float:
+    """The standard normal quantile as ``scipy.special.ndtri`` gives it: to 1 ulp inside (0, 1),
+    ``-inf`` at 0, ``inf`` at 1, NaN outside [0, 1] or for NaN (a confidence so close to 1 that
+    ``0.5 + c / 2`` rounds to 1 gives ``inf``, as before). Importing scipy.special would cost
+    ``rai monitor --follow`` 0.15 s."""
+    if not 0.0 < p < 1.0:
+        return -math.inf if p == 0.0 else math.inf if p == 1.0 else math.nan
     return NormalDist().inv_cdf(p)

@@ -5,7 +5,7 @@ computations live in the submodules and are imported where they are used.
 
 - :mod:`~responsible_ai.monitor.windows`: mergeable per-window counts.
 - :mod:`~responsible_ai.monitor.reading`: logs (CSV, Parquet, folders, globs) to counts, with
-  DuckDB when installed and the logs are over 4 MiB, pyarrow batches otherwise.
+  DuckDB when installed, pyarrow batches otherwise.
 - :mod:`~responsible_ai.monitor.drift`: drift statistics from binned histograms.
 - :mod:`~responsible_ai.monitor.performance`: performance per group, realised and estimated.
 - :mod:`~responsible_ai.monitor.sequential`: the anytime-valid test of a fairness gap.

@@ -68,7 +68,7 @@ def add_commands(subparsers: Any) -> None:
         "--engine",
         choices=("auto", "duckdb", "batches"),
         default="auto",
-        help="auto: DuckDB when installed (day windows, logs over 4 MiB), else batches",
+        help="auto: DuckDB when installed (day windows), else batches",
     )
     parser.add_argument(
         "--no-webhook", action="store_true", help="do not post alerts to monitoring.webhook"

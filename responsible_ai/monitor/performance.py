@@ -15,12 +15,12 @@ labels show it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from responsible_ai.fairness.groups import GroupCounts, group_index
+from responsible_ai.fairness.simultaneous import normal_quantile
 from responsible_ai.monitor.windows import NO_LABEL
 
 __all__ = ["ESTIMABLE", "Estimate", "estimate_performance", "window_counts"]
@@ -118,7 +118,7 @@ def estimate_performance(
             a, b = (tp, fn) if metric == "true_positive_rate" else (fp, tn)
             value = a / (a + b)
             var = (b**2 * v1 + a**2 * v0) / (a + b) ** 4
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)  # scipy.special would cost 0.15 s to import
+    z = normal_quantile(0.5 + confidence / 2)
     spread = z * np.sqrt(np.maximum(var, 0))
     labels = [" / ".join(str(v) for v in group) for group in index.groups]
     return Estimate(

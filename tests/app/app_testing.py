@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
@@ -110,3 +111,15 @@ def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
     at.button(key="sign_in").click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def table_text(table) -> pd.DataFrame:
+    """An ``st.table``'s cells as the reader sees them: the Markdown escapes the app puts on
+    text cells (``st.table`` renders Markdown) taken off."""
+    frame = table.value.copy()
+    for name in frame.columns:
+        if frame[name].dtype == object or str(frame[name].dtype) in ("str", "string"):
+            frame[name] = [
+                re.sub(r"\\(.)", r"\1", v) if isinstance(v, str) else v for v in frame[name]
+            ]
+    return frame

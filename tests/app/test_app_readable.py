@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from app_testing import open_page, texts
+from app_testing import open_page, table_text, texts
 
 from responsible_ai.report.plain import STATUS_LABELS
 from responsible_ai.store import ReviewStore
@@ -136,7 +136,7 @@ def test_history_wraps_runs_and_reviews_so_nothing_is_cut(app):
     )
     at = open_page(app, "views/history.py")
     # Wrapped tables (st.table), not grids that cut text at their column's width.
-    runs, reviews = at.table[0].value, at.table[1].value
+    runs, reviews = table_text(at.table[0]), table_text(at.table[1])
     assert {"what blocks", "verdict after waivers", "review", "decided by"} <= set(runs.columns)
     assert runs.loc[0, "created at"].endswith(" UTC") and len(runs.loc[0, "created at"]) == 20
     assert len(runs.loc[0, "data (SHA-256, first 12)"]) == 12
@@ -144,3 +144,32 @@ def test_history_wraps_runs_and_reviews_so_nothing_is_cut(app):
     # Every value exact in the grid folded below the wrapped runs.
     exact = at.dataframe[0].value
     assert exact.loc[0, "created at"] == ReviewStore().runs().loc[0, "created_at"]
+
+
+def test_text_in_wrapped_tables_is_never_markdown(app):
+    # st.table renders Markdown: a justification is shown as written, not as a link or badge.
+    from datetime import timedelta
+
+    from responsible_ai.review import Review, today_utc
+
+    hostile = "[click me](https://evil.example) ![t](https://evil.example/p.png) :green-badge[OK]"
+    for n in range(30):
+        ReviewStore().add_review(
+            Review(
+                run_id=1,
+                decision="waive",
+                reviewer="",
+                comment=f"note {n}",
+                check_id=LACKS,
+                justification=hostile,
+                expires_on=today_utc() + timedelta(days=30 + n),
+            )
+        )
+    for page in ("views/history.py", "views/review.py"):
+        at = open_page(app, page)
+        shown = at.table[-1].value
+        assert len(shown) == 25
+        assert "[" not in "".join(shown["justification"]).replace("\\[", "")
+        assert set(table_text(at.table[-1])["justification"]) == {hostile}
+        seqs = sorted(int(n) for n in shown["#"])
+        assert seqs == list(range(6, 31))  # the newest 25 of 30 (the rest folded below)

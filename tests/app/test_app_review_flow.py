@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app_testing import open_page, texts
+from app_testing import open_page, table_text, texts
 
 from responsible_ai.review import NO_EXPIRY, NO_JUSTIFICATION, Review, today_utc
 from responsible_ai.store import Identity, ReviewStore, local_identity
@@ -51,9 +51,9 @@ def test_approve_needs_waivers_then_shows_in_history(app):
     assert metrics == {"Verdict": "FAIL", "Verdict after waivers": "PASS", "Review": "approved"}
 
     at = open_page(at, "views/history.py")
-    runs = at.table[0].value  # wrapped: what the reviewer reads without scrolling
+    runs = table_text(at.table[0])  # wrapped: what the reviewer reads without scrolling
     assert runs.loc[0, "review"] == "approved" and runs.loc[0, "decided by"] == LOCAL
-    reviews = at.table[1].value
+    reviews = table_text(at.table[1])
     assert list(reviews["decision"]) == ["approve", "waive", "waive"]
     assert "Review chain intact (3 reviews)" in texts(at)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app_testing import open_page, texts
+from app_testing import open_page, table_text, texts
 
 from responsible_ai.report.plain import when
 from responsible_ai.review import SAME_WAIVER, Review, today_utc
@@ -48,7 +48,7 @@ def test_overview_and_history_count_what_blocks_by_why(app):
     at = open_page(app, "views/history.py")
     runs = at.dataframe[0].value  # every column exact, folded away
     assert runs.loc[0, "what blocks"] == "1 fails, 1 lacks evidence"
-    assert at.table[0].value.loc[0, "what blocks"] == "1 fails, 1 lacks evidence"  # wrapped
+    assert table_text(at.table[0]).loc[0, "what blocks"] == "1 fails, 1 lacks evidence"  # wrapped
     assert "failing_checks" not in runs  # it counted fail and error only: 1, not what blocks
     assert "verdict FAIL · 1 fails, 1 lacks evidence · review **pending**" in texts(at)
 
@@ -99,13 +99,13 @@ def test_review_page_says_a_new_waiver_replaces_the_active_one(app):
 
     second = _waive(FAILS, justification="Retrained model ships in March")
     at = open_page(at, "views/review.py")
-    reviews = at.table[0].value.set_index("#")
+    reviews = table_text(at.table[0]).set_index("#")
     assert reviews.loc[first.seq, "standing"] == f"replaced by #{second.seq}"
     assert reviews.loc[second.seq, "standing"] == f"active until {second.expires_on.isoformat()}"
     assert reviews.loc[second.seq, "justification"] == "Retrained model ships in March"
 
     at = open_page(at, "views/history.py")
-    history = at.table[1].value.set_index("#")
+    history = table_text(at.table[1]).set_index("#")
     assert history.loc[first.seq, "standing"] == f"replaced by #{second.seq}"
     assert history.loc[second.seq, "justification"] == "Retrained model ships in March"
 
@@ -129,6 +129,6 @@ def test_expired_waiver_is_marked_expired_in_the_reviews_table(app):
     long_ago = date(2020, 1, 1)
     old = _waive(FAILS, until=long_ago + timedelta(days=30), today=long_ago)
     at = open_page(app, "views/review.py")
-    reviews = at.table[0].value.set_index("#")
+    reviews = table_text(at.table[0]).set_index("#")
     assert reviews.loc[old.seq, "standing"] == "expired on 2020-01-31"
     assert reviews.loc[old.seq, "expires on"] == "2020-01-31"

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import fisher_exact
 
 from responsible_ai.fairness.groups import count_groups
@@ -43,3 +45,23 @@ def test_poisson_bootstrap_of_counts_has_the_binomial_spread() -> None:
     rates = group_rate(replicates, "selection_rate")[:, 0]
     assert rates.mean() == pytest.approx(0.25, abs=0.003)
     assert rates.std() == pytest.approx(math.sqrt(0.25 * 0.75 / 400), rel=0.08)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.floats(min_value=0.0, max_value=1.0),
+        st.sampled_from([0.0, 1.0, -0.1, 1.1, float("nan"), float("inf"), 5e-324, 1 - 2**-53]),
+    )
+)
+def test_the_normal_quantile_is_scipys_ndtri(p) -> None:
+    # Without scipy on the follow path, and the same at the edges: ±inf at 0 and 1, NaN outside.
+    from scipy.special import ndtri
+
+    from responsible_ai.fairness.simultaneous import normal_quantile
+
+    ours, theirs = normal_quantile(p), float(ndtri(p))
+    if np.isnan(theirs) or np.isinf(theirs):
+        assert ours == theirs or (np.isnan(ours) and np.isnan(theirs))
+    else:
+        assert ours == pytest.approx(theirs, rel=1e-14, abs=1e-300)

@@ -185,6 +185,14 @@ def test_the_chi_square_survival_is_scipys(degrees, statistic) -> None:
     assert chi_square_survival(degrees, statistic) == pytest.approx(expected, rel=1e-9, abs=1e-300)
 
 
+def test_one_bin_has_no_chi_square_drift() -> None:
+    # scipy's chdtrc(0, 1e-12) is 0: a rounding error in the only bin would read as drift.
+    from responsible_ai.monitor.drift import _chi_square_p_value, chi_square_survival
+
+    assert chi_square_survival(0, 1e-12) == 1.0
+    assert _chi_square_p_value(np.array([300.0]), np.array([7.0])) == 1.0
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(

@@ -74,30 +74,6 @@ def test_duckdb_and_batches_count_the_same(tmp_path, suffix) -> None:
     assert duck.windows == ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04", "2025-03-05"]
 
 
-def test_auto_counts_small_logs_in_batches_and_large_ones_with_duckdb(
-    tmp_path, monkeypatch
-) -> None:
-    pytest.importorskip("duckdb")
-    import responsible_ai.monitor.duckdb_windows as duckdb_windows
-    import responsible_ai.monitor.reading as reading
-
-    path = tmp_path / "day.parquet"
-    _logs(500).to_parquet(path)
-    used: list[str] = []
-    real = duckdb_windows.count_with_duckdb
-    monkeypatch.setattr(
-        duckdb_windows, "count_with_duckdb", lambda *a: used.append("duckdb") or real(*a)
-    )
-    small = count_logs([path], "parquet", SPEC)
-    assert used == []  # one small file: no DuckDB (its import costs more than the count)
-    monkeypatch.setattr(reading, "SMALL_LOGS_BYTES", path.stat().st_size - 1)
-    large = count_logs([path], "parquet", SPEC)
-    assert used == ["duckdb"]
-    _same(small, large)
-
-
-@settings(max_examples=25, deadline=None)
-@given(st.integers(1, 400), st.integers(0, 10_000))
 def test_counts_of_two_batches_merge_to_the_counts_of_both(split, seed) -> None:
     frame = _logs(401, seed)
     whole = count_frame(frame, SPEC)
