@@ -74,6 +74,8 @@ def test_duckdb_and_batches_count_the_same(tmp_path, suffix) -> None:
     assert duck.windows == ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04", "2025-03-05"]
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 400), st.integers(0, 10_000))
 def test_counts_of_two_batches_merge_to_the_counts_of_both(split, seed) -> None:
     frame = _logs(401, seed)
     whole = count_frame(frame, SPEC)
