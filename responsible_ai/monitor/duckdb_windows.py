@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from responsible_ai.errors import InputError
+from responsible_ai.engines.sums import CSV_MISSING_TEXTS
 from responsible_ai.monitor.reading import BAD_TIMESTAMPS, MISSING, MISSING_PREDICTION, LogSpec
 from responsible_ai.monitor.windows import NO_LABEL, SCORE_BINS, WindowCounts
 
@@ -59,7 +60,11 @@ def count_with_duckdb(files: list[Path], kind: str, spec: LogSpec) -> WindowCoun
             for column in spec.columns:
                 if column not in present:
                     raise InputError(f"column {column!r} is not in {where}")
-            source.create_view("rai_logs")
+            # Times as UTC whatever this machine's zone (a naive time is read as UTC, an offset
+            # honoured), as the batch reader's pandas.to_datetime(utc=True) reads them.
+            con.execute("SET TimeZone = 'UTC'")
+            source.create_view("rai_source")
+            con.execute(_logs_view(spec, kind))
             table = con.execute(_query(spec)).df()
         except duckdb.Error as exc:
             reason = str(exc).splitlines()[0][:300]
@@ -71,9 +76,22 @@ def count_with_duckdb(files: list[Path], kind: str, spec: LogSpec) -> WindowCoun
     return _split(table, spec)
 
 
+def _logs_view(spec: LogSpec, kind: str) -> str:
+    """The view ``rai_logs``: the columns the monitor reads; in CSV, the texts pandas reads as
+    missing (``NA``, ``null``, ``nan``, ...) are missing here too, so both readers count alike."""
+    if kind == "parquet":
+        return "CREATE VIEW rai_logs AS SELECT * FROM rai_source"
+    missing = ", ".join("'" + text.replace("'", "''") + "'" for text in CSV_MISSING_TEXTS)
+    columns = [
+        f"CASE WHEN {_quote(c)} IN ({missing}) THEN NULL ELSE {_quote(c)} END AS {_quote(c)}"
+        for c in spec.columns
+    ]
+    return f"CREATE VIEW rai_logs AS SELECT {', '.join(columns)} FROM rai_source"
+
+
 def _query(spec: LogSpec) -> str:
     _, days = spec.window
-    ts = f"TRY_CAST({_quote(spec.timestamp)} AS TIMESTAMP)"
+    ts = f"CAST(TRY_CAST({_quote(spec.timestamp)} AS TIMESTAMPTZ) AS TIMESTAMP)"
     label = "'" + spec.positive_label.replace("'", "''") + "'"
     select = [
         f"CASE WHEN {ts} IS NULL THEN NULL ELSE strftime(time_bucket(INTERVAL '{days} days', "

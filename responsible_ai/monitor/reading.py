@@ -108,7 +108,9 @@ def _window_of(frame: pd.DataFrame, spec: LogSpec, first_row: int) -> pd.Series:
         index = (first_row + np.arange(len(frame))) // size
         return pd.Series([f"row {i * size:012d}" for i in index], index=frame.index)
     raw = frame[spec.timestamp]
-    times = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed")
+    # ISO 8601 only, offsets honoured, naive times as UTC: what DuckDB reads the same way
+    # ("03/01/2025" is March or January: refused by both readers).
+    times = pd.to_datetime(raw, errors="coerce", utc=True, format="ISO8601")
     bad = times.isna()
     if bad.any():
         raise InputError(
