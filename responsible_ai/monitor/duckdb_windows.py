@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from responsible_ai.errors import InputError
 from responsible_ai.engines.sums import CSV_MISSING_TEXTS
+from responsible_ai.errors import InputError
 from responsible_ai.monitor.reading import BAD_TIMESTAMPS, MISSING, MISSING_PREDICTION, LogSpec
 from responsible_ai.monitor.windows import NO_LABEL, SCORE_BINS, WindowCounts
 
