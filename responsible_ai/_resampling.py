@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
-__all__ = ["DRAWS_PER_CHUNK", "resample_counts"]
+__all__ = ["DRAWS_PER_CHUNK", "resample_count_chunks", "resample_counts"]
 
 #: Row indices drawn at once (32 MB of int64): the memory above the counts themselves.
 DRAWS_PER_CHUNK = 4_000_000
+
+
+def resample_count_chunks(
+    rows: int, resamples: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """:func:`resample_counts` a chunk of resamples at a time (``count x rows`` each), for
+    callers that reduce each chunk and never need all the counts at once."""
+    if rows <= 0:
+        return
+    step = max(1, DRAWS_PER_CHUNK // rows)
+    for start in range(0, resamples, step):
+        count = min(step, resamples - start)
+        drawn = rng.integers(0, rows, size=(count, rows))
+        drawn += np.arange(count)[:, None] * rows
+        yield np.bincount(drawn.ravel(), minlength=count * rows).reshape(count, rows)
 
 
 def resample_counts(rows: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -18,15 +35,9 @@ def resample_counts(rows: int, resamples: int, rng: np.random.Generator) -> np.n
     resample sums to ``rows``) in a fifth of its time, and the same numbers whatever the chunks
     (the generator's stream is consumed in order). Memory: the counts plus one chunk of draws.
     """
-    if rows <= 0 or resamples <= 0:
-        return np.zeros((max(resamples, 0), max(rows, 0)), dtype=np.int64)
-    counts = np.empty((resamples, rows), dtype=np.int64)
-    step = max(1, DRAWS_PER_CHUNK // rows)
-    for start in range(0, resamples, step):
-        count = min(step, resamples - start)
-        drawn = rng.integers(0, rows, size=(count, rows))
-        drawn += np.arange(count)[:, None] * rows
-        counts[start : start + count] = np.bincount(drawn.ravel(), minlength=count * rows).reshape(
-            count, rows
-        )
+    counts = np.zeros((max(resamples, 0), max(rows, 0)), dtype=np.int64)
+    start = 0
+    for chunk in resample_count_chunks(rows, resamples, rng):
+        counts[start : start + len(chunk)] = chunk
+        start += len(chunk)
     return counts

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from responsible_ai._resampling import DRAWS_PER_CHUNK, resample_counts
+from responsible_ai._resampling import resample_count_chunks
 from responsible_ai.explain._association import association
 
 __all__ = [
@@ -25,17 +25,13 @@ def _bootstrap_means(values: np.ndarray, resamples: int, rng: np.random.Generato
     """Means of ``values`` (rows x features) over bootstrap resamples of its rows.
 
     Each resample draws ``n`` row indices with replacement; how often each row was drawn (its
-    weight) comes from :func:`~responsible_ai._resampling.resample_counts`, per chunk of
-    resamples.
+    weight) comes from :func:`~responsible_ai._resampling.resample_count_chunks`, a chunk of
+    resamples at a time.
     """
     n = len(values)
     if n == 0:
         return np.full((resamples, values.shape[1]), np.nan)
-    means = []
-    step = max(1, DRAWS_PER_CHUNK // n)
-    for start in range(0, resamples, step):
-        count = min(step, resamples - start)
-        means.append(resample_counts(n, count, rng) @ values / n)
+    means = [counts @ values / n for counts in resample_count_chunks(n, resamples, rng)]
     return np.concatenate(means) if means else np.empty((0, values.shape[1]))
 
 

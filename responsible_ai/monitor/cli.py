@@ -148,7 +148,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         write_output(args.windows, windows_json(result), inputs=inputs)
         print(f"wrote {len(result.windows)} windows to {args.windows}")
     if args.state:
-        write_state(args.state, result.state, inputs=inputs, logs=args.logs)
+        write_state(args.state, result.state, inputs=inputs)  # among the logs: refused above
         new = len(result.new_files)
         print(f"counted {new} new file(s); state in {args.state}")
     if store is not None:
