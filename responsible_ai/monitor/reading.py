@@ -1,10 +1,11 @@
 """Prediction logs to per-window counts, never all rows in memory.
 
 Two readers give the same :class:`~responsible_ai.monitor.windows.WindowCounts`: DuckDB (one scan
-with ``GROUPING SETS``: the window is one more ``GROUP BY`` key, out of core) when it is installed,
-and batches otherwise (pyarrow for Parquet, pandas chunks for CSV), whose counts are merged batch by
-batch. ``N rows`` windows follow the order of the rows in the files (files in name order), so they
-are always counted by batches.
+with ``GROUPING SETS``: the window is one more ``GROUP BY`` key, out of core) for large logs when it
+is installed, and batches otherwise (pyarrow for Parquet, pandas chunks for CSV), each counted in
+NumPy (:mod:`~responsible_ai.monitor.grouping`) and merged batch by batch. ``N rows`` windows
+follow the order of the rows in the files (files in name order), so they are always counted by
+batches.
 
 Nothing from the user is interpreted as SQL: columns are quoted identifiers, bin edges are numbers
 formatted here, file names are passed to DuckDB's readers as values.
@@ -22,14 +23,17 @@ import numpy as np
 import pandas as pd
 
 from responsible_ai.errors import InputError
+from responsible_ai.monitor.grouping import Coded, coded, coded_text, count_by
 from responsible_ai.monitor.windows import NO_LABEL, SCORE_BINS, WindowCounts
 
-__all__ = ["BAD_TIMESTAMPS", "LogSpec", "count_frame", "count_logs", "file_stamp"]
+__all__ = ["BAD_TIMESTAMPS", "BATCHES_UP_TO", "LogSpec", "count_frame", "count_logs", "file_stamp"]
 
 MISSING = "(missing)"
 #: Bytes hashed at each end of a file for its stamp (a Parquet file's footer, a CSV's last rows).
 EDGE_BYTES = 1 << 16
 BATCH_ROWS = 1 << 18
+#: ``auto`` counts logs up to this size in batches (faster than DuckDB's start on a day of logs).
+BATCHES_UP_TO = 16 << 20
 #: Day windows start on this Monday, so that ``7d`` windows are weeks from Monday.
 ORIGIN = pd.Timestamp("1970-01-05")
 BAD_TIMESTAMPS = (
@@ -102,11 +106,13 @@ def _text_by_value(values: pd.Series) -> pd.Series:
     return values.astype(object).map(one)
 
 
-def _window_of(frame: pd.DataFrame, spec: LogSpec, first_row: int) -> pd.Series:
+def _windows(frame: pd.DataFrame, spec: LogSpec, first_row: int) -> Coded:
+    """Each row's window, coded (a window's name is formatted once, not once per row)."""
     kind, size = spec.window
     if kind == "rows":
-        index = (first_row + np.arange(len(frame))) // size
-        return pd.Series([f"row {i * size:012d}" for i in index], index=frame.index)
+        index = coded((first_row + np.arange(len(frame), dtype=np.int64)) // size)
+        names = np.array([f"row {i * size:012d}" for i in index.values.tolist()], dtype=object)
+        return Coded(index.codes, names)
     raw = frame[spec.timestamp]
     # ISO 8601 only, offsets honoured, naive times as UTC: what DuckDB reads the same way
     # ("03/01/2025" is March or January: refused by both readers).
@@ -120,8 +126,9 @@ def _window_of(frame: pd.DataFrame, spec: LogSpec, first_row: int) -> pd.Series:
         )
     naive = times.dt.tz_convert(None)
     step = pd.Timedelta(days=size)
-    starts = ORIGIN + ((naive - ORIGIN) // step) * step
-    return starts.dt.strftime("%Y-%m-%d")
+    steps = coded(((naive - ORIGIN) // step).to_numpy(dtype=np.int64))
+    starts = ORIGIN + pd.to_timedelta(steps.values * size, unit="D")
+    return Coded(steps.codes, np.asarray(starts.strftime("%Y-%m-%d"), dtype=object))
 
 
 def count_frame(frame: pd.DataFrame, spec: LogSpec, first_row: int = 0) -> WindowCounts:
@@ -132,68 +139,71 @@ def count_frame(frame: pd.DataFrame, spec: LogSpec, first_row: int = 0) -> Windo
     InputError
         A timestamp that is not a time, or a missing prediction.
     """
-    out = pd.DataFrame({"window": _window_of(frame, spec, first_row)})
+    window = _windows(frame, spec, first_row)
+    keys = {"window": window}
     for column in spec.sensitive:
-        out[column] = _text(frame[column]).fillna(MISSING)
-    predicted = _text(frame[spec.prediction])
-    if predicted.isna().any():
-        count = int(predicted.isna().sum())
-        raise InputError(MISSING_PREDICTION.format(column=spec.prediction, count=count))
-    out["predicted"] = (predicted == spec.positive_label).to_numpy()
+        keys[column] = coded_text(frame[column], _text, MISSING)[0]
+    predicted, missing = coded_text(frame[spec.prediction], _text, None)
+    if missing:
+        raise InputError(MISSING_PREDICTION.format(column=spec.prediction, count=missing))
+    keys["predicted"] = Coded(predicted.codes, predicted.values == spec.positive_label)
     if spec.target is not None:
-        actual = _text(frame[spec.target])
-        out["actual"] = np.where(
-            actual.isna(), NO_LABEL, (actual == spec.positive_label).astype(np.int64)
+        actual = coded_text(frame[spec.target], _text, None)[0]
+        labels = np.array(
+            [NO_LABEL if pd.isna(v) else int(v == spec.positive_label) for v in actual.values],
+            dtype=np.int64,
         )
+        label = Coded(actual.codes, labels)
     else:
-        out["actual"] = NO_LABEL
-    out["rows"] = 1
-    keys = ["window", *spec.sensitive, "predicted"]
-    groups = out.groupby([*keys, "actual"], sort=False)["rows"].sum().reset_index()
+        label = Coded(np.zeros(len(frame), dtype=np.int64), np.array([NO_LABEL], dtype=np.int64))
+    names = list(keys)
+    groups = count_by({**keys, "actual": label}, {}, [*names, "actual", "rows"])
     if spec.score is not None:
         score = pd.to_numeric(frame[spec.score], errors="coerce").to_numpy(dtype=float)
         keep = ~np.isnan(score)
-        scored = out.loc[keep, keys].copy()
-        scored["bin"] = np.clip(np.floor(score[keep] * SCORE_BINS), 0, SCORE_BINS - 1).astype(
-            np.int64
-        )
-        scored["rows"] = 1
-        scored["score_sum"] = score[keep]
-        scores = scored.groupby([*keys, "bin"], sort=False)[["rows", "score_sum"]].sum()
-        scores = scores.reset_index()
+        kept = {name: key.where(keep) for name, key in keys.items()}
+        bins = np.clip(np.floor(score[keep] * SCORE_BINS), 0, SCORE_BINS - 1).astype(np.int64)
+        kept["bin"] = Coded(bins, np.arange(SCORE_BINS, dtype=np.int64))
+        scores = count_by(kept, {"score_sum": score[keep]}, [*names, "bin", "rows", "score_sum"])
     else:
         scores = WindowCounts.empty(spec.sensitive).scores
-    features = [_feature_counts(frame, out["window"], spec, name) for name in _features(spec)]
+    features = [_feature_counts(frame, window, spec, name) for name in _features(spec)]
     counts = WindowCounts(
         list(spec.sensitive),
         groups,
         scores,
-        pd.concat(features, ignore_index=True)
+        pd.concat(features, ignore_index=True).sort_values(
+            ["window", "feature", "bin"], kind="stable", ignore_index=True
+        )
         if features
         else WindowCounts.empty(spec.sensitive).features,
         rows_total=len(frame),
     )
-    return counts.normalised()
+    return counts
 
 
 def _features(spec: LogSpec) -> list[str]:
     return [*spec.numeric, *spec.categorical]
 
 
-def _feature_counts(
-    frame: pd.DataFrame, window: pd.Series, spec: LogSpec, name: str
-) -> pd.DataFrame:
+def _feature_counts(frame: pd.DataFrame, window: Coded, spec: LogSpec, name: str) -> pd.DataFrame:
     if name in spec.numeric:
         values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
         missing = np.isnan(values)
-        codes = np.searchsorted(np.asarray(spec.numeric[name]), values, side="left")
-        bins = np.where(missing, MISSING, codes.astype(str))
+        edges = np.asarray(spec.numeric[name])
+        codes = np.where(missing, len(edges) + 1, np.searchsorted(edges, values, side="left"))
+        texts = np.array([*map(str, range(len(edges) + 1)), MISSING], dtype=object)
+        bins = Coded(codes.astype(np.int64), texts)
         sums = np.where(missing, 0.0, values)
     else:
-        bins = _text(frame[name]).fillna(MISSING).to_numpy(dtype=object)
+        bins = coded_text(frame[name], _text, MISSING)[0]
         sums = np.zeros(len(frame))
-    table = pd.DataFrame({"window": window.to_numpy(), "bin": bins, "rows": 1, "value_sum": sums})
-    table = table.groupby(["window", "bin"], sort=False)[["rows", "value_sum"]].sum().reset_index()
+    table = count_by(
+        {"window": window, "bin": bins},
+        {"value_sum": sums},
+        ["window", "bin", "rows", "value_sum"],
+        sort=False,  # the features table is sorted once, all features together
+    )
     table.insert(1, "feature", name)
     return table
 
@@ -203,12 +213,17 @@ def count_logs(
 ) -> WindowCounts:
     """Count every file of one format (``parquet``, ``csv``, ``tsv``).
 
-    ``engine`` is ``auto`` (DuckDB when installed and the windows are by time), ``duckdb`` or
-    ``batches``. ``auto`` never chooses by the logs' size: a monitor continued with ``--follow``
-    keeps the reader it began with (the two read CSV text such as ``NA`` differently).
+    ``engine`` is ``auto``, ``duckdb`` or ``batches``. ``auto`` takes DuckDB when it is installed,
+    the windows are by time and the files hold more than :data:`BATCHES_UP_TO` bytes; batches
+    otherwise (a day of logs, what ``--follow`` reads: counted before DuckDB would have
+    started). Both readers give the same counts on any logs (property-tested), so a monitor
+    begun with one continues with the other.
     """
     use_duckdb = engine == "duckdb" or (
-        engine == "auto" and spec.window[0] == "days" and _has_duckdb()
+        engine == "auto"
+        and spec.window[0] == "days"
+        and _size(files) > BATCHES_UP_TO
+        and _has_duckdb()
     )
     if use_duckdb and spec.window[0] == "days":
         from responsible_ai.monitor.duckdb_windows import count_with_duckdb
@@ -217,10 +232,10 @@ def count_logs(
     else:
         counts = WindowCounts.empty(spec.sensitive)
         row = first_row
-        for batch in _batches(files, kind, spec):
+        for number, batch in enumerate(_batches(files, kind, spec)):
             part = count_frame(batch, spec, row)
             row += len(batch)
-            counts = counts.merge(part)
+            counts = part if number == 0 else counts.merge(part)
     from responsible_ai.engines.sources import files_sha256
 
     counts.files = {str(path): files_sha256([path]) for path in files}
@@ -248,6 +263,10 @@ def file_stamp(path: Path) -> list[Any]:
             handle.seek(max(info.st_size - EDGE_BYTES, EDGE_BYTES))
             digest.update(handle.read(EDGE_BYTES))
     return [int(info.st_size), int(info.st_mtime_ns), digest.hexdigest()]
+
+
+def _size(files: list[Path]) -> int:
+    return sum(path.stat().st_size for path in files)
 
 
 def _has_duckdb() -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from responsible_ai.errors import InputError
@@ -204,3 +206,124 @@ def test_column_wise_text_is_the_value_by_value_text(values: pd.Series) -> None:
     fast, slow = _text(values), _text_by_value(values)
     pd.testing.assert_series_equal(fast, slow)
     assert [type(v) for v in fast] == [type(v) for v in slow]
+
+
+_KEY_VALUES = {
+    "str": st.one_of(st.none(), st.sampled_from(["a", "b", "", "NA", "é", "01", "1.50"])),
+    "int": st.integers(-3, 3),
+    "bool": st.booleans(),
+    "float": st.one_of(st.none(), st.sampled_from([0.5, 1.0, -2.25, 1e20, 0.1])),
+}
+
+
+@st.composite
+def _random_logs(draw: st.DrawFn) -> tuple[pd.DataFrame, str, str]:
+    rows = draw(st.integers(1, 40))
+    kinds = [draw(st.sampled_from(sorted(_KEY_VALUES))) for _ in range(2)]
+    column = {
+        kind: st.lists(_KEY_VALUES[kind], min_size=rows, max_size=rows) for kind in _KEY_VALUES
+    }
+    seconds = draw(st.lists(st.integers(0, 9 * 86400), min_size=rows, max_size=rows))
+    frame = pd.DataFrame(
+        {
+            "ts": pd.Timestamp("2025-03-01") + pd.to_timedelta(seconds, "s"),
+            "group": pd.Series(draw(column[kinds[0]]), dtype=_DTYPES[kinds[0]]),
+            "pred": draw(st.lists(st.sampled_from(["yes", "no"]), min_size=rows, max_size=rows)),
+            "label": draw(
+                st.lists(st.sampled_from(["yes", "no", None]), min_size=rows, max_size=rows)
+            ),
+            "score": draw(
+                st.lists(st.one_of(st.none(), st.floats(0, 1)), min_size=rows, max_size=rows)
+            ),
+            "x": draw(
+                st.lists(
+                    st.one_of(st.none(), st.sampled_from([0.5, 1.0, 2.0, 2.5, 9.0, -1.0])),
+                    min_size=rows,
+                    max_size=rows,
+                )
+            ),
+            "colour": pd.Series(draw(column[kinds[1]]), dtype=_DTYPES[kinds[1]]),
+        }
+    )
+    window = draw(st.sampled_from(["1d", "7d"]))
+    return frame, draw(st.sampled_from(["parquet", "csv"])), window
+
+
+_DTYPES = {"str": object, "int": "int64", "bool": bool, "float": float}
+
+
+@settings(max_examples=60, deadline=None)
+@given(_random_logs())
+def test_both_readers_count_any_logs_alike(case: tuple[pd.DataFrame, str, str]) -> None:
+    # The batch reader (what --follow takes for a small new file) and DuckDB (what counts the
+    # bulk) must give the same counts on any logs, or a continued monitor would mix two truths.
+    pytest.importorskip("duckdb")
+    import tempfile
+
+    frame, suffix, window = case
+    spec = LogSpec(
+        "ts",
+        parse_window(window),
+        ["group"],
+        "pred",
+        "yes",
+        target="label",
+        score="score",
+        numeric={"x": [1.0, 2.0, 3.0]},
+        categorical=["colour"],
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"logs.{suffix}"
+        frame.to_parquet(path) if suffix == "parquet" else frame.to_csv(path, index=False)
+        duck = count_logs([path], suffix, spec, engine="duckdb")
+        batches = count_logs([path], suffix, spec, engine="batches")
+    _same(duck, batches)
+    assert duck.windows == batches.windows
+    assert duck.rows_total == batches.rows_total == len(frame)
+
+
+def test_auto_counts_small_logs_in_batches_and_large_ones_with_duckdb(tmp_path, monkeypatch):
+    pytest.importorskip("duckdb")
+    from responsible_ai.monitor import duckdb_windows, reading
+
+    path = tmp_path / "logs.parquet"
+    _logs(300).to_parquet(path)
+    used: list[str] = []
+    real = duckdb_windows.count_with_duckdb
+    monkeypatch.setattr(
+        duckdb_windows, "count_with_duckdb", lambda *a: used.append("duckdb") or real(*a)
+    )
+    small = count_logs([path], "parquet", SPEC)
+    assert used == []
+    monkeypatch.setattr(reading, "BATCHES_UP_TO", path.stat().st_size - 1)
+    large = count_logs([path], "parquet", SPEC)
+    assert used == ["duckdb"]
+    _same(small, large)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(_COLUMNS)).flatmap(lambda kind: _COLUMNS[kind]))
+@example(pd.Series([1, True, 1.0, "1", None], dtype=object))
+@example(pd.Series([0.0, -0.0, np.nan], dtype=float))
+def test_groups_are_the_text_of_each_value(values: pd.Series) -> None:
+    # Any column type as a sensitive column: the groups are the values' texts (1 and True in an
+    # object column, 0.0 and -0.0 in a float one are different groups), missing as (missing).
+    rows = len(values)
+    frame = pd.DataFrame(
+        {
+            "ts": [pd.Timestamp("2025-03-01")] * rows,
+            "group": values,
+            "pred": (["yes", "no"] * rows)[:rows],
+        }
+    )
+    spec = LogSpec("ts", ("days", 1), ["group"], "pred", "yes")
+    got = count_frame(frame, spec).groups
+    texts = _text_by_value(values).fillna("(missing)")
+    expected = (
+        pd.DataFrame({"group": texts, "predicted": frame["pred"] == "yes", "rows": 1})
+        .groupby(["group", "predicted"], sort=True)["rows"]
+        .sum()
+    )
+    keys = zip(got["group"], got["predicted"], strict=True)
+    assert dict(zip(keys, got["rows"], strict=True)) == expected.to_dict()
+    assert int(got["rows"].sum()) == rows
