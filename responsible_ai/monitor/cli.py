@@ -127,10 +127,13 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     if args.state:
         guard_output(args.state, read, flag="--state")
         refuse_state_among_logs(args.state, args.logs)  # said before anything is counted
-    hook = _webhook(args)  # a missing or bad URL is bad input: said before anything is counted
+    from responsible_ai.policy.loader import load_policy
+
+    loaded = load_policy(args.policy)
+    hook = _webhook(args, loaded)  # a missing or bad URL is bad input: said before counting
     result = monitor(
         args.logs,
-        args.policy,
+        loaded,
         reference=args.reference,
         previous=previous,
         engine=args.engine,
@@ -161,11 +164,9 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
-def _webhook(args: argparse.Namespace) -> Any:
+def _webhook(args: argparse.Namespace, loaded: Any) -> Any:
     """The policy's webhook settings (its URL checked), or None when there is none to post to."""
-    from responsible_ai.policy.loader import load_policy
-
-    settings = load_policy(args.policy).policy.monitoring
+    settings = loaded.policy.monitoring
     if settings is None or settings.webhook is None or args.no_webhook:
         return None
     from responsible_ai.monitor.webhook import webhook_url

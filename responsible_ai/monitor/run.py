@@ -15,12 +15,15 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from responsible_ai.errors import InputError
 from responsible_ai.monitor.profile import ReferenceProfile
 from responsible_ai.monitor.state import MonitorState
 from responsible_ai.monitor.windows import WindowCounts, window_order
+
+if TYPE_CHECKING:
+    from responsible_ai.policy.loader import LoadedPolicy
 
 __all__ = ["MonitorResult", "MonitorState", "monitor", "monitor_name"]
 
@@ -152,7 +155,7 @@ def monitor_name(policy: str | os.PathLike[str]) -> str:
 
 def monitor(
     logs: str | os.PathLike[str],
-    policy: str | os.PathLike[str],
+    policy: str | os.PathLike[str] | LoadedPolicy,
     *,
     reference: str | os.PathLike[str] | None = None,
     previous: MonitorState | None = None,
@@ -165,8 +168,9 @@ def monitor(
     ----------
     logs : path
         A CSV or Parquet file, a folder of them, or a glob.
-    policy : path
-        A policy file (or shipped pack) with a ``monitoring:`` section.
+    policy : path or LoadedPolicy
+        A policy file (or shipped pack) with a ``monitoring:`` section, or the policy
+        :func:`~responsible_ai.policy.loader.load_policy` loaded from one.
     reference : path, optional
         Reference data (what the windows drift from); default ``monitoring.reference``.
     previous : MonitorState, optional
@@ -187,13 +191,14 @@ def monitor(
     from responsible_ai.engines.sources import data_sources
     from responsible_ai.monitor.evaluate import evaluate_windows, window_checks
     from responsible_ai.monitor.reading import count_logs
-    from responsible_ai.policy.loader import load_policy
+    from responsible_ai.policy.loader import LoadedPolicy, load_policy
 
     started = time.perf_counter()
-    loaded = load_policy(policy)
+    loaded = policy if isinstance(policy, LoadedPolicy) else load_policy(policy)
     active = loaded.policy
     if active.monitoring is None:
-        raise InputError(NO_MONITORING.format(policy=policy))
+        where = loaded.path if isinstance(policy, LoadedPolicy) else policy
+        raise InputError(NO_MONITORING.format(policy=where or active.name))
     if active.data.prediction is None:
         raise InputError(NO_PREDICTION)
     if active.data.positive_label is None:

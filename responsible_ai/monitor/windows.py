@@ -83,20 +83,7 @@ class WindowCounts:
 
     def normalised(self) -> WindowCounts:
         """Each table summed over its keys (rows of the same key added up), sorted."""
-        tables = {}
-        for name, sums in _SUMS.items():
-            frame: pd.DataFrame = getattr(self, name)
-            keys = self._keys(name)
-            if len(frame) == 0:
-                tables[name] = frame.reset_index(drop=True)
-                continue
-            summed = (
-                frame.groupby(keys, dropna=False, sort=True, observed=True)[sums]
-                .sum()
-                .reset_index()
-            )
-            summed["rows"] = summed["rows"].astype(np.int64)
-            tables[name] = summed
+        tables = {name: self._summed(name, getattr(self, name)) for name in _SUMS}
         return WindowCounts(
             self.sensitive,
             tables["groups"],
@@ -106,6 +93,18 @@ class WindowCounts:
             dict(self.files),
             dict(self.stamps),
         )
+
+    def _summed(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """One table summed over its keys and sorted."""
+        if len(frame) == 0:
+            return frame.reset_index(drop=True)
+        summed = (
+            frame.groupby(self._keys(name), dropna=False, sort=True, observed=True)[_SUMS[name]]
+            .sum()
+            .reset_index()
+        )
+        summed["rows"] = summed["rows"].astype(np.int64)
+        return summed
 
     def merge(self, other: WindowCounts) -> WindowCounts:
         """The counts of both (the same rows counted twice would count twice: callers skip
@@ -134,9 +133,7 @@ class WindowCounts:
             mine: pd.DataFrame = getattr(self, name)
             theirs: pd.DataFrame = getattr(other, name)
             hit = mine["window"].isin(touched).to_numpy()
-            empty = WindowCounts.empty(self.sensitive)
-            setattr(empty, name, _concat(mine[hit], theirs))
-            summed = getattr(empty.normalised(), name)
+            summed = self._summed(name, _concat(mine[hit], theirs))
             combined = _concat(mine[~hit], summed)
             tables[name] = combined.sort_values("window", kind="stable").reset_index(drop=True)
         return WindowCounts(
