@@ -68,7 +68,8 @@ def add_commands(subparsers: Any) -> None:
         "--engine",
         choices=("auto", "duckdb", "batches"),
         default="auto",
-        help="auto: DuckDB when installed (day windows), else batches",
+        help="auto: DuckDB for day windows over logs of more than 16 MiB (when installed), "
+        "else batches",
     )
     parser.add_argument(
         "--no-webhook", action="store_true", help="do not post alerts to monitoring.webhook"

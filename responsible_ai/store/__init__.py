@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from responsible_ai.store.identity import Identity, local_identity
+    from responsible_ai.store.location import default_store_url
     from responsible_ai.store.people import authenticate_password, authenticate_token
-    from responsible_ai.store.store import ChainCheck, ReviewStore, default_store_url, rai_home
+    from responsible_ai.store.store import ChainCheck, ReviewStore, rai_home
 
 __all__ = [
     "ChainCheck",
@@ -32,7 +33,7 @@ _LAZY = {
     "ReviewStore": "responsible_ai.store.store",
     "authenticate_password": "responsible_ai.store.people",
     "authenticate_token": "responsible_ai.store.people",
-    "default_store_url": "responsible_ai.store.store",
+    "default_store_url": "responsible_ai.store.location",
     "local_identity": "responsible_ai.store.identity",
     "rai_home": "responsible_ai.store.store",
 }

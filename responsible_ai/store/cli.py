@@ -84,11 +84,11 @@ def _cmd_app(args: argparse.Namespace) -> int:
     # e-mail address on the terminal. The browser is opened here once the server answers.
     command = streamlit_command(port, headless=True)  # checks the app's settings first
     # The first page waits for the helper's audit of the sample: it starts before the address
-    # check below (which imports SQLAlchemy for the store, half a second). A start refused
-    # there ends it again (sample_start stops it when this process exits).
+    # check below. A start refused there ends it again (sample_start stops it when this
+    # process exits).
     _start_sample_helper()
-    from responsible_ai.store import default_store_url
     from responsible_ai.store.auth_config import bind_address
+    from responsible_ai.store.location import default_store_url
 
     command.append(f"--server.address={bind_address(args.address, default_store_url())}")
     # The first page shows the sample's report, audited by the helper process on the other core

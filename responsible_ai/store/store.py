@@ -7,7 +7,6 @@ The default is a SQLite file ``store.sqlite`` under ``$RAI_HOME`` (default ``~/.
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from dataclasses import replace
@@ -42,6 +41,7 @@ from responsible_ai.store.head import (
     writer_state,
 )
 from responsible_ai.store.identity import Identity, local_identity
+from responsible_ai.store.location import STORE_URL_ENV, default_store_url
 from responsible_ai.store.migrate import STORE, check_revision, stamp_new
 from responsible_ai.store.monitors import MONITOR_ROWS, MONITOR_SPECS, monitor_problems
 from responsible_ai.store.secrets import load_store_key, mask_url, scrub
@@ -64,7 +64,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ChainCheck", "ReviewStore", "default_store_url", "rai_home", "store_engine"]
 
-STORE_URL_ENV = "RAI_STORE_URL"
 _WRITE_ATTEMPTS = 20
 WHAT = "store"
 _WHERE = {"flag": "--store", "env": STORE_URL_ENV}
@@ -131,11 +130,6 @@ SUBMITTER_CANNOT_REVIEW = (
     "{user} has the submitter role and cannot review; ask a reviewer (four eyes)"
 )
 OWN_RUN = "{user} submitted run {run} and cannot {decision} it: another reviewer must (four eyes)"
-
-
-def default_store_url() -> str:
-    """``$RAI_STORE_URL``, or the SQLite file ``store.sqlite`` under :func:`rai_home`."""
-    return os.environ.get(STORE_URL_ENV) or f"sqlite:///{rai_home() / 'store.sqlite'}"
 
 
 def _sqlite_engine(url: str, create: bool) -> Engine:
