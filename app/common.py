@@ -32,6 +32,7 @@ from responsible_ai.errors import RAIError
 from responsible_ai.report.escaping import escape_markdown
 from responsible_ai.sample_start import (
     SAMPLE_LABEL,
+    early_stored_sample,
     helper_report,
     loaded_sample,
     same_audit,
@@ -50,6 +51,8 @@ __all__ = [
     "md",
     "open_run",
     "run_id",
+    "sample_differs",
+    "sample_from_store",
     "sample_loaded",
     "sample_loading",
     "set_current_run",
@@ -62,6 +65,8 @@ __all__ = [
 
 T = TypeVar("T")
 SAMPLE_LOADING = "sample_loading"  # session key: since when the sample shown is its report only
+SAMPLE_FROM_STORE = "sample_from_store"  # session key: that report is the store's (a restart)
+SAMPLE_DIFFERS = "sample_differs"  # session key: the stored report the new audit did not repeat
 LOADING_PATIENCE_SECONDS = 60.0
 
 STATUS_ICONS = {
@@ -145,6 +150,7 @@ def set_current_run(run: AuditRun) -> int:
 
 def _show(run: AuditRun | StoredRun, run_number: int) -> None:
     st.session_state.pop(SAMPLE_LOADING, None)  # whatever is shown now, it is shown whole
+    st.session_state.pop(SAMPLE_FROM_STORE, None)
     st.session_state["run"] = run
     st.session_state["run_id"] = run_number
     # The address names the run shown, so that it can be shared, and a stale ?run= never
@@ -171,10 +177,17 @@ def _run_from_address() -> None:
 
 
 def _early_sample() -> StoredRun | None:
-    """The sample's report from the helper ``rai app`` started, made the session's run while
-    this process still audits the sample (see :mod:`responsible_ai.sample_start`)."""
+    """The sample's report, made the session's run while this process still audits the sample
+    (see :mod:`responsible_ai.sample_start`): on a restart of ``rai app``, its run in the store
+    when its inputs are unchanged; else the report of the helper ``rai app`` started."""
     with st.spinner(SAMPLE_SPINNER):
-        report = helper_report()
+        stored = early_stored_sample()
+        report = None if stored is not None else helper_report()
+    if stored is not None:
+        _show(stored, stored.run_id)
+        st.session_state[SAMPLE_LOADING] = time.monotonic()
+        st.session_state[SAMPLE_FROM_STORE] = stored.run_id
+        return stored
     if report is None:
         return None
     texts = sample_policy_texts(report)
@@ -183,6 +196,16 @@ def _early_sample() -> StoredRun | None:
     _show(early, number)
     st.session_state[SAMPLE_LOADING] = time.monotonic()
     return early
+
+
+def sample_from_store() -> int | None:
+    """The store's run id when the sample shown (its report only, loading) came from the store."""
+    return st.session_state.get(SAMPLE_FROM_STORE) if sample_loading() else None
+
+
+def sample_differs() -> int | None:
+    """The stored run of the sample that the new audit did not repeat (shown once), or None."""
+    return st.session_state.pop(SAMPLE_DIFFERS, None)
 
 
 def sample_loading() -> bool:
@@ -203,11 +226,14 @@ def _audited_sample() -> AuditRun:
         st.stop()
     assert sample is not None
     shown: Any = st.session_state.get("run")
+    stored = sample_from_store()
     if sample_loading() and shown is not None and same_audit(shown.report, sample.report):
         # The store keeps the report shown first (the helper's): the page keeps its time.
         when = {"created_at": shown.report.created_at}
         when["duration_seconds"] = shown.report.duration_seconds
         sample = replace(sample, report=replace(sample.report, **when))
+    elif stored is not None:
+        st.session_state[SAMPLE_DIFFERS] = stored  # said on the Overview
     attempt(lambda: set_current_run(sample))
     return sample
 

@@ -4,7 +4,8 @@ Measures, each as the median of ``--repeat`` runs:
 
 * **first page ready**: from starting ``rai app`` to the Overview of the audited German credit
   sample visible in headless Chromium (a fresh store each time; the browser is already open, as
-  a reviewer's is), and the server's CPU time until then;
+  a reviewer's is), and the server's CPU time until then; with ``--restart``, from starting
+  ``rai app`` again on the store of a first start (stopped once its sample was loaded);
 * **first page with the data and model loaded**: where the first page is the report of the
   helper process ``rai app`` starts, until the page has switched to the run the server loaded
   (the same moment as *first page ready* on a branch without a helper);
@@ -128,6 +129,8 @@ def _server_cpu(pid: int, children: bool = False) -> float:
 
 #: Seconds between the loaded Overview and the first click (``--read``; 0: at once).
 READ_SECONDS = 0.0
+#: ``--restart``: time a second start of ``rai app`` on the store of a first one.
+RESTART = False
 
 #: What the Overview says while it shows the helper's report (branches with a helper only).
 LOADING = "Its data and model are still loading"
@@ -200,8 +203,31 @@ def measure_app(repeat: int, checkouts: dict[str, Side]) -> Times:
     return dict(sorted(times.items(), key=lambda item: _ORDER.index(item[0].split(" (")[0])))
 
 
+def _first_start(page, checkout: Path, extra: dict[str, str], home: Path) -> None:  # type: ignore[no-untyped-def]
+    """Start ``rai app`` on ``home`` until its Overview shows the loaded sample, then stop it."""
+    port = _port()
+    server = _server(port, home, checkout, extra)
+    try:
+        for _ in range(1200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.05)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_text("Checks that need attention").wait_for(timeout=180_000)
+        page.get_by_text(LOADING).wait_for(state="detached", timeout=180_000)
+        _idle(page)
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
 def _one_round(page, checkout: Path, extra: dict[str, str], times: Times, side: str) -> None:  # type: ignore[no-untyped-def]
     with tempfile.TemporaryDirectory() as home:
+        if RESTART:
+            _first_start(page, checkout, extra, Path(home))
+            page.goto("about:blank")
         port = _port()
         started = time.perf_counter()
         server = _server(port, Path(home), checkout, extra)
@@ -302,9 +328,15 @@ def main() -> None:
         help="wait this long on the loaded Overview before the first page switch (a reviewer "
         "reading it; the Explanations figures are drawn ahead meanwhile)",
     )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="time a second start of rai app on the store of a first one (stopped once loaded)",
+    )
     args = parser.parse_args()
-    global READ_SECONDS
+    global READ_SECONDS, RESTART
     READ_SECONDS = args.read
+    RESTART = args.restart
     # rai app audits the sample in a helper process only where a core is idle; on a busy
     # machine the benchmark times both ways of this checkout.
     checkouts: dict[str, Side] = {"this checkout": (ROOT, {})}

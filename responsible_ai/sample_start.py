@@ -28,16 +28,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from responsible_ai.audit_run import AuditRun
+    from responsible_ai.audit_run import AuditRun, StoredRun
     from responsible_ai.report.model import Report
+    from responsible_ai.store.store import ReviewStore
 
 __all__ = [
     "HELPER_ENV",
+    "SAMPLE_DIFFERS_NOTE",
     "SAMPLE_LABEL",
     "SAMPLE_LOADING_CAPTION",
     "SAMPLE_LOADING_NOTE",
     "SAMPLE_REPORT_ENV",
+    "SAMPLE_STORED_NOTE",
+    "STORED_FIRST_ENV",
     "audit_after_first_page",
+    "check_stored_sample",
+    "early_stored_sample",
     "first_page_drawn",
     "helper_pays_off",
     "helper_report",
@@ -46,10 +52,17 @@ __all__ = [
     "sample_policy_texts",
     "server_audit_finished",
     "start_helper",
+    "stop_helper",
+    "stored_sample",
 ]
 
 #: Where the helper writes the sample's report (set by :func:`start_helper`, read by the app).
 SAMPLE_REPORT_ENV = "RAI_SAMPLE_REPORT"
+#: ``1`` (what ``rai app`` sets unless it is set): a restart shows the sample's run from the
+#: store first when its inputs are unchanged (:func:`stored_sample`); ``0``: never.
+STORED_FIRST_ENV = "RAI_APP_STORED_SAMPLE"
+#: How long the first page waits for the store to be looked up at start (seconds).
+STORED_WAIT_SECONDS = 10.0
 #: ``1``: always audit the sample in a helper process at start; ``0``: never (see
 #: :func:`helper_pays_off`).
 HELPER_ENV = "RAI_APP_SAMPLE_HELPER"
@@ -62,6 +75,19 @@ SAMPLE_LOADING_NOTE = (
     "them. The page switches to the loaded run by itself (the same run and findings: same "
     "inputs, same seed)."
 )
+#: What the Overview says while it shows the sample's run from the store (a restart).
+SAMPLE_STORED_NOTE = (
+    "This is the sample's report as the review store keeps it from an earlier start: the same "
+    "sample data, policy files and package versions as now. Its data and model are still "
+    "loading in this server: Explanations, Privacy and Policy wait for them. The page switches "
+    "to this server's new audit by itself (the same findings are expected: same inputs, same "
+    "seed; if they differ, the new audit is shown, and the Overview says so)."
+)
+#: What the Overview says when the new audit did not repeat the stored report it replaced.
+SAMPLE_DIFFERS_NOTE = (
+    "The sample's new audit differs from run {stored}, the report the store kept from an "
+    "earlier start (shown first): run {run}, shown now, is the new audit."
+)
 #: What the sidebar says meanwhile, under the run's name.
 SAMPLE_LOADING_CAPTION = "Its report only, for now: its data and model are loading."
 #: How long a page waits for the helper's report before auditing the sample itself (seconds).
@@ -70,6 +96,8 @@ HELPER_WAIT_SECONDS = 60.0
 FIRST_PAGE_WAIT_SECONDS = 10.0
 
 _HELPER: dict[str, subprocess.Popen[bytes]] = {}
+_STORED: dict[str, StoredRun] = {}
+_STORED_CHECKED = threading.Event()
 _FIRST_PAGE = threading.Event()
 _SERVER_AUDIT_DONE = threading.Event()
 
@@ -102,11 +130,12 @@ def start_helper() -> Path:
     command = [sys.executable, "-m", "responsible_ai.sample_start", str(target)]
     devnull = subprocess.DEVNULL
     _HELPER["process"] = subprocess.Popen(command, stdin=devnull, stdout=devnull, stderr=devnull)
-    atexit.register(_stop_helper)
+    atexit.register(stop_helper)
     return target
 
 
-def _stop_helper() -> None:
+def stop_helper() -> None:
+    """Stop the helper process if it still runs (its report is no longer needed)."""
     process = _HELPER.get("process")
     if process is not None and process.poll() is None:
         process.terminate()
@@ -148,6 +177,76 @@ def helper_report(wait: float = HELPER_WAIT_SECONDS) -> Report | None:
         return Report.from_json(target.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def stored_sample(store: ReviewStore) -> StoredRun | None:
+    """The sample's newest run in ``store`` when its inputs are the sample's as this install
+    audits it now (chain verified, read only); None when there is no such run.
+
+    The same inputs: a run the app itself saved (no submitter) under :data:`SAMPLE_LABEL`, of
+    the same sample data (SHA-256 of its table), with the same policy files (each one's
+    SHA-256, read again now) and the same versions of Python and of the packages that shape the
+    numbers (the reference model is trained from the data, by them, with the policy's seed).
+    A restart of ``rai app`` shows it first; the server audits the sample again after the first
+    page and switches to that audit (:func:`same_audit` tells whether they agree).
+
+    Raises
+    ------
+    InputError
+        The store's chain is broken (nothing is shown from it).
+    """
+    from responsible_ai.audit_run import SAMPLE_POLICY, open_stored_run, policies_dir
+    from responsible_ai.auditing import package_versions
+    from responsible_ai.datasets import load_german_credit
+    from responsible_ai.hashing import sha256_file, sha256_frame
+
+    found = store.latest_own_run(SAMPLE_LABEL, sha256_frame(load_german_credit().data))
+    if found is None:
+        return None
+    report = store.report(found)
+    files = report.policy.get("files") or []
+    if report.policy.get("path") != str(policies_dir() / SAMPLE_POLICY) or not files:
+        return None
+    for entry in files:
+        path = Path(str(entry.get("path")))
+        if not path.is_file() or sha256_file(path) != entry.get("sha256"):
+            return None
+    if report.versions != package_versions():
+        return None
+    return open_stored_run(store, found)
+
+
+def _stored_first() -> bool:
+    return os.environ.get(STORED_FIRST_ENV, "").strip() == "1"
+
+
+def check_stored_sample() -> None:
+    """Look for the sample's run in the store at start (``rai app`` does, in a thread, while
+    Streamlit starts); found, the helper is stopped: the first page shows the stored run.
+    Never raises: a store that cannot be read leaves the first page to the helper or the audit.
+    """
+    try:
+        if _stored_first():
+            from responsible_ai.store.location import default_store_url
+            from responsible_ai.store.store import ReviewStore
+
+            found = stored_sample(ReviewStore(default_store_url()))
+            if found is not None:
+                _STORED["run"] = found
+                stop_helper()
+    except Exception:  # the first page audits the sample (and says what failed) instead
+        pass
+    finally:
+        _STORED_CHECKED.set()
+
+
+def early_stored_sample(wait: float = STORED_WAIT_SECONDS) -> StoredRun | None:
+    """The sample's run :func:`check_stored_sample` found in the store, waiting up to ``wait``
+    seconds for the look; None when ``rai app`` did not ask for it or none was found."""
+    if not _stored_first():
+        return None
+    _STORED_CHECKED.wait(wait)
+    return _STORED.get("run")
 
 
 def sample_policy_texts(report: Report) -> dict[str, str]:
@@ -197,13 +296,15 @@ def first_page_drawn() -> None:
 def audit_after_first_page(first_page_wait: float = FIRST_PAGE_WAIT_SECONDS) -> None:
     """Audit the sample in this process once the first page is drawn (or after the wait).
 
-    Without a helper (it could not start, or failed) the audit starts at once. Failures are
-    not raised here: the app audits the sample itself and shows the problem with its fix.
+    Without a helper (it could not start, or failed) and without the sample's run in the store
+    (:func:`check_stored_sample`) the audit starts at once. Failures are not raised here: the
+    app audits the sample itself and shows the problem with its fix.
     """
     try:
         deadline = time.monotonic() + first_page_wait
-        while "process" in _HELPER and not _FIRST_PAGE.wait(0.05):
-            if time.monotonic() > deadline or not (_helper_running() or _report_written()):
+        while ("process" in _HELPER or "run" in _STORED) and not _FIRST_PAGE.wait(0.05):
+            shown_first = "run" in _STORED or _helper_running() or _report_written()
+            if time.monotonic() > deadline or not shown_first:
                 break  # no page asked in time, or the helper failed: audit now
         from responsible_ai.audit_run import sample_run
 

@@ -9,6 +9,7 @@ import pytest
 
 from responsible_ai import sample_start
 from responsible_ai.audit_run import sample_run
+from responsible_ai.hashing import sha256_file
 from responsible_ai.sample_start import SAMPLE_LABEL, SAMPLE_REPORT_ENV, helper_report
 from responsible_ai.store.store import _fingerprint
 
@@ -107,3 +108,107 @@ def test_no_wait_for_the_helper_once_this_process_has_the_sample(tmp_path, monke
     started = time.monotonic()
     assert helper_report(wait=30) is None
     assert time.monotonic() - started < 5
+
+
+@pytest.fixture
+def sample_store(tmp_path):
+    """A store holding the sample's run as the app saves it (no submitter)."""
+    from responsible_ai.store.store import ReviewStore
+
+    store = ReviewStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    report = sample_run().report
+    texts = sample_start.sample_policy_texts(report)
+    run = store.save_run(report, label=SAMPLE_LABEL, reuse=True, policy_text=texts)
+    return store, run
+
+
+def test_a_restart_finds_the_samples_run_in_the_store(sample_store):
+    store, run = sample_store
+    found = sample_start.stored_sample(store)
+    assert found is not None and found.run_id == run
+    assert sample_start.same_audit(found.report, sample_run().report)
+
+
+def test_a_submitted_run_is_never_taken_for_the_sample(tmp_path):
+    from responsible_ai.store.identity import local_identity
+    from responsible_ai.store.store import ReviewStore
+
+    store = ReviewStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    report = sample_run().report
+    store.save_run(report, label=SAMPLE_LABEL, submitter=local_identity("submitter"))
+    assert sample_start.stored_sample(store) is None  # anyone may submit under that label
+
+
+@pytest.mark.parametrize("change", ["versions", "policy", "data"])
+def test_changed_inputs_are_audited_again(sample_store, monkeypatch, tmp_path, change):
+    store, _ = sample_store
+    if change == "versions":
+        bumped = {**sample_run().report.versions, "scikit-learn": "9.9.9"}
+        monkeypatch.setattr("responsible_ai.auditing.package_versions", lambda: bumped)
+    elif change == "policy":
+        import shutil
+
+        from responsible_ai.audit_run import SAMPLE_POLICY, policies_dir
+
+        copy = tmp_path / "policies"
+        shutil.copytree(policies_dir(), copy)
+        monkeypatch.setattr("responsible_ai.audit_run.policies_dir", lambda: copy)
+        assert sample_start.stored_sample(store) is None  # another folder: another policy file
+        monkeypatch.setattr("responsible_ai.audit_run.policies_dir", lambda: policies_dir())
+        report = store.report(store.latest_own_run(SAMPLE_LABEL, _data_sha()))
+        extended = report.policy["files"][-1]["path"]
+        monkeypatch.setattr(
+            "responsible_ai.hashing.sha256_file",
+            lambda path: "0" * 64 if str(path) == extended else _real_sha256_file(path),
+        )
+        assert SAMPLE_POLICY not in extended  # the file it extends counts too
+    else:
+        from responsible_ai import datasets
+
+        real = datasets.load_german_credit
+
+        def edited():
+            german = real()
+            german.data.loc[0, "age"] = 99
+            return german
+
+        monkeypatch.setattr(datasets, "load_german_credit", edited)
+    assert sample_start.stored_sample(store) is None
+
+
+def _data_sha() -> str:
+    from responsible_ai.datasets import load_german_credit
+    from responsible_ai.hashing import sha256_frame
+
+    return sha256_frame(load_german_credit().data)
+
+
+_real_sha256_file = sha256_file  # before any test replaces it
+
+
+def test_a_stored_sample_run_holds_the_server_audit_back_until_the_first_page(
+    server_audits, sample_store, monkeypatch
+):
+    store, run = sample_store
+    monkeypatch.setattr(sample_start, "_HELPER", {})  # no helper (a busy machine)
+    monkeypatch.setattr(sample_start, "_STORED", {})
+    monkeypatch.setattr(sample_start, "_STORED_CHECKED", threading.Event())
+    monkeypatch.setenv(sample_start.STORED_FIRST_ENV, "1")
+    monkeypatch.setenv("RAI_STORE_URL", store.url)
+    sample_start.check_stored_sample()
+    found = sample_start.early_stored_sample(wait=1)
+    assert found is not None and found.run_id == run
+    worker = threading.Thread(target=sample_start.audit_after_first_page, args=(30,))
+    worker.start()
+    time.sleep(0.3)
+    assert server_audits == []  # the first page shows the stored run: no audit to race it
+    sample_start.first_page_drawn()
+    worker.join(10)
+    assert server_audits == [1]
+
+
+def test_without_rai_app_the_store_is_not_looked_at(monkeypatch):
+    monkeypatch.delenv(sample_start.STORED_FIRST_ENV, raising=False)
+    started = time.monotonic()
+    assert sample_start.early_stored_sample(wait=30) is None
+    assert time.monotonic() - started < 1

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import streamlit as st
-from common import code, current_run, md, run_id, sample_loaded, sample_loading, store
+from common import (
+    code,
+    current_run,
+    md,
+    run_id,
+    sample_differs,
+    sample_from_store,
+    sample_loaded,
+    sample_loading,
+    store,
+)
 from figures import draw_ahead
 from presentation import banner, show_checks, status_badge
 
@@ -11,7 +21,7 @@ from responsible_ai.report.plain import check_card, when
 from responsible_ai.report.tables import checks_frame
 from responsible_ai.report.text import ordered_findings
 from responsible_ai.review import effective_findings, run_review_state
-from responsible_ai.sample_start import SAMPLE_LOADING_NOTE
+from responsible_ai.sample_start import SAMPLE_DIFFERS_NOTE, SAMPLE_LOADING_NOTE, SAMPLE_STORED_NOTE
 
 run = current_run()
 report = run.report
@@ -21,8 +31,12 @@ effective = {item.finding.id: item for item in effective_findings(report, review
 policy = report.policy
 
 st.title("Overview")
+differs = sample_differs()
+if differs is not None:
+    st.warning(SAMPLE_DIFFERS_NOTE.format(stored=differs, run=run_id()), icon="⚠️")
 if sample_loading():
-    st.info(SAMPLE_LOADING_NOTE, icon=":material/hourglass_top:")
+    note = SAMPLE_STORED_NOTE if sample_from_store() is not None else SAMPLE_LOADING_NOTE
+    st.info(note, icon=":material/hourglass_top:")
 
     # Every fragment run costs the server a script run (about 0.1 s of CPU under load): a
     # second and a half between looks keeps that small beside the audit it waits for.

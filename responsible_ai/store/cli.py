@@ -79,6 +79,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
         raise InputError("the review app needs Streamlit: pip install -e '.[app]'")
     if args.store_url:
         os.environ["RAI_STORE_URL"] = args.store_url
+    from responsible_ai.sample_start import STORED_FIRST_ENV
+
+    os.environ.setdefault(STORED_FIRST_ENV, "1")  # a restart shows the stored sample run first
     port = args.port or DEFAULT_PORT
     # Streamlit itself always runs headless: otherwise, on a first run, it stops to ask for an
     # e-mail address on the terminal. The browser is opened here once the server answers.
@@ -151,9 +154,10 @@ def _warm_sample() -> None:
     import contextlib
     import importlib
 
-    from responsible_ai.sample_start import audit_after_first_page
+    from responsible_ai.sample_start import audit_after_first_page, check_stored_sample
 
     try:
+        check_stored_sample()  # a restart: the sample's run in the store, shown first
         for name in FIRST_PAGE_MODULES:
             # Anything (a missing module, an import racing the page's own) is the page's to say.
             with contextlib.suppress(Exception):

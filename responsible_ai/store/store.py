@@ -502,6 +502,18 @@ class ReviewStore:
             found = session.scalars(query.order_by(RunRow.id.desc())).first()
             return None if found is None else int(found)
 
+    def latest_own_run(self, label: str, data_sha256: str) -> int | None:
+        """The id of the newest run saved by the app itself (no submitter: not a ``--submit``
+        nor an API submission) under ``label`` for the data with this SHA-256, or None."""
+        with Session(self.engine) as session:
+            query = select(RunRow.id).where(
+                RunRow.label == label,
+                RunRow.data_sha256 == data_sha256,
+                RunRow.submitted_by == "",
+            )
+            found = session.scalars(query.order_by(RunRow.id.desc())).first()
+            return None if found is None else int(found)
+
     def add_review(
         self, review: Review, identity: Identity | None = None, *, today: date | None = None
     ) -> Review:
