@@ -29,8 +29,10 @@ __all__ = [
     "check_parquet",
     "code_columns",
     "read_table",
+    "refuse_binary",
     "refuse_nested_columns",
     "text_code_notes",
+    "text_table_error",
 ]
 
 TABLE_SUFFIXES = {
@@ -196,7 +198,7 @@ def text_code_notes(frame: pd.DataFrame) -> list[str]:
 def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
     import pandas as pd
 
-    _refuse_binary(file, kind)
+    refuse_binary(file, kind)
     sep = "\t" if kind == "tsv" else ","
     options: dict[str, Any] = {"sep": sep, "index_col": False}
     if as_text:
@@ -211,20 +213,8 @@ def _read_text_table(file: Path, kind: str, as_text: bool) -> pd.DataFrame:
                 file, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False
             )
             frame = pd.read_csv(file, **options)
-    except UnicodeDecodeError:
-        offset, byte = _first_bad_utf8(file)
-        raise InputError(NOT_UTF8.format(path=file, byte=byte, offset=offset)) from None
-    except pd.errors.EmptyDataError:
-        raise InputError(NO_HEADER.format(path=file)) from None
-    except pd.errors.ParserWarning:
-        raise InputError(
-            UNREADABLE.format(
-                path=file, kind=kind.upper(), reason="a row has more fields than the header names"
-            )
-        ) from None
-    except (ValueError, OSError, MemoryError) as exc:
-        reason = _reason(exc)
-        raise InputError(UNREADABLE.format(path=file, kind=kind.upper(), reason=reason)) from None
+    except (UnicodeDecodeError, pd.errors.ParserWarning, ValueError, OSError, MemoryError) as exc:
+        raise text_table_error(file, kind, exc) from None
     names = [str(name) for name in header.iloc[0].tolist()] if len(header) else []
     seen: set[str] = set()
     for name in names:
@@ -356,7 +346,25 @@ def refuse_nested_columns(schema: Any, file: Path, columns: list[str] | None = N
             )
 
 
-def _refuse_binary(file: Path, kind: str) -> None:
+def text_table_error(file: Path, kind: str, exc: BaseException) -> InputError:
+    """What to say when pandas could not read the CSV or TSV ``file``: a byte that is not UTF-8
+    (with its offset), no header, a row longer than the header, or pandas' own reason."""
+    import pandas as pd
+
+    if isinstance(exc, UnicodeDecodeError):
+        offset, byte = _first_bad_utf8(file)
+        return InputError(NOT_UTF8.format(path=file, byte=byte, offset=offset))
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return InputError(NO_HEADER.format(path=file))
+    if isinstance(exc, pd.errors.ParserWarning):
+        reason = "a row has more fields than the header names"
+    else:
+        reason = _reason(exc)
+    return InputError(UNREADABLE.format(path=file, kind=kind.upper(), reason=reason))
+
+
+def refuse_binary(file: Path, kind: str) -> None:
+    """Refuse a CSV or TSV ``file`` with a NUL byte near its start (a binary file)."""
     head = _head(file, _SNIFF_BYTES)
     offset = head.find(b"\x00")
     if offset >= 0:

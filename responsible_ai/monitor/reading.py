@@ -282,23 +282,57 @@ def _batches(files: list[Path], kind: str, spec: LogSpec) -> Iterator[pd.DataFra
     roles = DataRoles(prediction=spec.prediction, target=spec.target, score=spec.score)
     for path in files:
         if kind == "parquet":
-            import pyarrow.parquet as pq
-
-            from responsible_ai.data_files import check_parquet
-
-            present = list(check_parquet(path).names)
-            _require(present, spec, roles, str(path), require_columns)
-            for batch in pq.ParquetFile(path).iter_batches(
-                batch_size=BATCH_ROWS, columns=spec.columns
-            ):
-                yield batch.to_pandas()
+            yield from _parquet_batches(path, spec, roles, require_columns)
         else:
-            sep = "\t" if kind == "tsv" else ","
+            yield from _text_batches(path, kind, spec, roles, require_columns)
+
+
+def _parquet_batches(path: Path, spec: LogSpec, roles: Any, check: Any) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from responsible_ai.data_files import check_parquet
+
+    present = list(check_parquet(path).names)
+    _require(present, spec, roles, str(path), check)
+    batches = pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=spec.columns)
+    while True:
+        try:  # a row group whose pages are damaged shows only when it is read
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            reason = " ".join(str(exc).split())[:200]
+            raise InputError(f"cannot read {path} as Parquet: {reason}") from None
+        if batch is None:
+            return
+        yield batch.to_pandas()
+
+
+def _text_batches(
+    path: Path, kind: str, spec: LogSpec, roles: Any, check: Any
+) -> Iterator[pd.DataFrame]:
+    """A CSV or TSV file in chunks of text; what pandas cannot read is said as ``rai check``
+    says it (a byte that is not UTF-8, no header, a row longer than the header)."""
+    import warnings
+
+    from responsible_ai.data_files import refuse_binary, text_table_error
+
+    refuse_binary(path, kind)
+    sep = "\t" if kind == "tsv" else ","
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
             header = pd.read_csv(path, sep=sep, nrows=0, dtype=str)
-            _require(list(header.columns), spec, roles, str(path), require_columns)
-            yield from pd.read_csv(
-                path, sep=sep, dtype=str, usecols=spec.columns, chunksize=BATCH_ROWS
-            )
+            _require(list(header.columns), spec, roles, str(path), check)
+            # Every column read, then the monitor's kept: with usecols, pandas would let a row
+            # longer than the header through (DuckDB and rai check refuse it).
+            chunks = pd.read_csv(path, sep=sep, dtype=str, chunksize=BATCH_ROWS)
+            while True:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                yield chunk[spec.columns]
+        except (UnicodeDecodeError, pd.errors.ParserWarning, ValueError, OSError) as exc:
+            raise text_table_error(path, kind, exc) from None
 
 
 def _require(present: list[str], spec: LogSpec, roles: Any, where: str, check: Any) -> None:

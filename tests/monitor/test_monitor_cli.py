@@ -116,3 +116,58 @@ def test_a_threshold_rule_must_name_a_check(two_months, tmp_path, capsys) -> Non
     policy = _policy(tmp_path, thresholds=[{"id": "t", "check": "nope", "consecutive": 2}])
     assert main(["monitor", str(two_months), "--policy", policy]) == 2
     assert "names check 'nope'" in capsys.readouterr().err
+
+
+def _month_as_csv(path) -> str:
+    frame = pd.read_parquet(LOGS / "2025-01.parquet")
+    frame["timestamp"] = frame["timestamp"].astype(str)
+    return frame.to_csv(index=False)
+
+
+def _random_bytes(path) -> None:
+    import random
+
+    rng = random.Random(3)
+    path.with_suffix(".csv").write_bytes(bytes(rng.randrange(1, 256) for _ in range(3000)))
+
+
+def _nul_bytes(path) -> None:
+    path.with_suffix(".csv").write_bytes(b"timestamp,age\x00group\n1,2\n")
+
+
+def _longer_row(path) -> None:
+    lines = _month_as_csv(path).split("\n")
+    lines[5] += ",one too many"
+    path.with_suffix(".csv").write_text("\n".join(lines))
+
+
+def _damaged_pages(path) -> None:
+    data = bytearray((LOGS / "2025-01.parquet").read_bytes())
+    middle = len(data) // 3
+    data[middle : middle + 2000] = bytes(2000)  # the footer intact: found only when read
+    path.with_suffix(".parquet").write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (_random_bytes, "is not UTF-8 text"),
+        (_nul_bytes, "holds binary data"),
+        (_longer_row, "Expected 26 fields in line 6, saw 27"),
+        (_damaged_pages, "as Parquet"),
+    ],
+)
+@pytest.mark.parametrize("engine", ["batches", "duckdb"])
+def test_hostile_log_files_are_one_line_and_exit_2(tmp_path, capsys, make, said, engine) -> None:
+    # A day's file is counted in batches (auto, under 16 MiB): it must refuse what DuckDB does.
+    if engine == "duckdb":
+        pytest.importorskip("duckdb")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    make(logs / "day")
+    args = ["monitor", str(logs), "--policy", str(POLICY), "--engine", engine]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    if engine == "batches":
+        assert said in err
