@@ -252,7 +252,7 @@ def _random_logs(draw: st.DrawFn) -> tuple[pd.DataFrame, str, str]:
 _DTYPES = {"str": object, "int": "int64", "bool": bool, "float": float}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(_random_logs())
 def test_both_readers_count_any_logs_alike(case: tuple[pd.DataFrame, str, str]) -> None:
     # The batch reader (what --follow takes for a small new file) and DuckDB (what counts the
