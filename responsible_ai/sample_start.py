@@ -62,7 +62,7 @@ SAMPLE_REPORT_ENV = "RAI_SAMPLE_REPORT"
 #: store first when its inputs are unchanged (:func:`stored_sample`); ``0``: never.
 STORED_FIRST_ENV = "RAI_APP_STORED_SAMPLE"
 #: How long the first page waits for the store to be looked up at start (seconds).
-STORED_WAIT_SECONDS = 10.0
+STORED_WAIT_SECONDS = 3.0
 #: ``1``: always audit the sample in a helper process at start; ``0``: never (see
 #: :func:`helper_pays_off`).
 HELPER_ENV = "RAI_APP_SAMPLE_HELPER"
@@ -98,6 +98,7 @@ FIRST_PAGE_WAIT_SECONDS = 10.0
 _HELPER: dict[str, subprocess.Popen[bytes]] = {}
 _STORED: dict[str, StoredRun] = {}
 _STORED_CHECKED = threading.Event()
+_STORED_GIVEN_UP = threading.Event()  # a page stopped waiting: the helper is no longer stopped
 _FIRST_PAGE = threading.Event()
 _SERVER_AUDIT_DONE = threading.Event()
 
@@ -230,8 +231,12 @@ def check_stored_sample() -> None:
             from responsible_ai.store.location import default_store_url
             from responsible_ai.store.store import ReviewStore
 
-            found = stored_sample(ReviewStore(default_store_url()))
-            if found is not None:
+            store = ReviewStore(default_store_url())
+            try:
+                found = stored_sample(store)
+            finally:
+                store.close()
+            if found is not None and not _STORED_GIVEN_UP.is_set():
                 _STORED["run"] = found
                 stop_helper()
     except Exception:  # the first page audits the sample (and says what failed) instead
@@ -245,7 +250,8 @@ def early_stored_sample(wait: float = STORED_WAIT_SECONDS) -> StoredRun | None:
     seconds for the look; None when ``rai app`` did not ask for it or none was found."""
     if not _stored_first():
         return None
-    _STORED_CHECKED.wait(wait)
+    if not _STORED_CHECKED.wait(wait):
+        _STORED_GIVEN_UP.set()  # too slow: the page takes the helper's report or audits
     return _STORED.get("run")
 
 

@@ -193,6 +193,7 @@ def test_a_stored_sample_run_holds_the_server_audit_back_until_the_first_page(
     monkeypatch.setattr(sample_start, "_HELPER", {})  # no helper (a busy machine)
     monkeypatch.setattr(sample_start, "_STORED", {})
     monkeypatch.setattr(sample_start, "_STORED_CHECKED", threading.Event())
+    monkeypatch.setattr(sample_start, "_STORED_GIVEN_UP", threading.Event())
     monkeypatch.setenv(sample_start.STORED_FIRST_ENV, "1")
     monkeypatch.setenv("RAI_STORE_URL", store.url)
     sample_start.check_stored_sample()

@@ -68,8 +68,8 @@ def add_commands(subparsers: Any) -> None:
         "--engine",
         choices=("auto", "duckdb", "batches"),
         default="auto",
-        help="auto: DuckDB for day windows over logs of more than 16 MiB (when installed), "
-        "else batches",
+        help="auto: DuckDB for day windows when installed, except Parquet logs of at most "
+        "16 MiB; else batches",
     )
     parser.add_argument(
         "--no-webhook", action="store_true", help="do not post alerts to monitoring.webhook"

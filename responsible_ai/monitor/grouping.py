@@ -30,6 +30,12 @@ class Coded:
     def where(self, keep: np.ndarray) -> Coded:
         return Coded(self.codes[keep], self.values)
 
+    def by_value(self, values: np.ndarray) -> Coded:
+        """The same rows coded by ``values`` (one per code; several codes may share a value):
+        codes with equal values become one code, so that they count as one group."""
+        merged = coded(values)
+        return Coded(merged.codes[self.codes], merged.values)
+
 
 def coded(values: Any) -> Coded:
     """Codes of a column without missing values (distinct values in the order first seen)."""

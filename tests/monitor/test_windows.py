@@ -327,3 +327,43 @@ def test_groups_are_the_text_of_each_value(values: pd.Series) -> None:
     keys = zip(got["group"], got["predicted"], strict=True)
     assert dict(zip(keys, got["rows"], strict=True)) == expected.to_dict()
     assert int(got["rows"].sum()) == rows
+
+
+def test_decisions_other_than_the_positive_label_are_one_group() -> None:
+    # Three classes: "bad" and "unsure" are both not "good": one key, not two rows of one key.
+    frame = pd.DataFrame(
+        {
+            "ts": pd.to_datetime(["2025-01-01"] * 4),
+            "g": "a",
+            "p": ["bad", "unsure", "good", "bad"],
+            "y": ["bad", "unsure", "good", None],
+        }
+    )
+    groups = count_frame(frame, LogSpec("ts", ("days", 1), ["g"], "p", "good", target="y")).groups
+    assert groups[["predicted", "actual", "rows"]].values.tolist() == [
+        [False, -1, 1],
+        [False, 0, 2],
+        [True, 1, 1],
+    ]
+
+
+def test_csv_rows_one_field_longer_than_the_header_are_refused(tmp_path) -> None:
+    path = tmp_path / "logs.csv"
+    path.write_text("ts,group,pred\n7,2025-01-01,a,yes\n8,2025-01-02,b,no\n")
+    spec = LogSpec("ts", ("days", 1), ["group"], "pred", "yes")
+    with pytest.raises(InputError, match="more fields than the header"):
+        count_logs([path], "csv", spec, engine="batches")
+
+
+def test_row_windows_need_no_timestamp_column_in_csv(tmp_path) -> None:
+    path = tmp_path / "logs.csv"
+    path.write_text("group,pred\na,yes\nb,no\n")
+    spec = LogSpec("ts", parse_window("10 rows"), ["group"], "pred", "yes")
+    assert count_logs([path], "csv", spec).rows_total == 2
+
+
+def test_infinite_scores_are_refused() -> None:
+    frame = _logs(20)
+    frame.loc[3, "score"] = np.inf
+    with pytest.raises(InputError, match="1 infinite value"):
+        count_frame(frame, SPEC)
